@@ -1,0 +1,60 @@
+// Wire structs for the native inference routes and their JSON decoding.
+// Decoding checks types and fills defaults; no logic lives here.
+#pragma once
+
+#include "core/json.h"
+#include "core/result.h"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lokal::api {
+
+struct generate_request {
+    std::string model;
+    std::string prompt;
+    std::string suffix;
+    std::optional<std::string> system;
+    std::optional<std::string> template_text;
+    std::vector<int32_t> context;
+    std::vector<std::string> images;
+    json format = nullptr;
+    json options = json::object();
+    json think = nullptr;
+    std::optional<std::chrono::milliseconds> keep_alive;
+    bool stream = true;
+    bool raw = false;
+};
+
+struct message {
+    std::string role;
+    std::string content;
+    std::vector<std::string> images;
+};
+
+struct chat_request {
+    std::string model;
+    std::vector<message> messages;
+    json tools = nullptr;
+    json format = nullptr;
+    json options = json::object();
+    json think = nullptr;
+    std::optional<std::chrono::milliseconds> keep_alive;
+    bool stream = true;
+};
+
+result<generate_request> parse_generate(const json & body);
+result<chat_request> parse_chat(const json & body);
+
+// Ollama's keep_alive: a number of seconds or a duration string; negative
+// means forever (returned as -1 ms).
+result<std::chrono::milliseconds> parse_keep_alive(const json & value);
+
+// Ollama's created_at: RFC 3339 with nanoseconds, UTC.
+std::string timestamp_now();
+std::string format_timestamp(std::chrono::system_clock::time_point tp, bool local = false);
+
+}  // namespace lokal::api

@@ -1,0 +1,245 @@
+#include "config/config.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+namespace lokal::config {
+
+namespace {
+
+std::string default_models_dir(const env_lookup & env) {
+    const char * home = env("HOME");
+    return std::string(home && *home ? home : ".") + "/.lokal/models";
+}
+
+result<int64_t> parse_int(const char * name, std::string_view text, int64_t lo, int64_t hi) {
+    std::string s(text);
+    char * end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || errno != 0 || *end != '\0' || v < lo || v > hi) {
+        return make_error(errc::invalid_request, std::string(name) + ": expected an integer from " +
+                                                     std::to_string(lo) + " to " + std::to_string(hi) +
+                                                     ", got \"" + s + "\"");
+    }
+    return static_cast<int64_t>(v);
+}
+
+result<bool> parse_bool(const char * name, std::string_view text) {
+    if (text == "1" || text == "true" || text == "TRUE" || text == "True") return true;
+    if (text == "0" || text == "false" || text == "FALSE" || text == "False" || text.empty()) return false;
+    return make_error(errc::invalid_request,
+                      std::string(name) + ": expected true/false/1/0, got \"" + std::string(text) + "\"");
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> out;
+    std::string item;
+    std::istringstream in{std::string(text)};
+    while (std::getline(in, item, ',')) {
+        auto b = item.find_first_not_of(" \t");
+        auto e = item.find_last_not_of(" \t");
+        if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    }
+    return out;
+}
+
+int default_parallel() {
+    // One slot per core is a poor fit for CPU decoding; a few slots batch well.
+    unsigned n = std::thread::hardware_concurrency();
+    return n >= 8 ? 4 : (n >= 4 ? 2 : 1);
+}
+
+}  // namespace
+
+const std::vector<variable> & variables() {
+    static const std::vector<variable> vars = {
+        {"LOKAL_HOST", "127.0.0.1:11434", "address to listen on (serve) or connect to (clients); OLLAMA_HOST is used when unset"},
+        {"LOKAL_MODELS", "~/.lokal/models", "model store, laid out as Ollama's; OLLAMA_MODELS is used when unset"},
+        {"LOKAL_KEEP_ALIVE", "5m", "how long a model stays loaded after its last request (duration or seconds; negative: forever)"},
+        {"LOKAL_MAX_LOADED_MODELS", "3", "most models loaded at once"},
+        {"LOKAL_NUM_PARALLEL", "auto", "parallel sequences (slots) per loaded model"},
+        {"LOKAL_MAX_QUEUE", "512", "most requests waiting for a model before new ones get 503"},
+        {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
+        {"LOKAL_ORIGINS", "", "comma-separated extra origins allowed by CORS"},
+        {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
+        {"LOKAL_DEBUG", "false", "log llama.cpp and request details"},
+    };
+    return vars;
+}
+
+std::string settings::base_url() const {
+    std::string h = host;
+    if (h == "0.0.0.0" || h.empty()) h = "127.0.0.1";
+    if (h == "::") h = "::1";
+    if (h.find(':') != std::string::npos) h = "[" + h + "]";
+    return "http://" + h + ":" + std::to_string(port);
+}
+
+status parse_host(std::string_view text, settings & s) {
+    std::string t(text);
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.erase(0, 1);
+    int default_port = 11434;
+    if (auto p = t.find("://"); p != std::string::npos) {
+        std::string scheme = t.substr(0, p);
+        if (scheme == "http") default_port = 80;
+        else if (scheme == "https") default_port = 443;
+        else return make_error(errc::invalid_request, "LOKAL_HOST: unsupported scheme \"" + scheme + "\"");
+        t = t.substr(p + 3);
+    }
+    if (auto slash = t.find('/'); slash != std::string::npos) t = t.substr(0, slash);
+
+    std::string host = t;
+    std::string port;
+    if (!t.empty() && t.front() == '[') {
+        auto close = t.find(']');
+        if (close == std::string::npos) return make_error(errc::invalid_request, "LOKAL_HOST: unbalanced '['");
+        host = t.substr(1, close - 1);
+        if (close + 1 < t.size()) {
+            if (t[close + 1] != ':') return make_error(errc::invalid_request, "LOKAL_HOST: bad address \"" + t + "\"");
+            port = t.substr(close + 2);
+        }
+    } else if (auto colon = t.rfind(':'); colon != std::string::npos && t.find(':') == colon) {
+        host = t.substr(0, colon);
+        port = t.substr(colon + 1);
+    }
+    if (host.empty()) host = "127.0.0.1";
+    s.host = host;
+    if (port.empty()) {
+        s.port = default_port;
+        return {};
+    }
+    auto p = parse_int("LOKAL_HOST port", port, 0, 65535);
+    if (!p) return p.err();
+    s.port = static_cast<int>(*p);
+    return {};
+}
+
+result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    using std::chrono::milliseconds;
+    auto bad = [&] {
+        return make_error(errc::invalid_request, "invalid duration \"" + std::string(text) + "\"");
+    };
+    if (text.empty()) return bad();
+    // A plain number is seconds.
+    {
+        std::string s(text);
+        char * end = nullptr;
+        errno = 0;
+        double v = std::strtod(s.c_str(), &end);
+        if (errno == 0 && end && *end == '\0' && std::isfinite(v)) {
+            if (v < 0) return milliseconds(-1);
+            if (v > 1e12) return bad();
+            return milliseconds(static_cast<int64_t>(std::llround(v * 1000)));
+        }
+    }
+    // A Go duration: [-+]? (number unit)+
+    size_t i = 0;
+    bool neg = false;
+    if (text[i] == '-' || text[i] == '+') {
+        neg = text[i] == '-';
+        ++i;
+    }
+    if (i == text.size()) return bad();
+    double total_ms = 0;
+    while (i < text.size()) {
+        size_t start = i;
+        while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+        if (i == start) return bad();
+        std::string num(text.substr(start, i - start));
+        char * end = nullptr;
+        double v = std::strtod(num.c_str(), &end);
+        if (!end || *end != '\0') return bad();
+        size_t ustart = i;
+        while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) && text[i] != '.') ++i;
+        std::string_view unit = text.substr(ustart, i - ustart);
+        double scale;
+        if (unit == "h") scale = 3600e3;
+        else if (unit == "m") scale = 60e3;
+        else if (unit == "s") scale = 1e3;
+        else if (unit == "ms") scale = 1;
+        else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") scale = 1e-3;
+        else if (unit == "ns") scale = 1e-6;
+        else return bad();
+        total_ms += v * scale;
+        if (total_ms > 1e15) return bad();
+    }
+    if (neg && total_ms > 0) return milliseconds(-1);
+    return milliseconds(static_cast<int64_t>(total_ms));
+}
+
+result<settings> load(const env_lookup & env) {
+    settings s;
+    auto get = [&](const char * name) -> const char * {
+        const char * v = env(name);
+        return v && *v ? v : nullptr;
+    };
+
+    if (const char * v = get("LOKAL_HOST") ? get("LOKAL_HOST") : get("OLLAMA_HOST")) {
+        if (auto st = parse_host(v, s); !st) return st.err();
+    }
+    if (const char * v = get("LOKAL_MODELS") ? get("LOKAL_MODELS") : get("OLLAMA_MODELS")) {
+        s.models_dir = v;
+    } else {
+        s.models_dir = default_models_dir(env);
+    }
+    if (const char * v = get("LOKAL_KEEP_ALIVE")) {
+        auto d = parse_duration(v);
+        if (!d) return make_error(errc::invalid_request, "LOKAL_KEEP_ALIVE: " + d.err().message);
+        s.keep_alive = *d;
+    }
+    struct int_var {
+        const char * name;
+        int64_t lo, hi;
+        int64_t * out64;
+        int * out;
+    };
+    int64_t body = s.max_body_bytes;
+    const int_var ints[] = {
+        {"LOKAL_MAX_LOADED_MODELS", 1, 64, nullptr, &s.max_loaded_models},
+        {"LOKAL_NUM_PARALLEL", 1, 256, nullptr, &s.num_parallel},
+        {"LOKAL_MAX_QUEUE", 1, 1 << 20, nullptr, &s.max_queue},
+        {"LOKAL_NUM_THREADS", 0, 1024, nullptr, &s.num_threads},
+        {"LOKAL_MAX_BODY", 1024, 1ll << 34, &body, nullptr},
+    };
+    s.num_parallel = default_parallel();
+    for (const auto & iv : ints) {
+        const char * v = get(iv.name);
+        if (!v) continue;
+        auto n = parse_int(iv.name, v, iv.lo, iv.hi);
+        if (!n) return n.err();
+        if (iv.out) *iv.out = static_cast<int>(*n);
+        if (iv.out64) *iv.out64 = *n;
+    }
+    s.max_body_bytes = body;
+    if (const char * v = get("LOKAL_DEBUG")) {
+        auto b = parse_bool("LOKAL_DEBUG", v);
+        if (!b) return b.err();
+        s.debug = *b;
+    }
+    if (const char * v = get("LOKAL_ORIGINS")) s.origins = split_list(v);
+    return s;
+}
+
+result<settings> load_from_process_env() {
+    return load([](const char * name) { return std::getenv(name); });
+}
+
+std::string help_table() {
+    std::string out = "Environment variables:\n";
+    for (const auto & v : variables()) {
+        std::string line = "  ";
+        line += v.name;
+        line.resize(28, ' ');
+        line += v.help;
+        if (*v.default_text) line += std::string(" (default: ") + v.default_text + ")";
+        out += line + "\n";
+    }
+    return out;
+}
+
+}  // namespace lokal::config

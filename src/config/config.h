@@ -1,0 +1,58 @@
+// The one table of LOKAL_* settings. Parsed once at startup (from the
+// environment) into a typed struct that is passed down; no other module reads
+// the environment. Every variable has a type, a default and one line of help,
+// and `lokal serve --help` prints the table.
+#pragma once
+
+#include "core/result.h"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lokal::config {
+
+struct settings {
+    std::string host = "127.0.0.1";          // address to bind / to connect to
+    int port = 11434;
+    std::string models_dir;                  // LOKAL_MODELS
+    std::chrono::milliseconds keep_alive{5 * 60 * 1000};  // negative: forever
+    int max_loaded_models = 3;
+    int num_parallel = 1;
+    int max_queue = 512;
+    int num_threads = 0;                     // 0: llama.cpp's default for this machine
+    bool debug = false;
+    std::vector<std::string> origins;        // extra CORS origins
+    int64_t max_body_bytes = 64ll << 20;     // JSON bodies; blob uploads have their own limit
+    int64_t max_blob_bytes = 256ll << 30;
+
+    std::string base_url() const;            // "http://host:port" for clients
+};
+
+// A variable as the help table shows it.
+struct variable {
+    const char * name;
+    const char * default_text;
+    const char * help;
+};
+const std::vector<variable> & variables();
+
+// Reads the settings from an environment lookup (getenv in production, a map
+// in tests). Bad values are errors that name the variable, never silently true.
+using env_lookup = std::function<const char *(const char *)>;
+result<settings> load(const env_lookup & env);
+result<settings> load_from_process_env();
+
+// Parses an Ollama-style host: "host", "host:port", "scheme://host:port",
+// "[::1]:port", ":port". Fills host and port of s.
+status parse_host(std::string_view text, settings & s);
+
+// Ollama's duration syntax for keep_alive and friends: a Go duration string
+// ("5m", "1h30m", "-1s", "300ms") or a plain number of seconds.
+result<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+std::string help_table();
+
+}  // namespace lokal::config

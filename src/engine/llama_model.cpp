@@ -1,0 +1,148 @@
+#include "engine/llama_model.h"
+
+#include <common.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+
+namespace lokal::engine {
+
+namespace {
+
+bool g_debug = false;
+
+void log_callback(ggml_log_level level, const char * text, void *) {
+    // llama.cpp is chatty; without LOKAL_DEBUG only its errors reach stderr.
+    if (g_debug || level == GGML_LOG_LEVEL_ERROR) std::fputs(text, stderr);
+}
+
+}  // namespace
+
+void init_backend(bool debug) {
+    static std::once_flag once;
+    std::call_once(once, [debug] {
+        g_debug = debug;
+        llama_log_set(log_callback, nullptr);
+        llama_backend_init();
+    });
+}
+
+result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_params & p) {
+    init_backend(p.debug);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p.model_path, ec)) {
+        return make_error(errc::not_found, "model file is missing from the store");
+    }
+    auto h = std::make_unique<llama_model_handle>();
+
+    llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = p.num_gpu;
+    mp.main_gpu = p.main_gpu;
+    if (!p.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_NONE;
+    h->model_.reset(llama_model_load_from_file(p.model_path.c_str(), mp));
+    if (!h->model_) {
+        return make_error(errc::invalid_request, "llama.cpp could not load the model (unsupported or corrupt GGUF)");
+    }
+
+    for (const auto & path : p.adapter_paths) {
+        llama_adapter_lora_ptr a(llama_adapter_lora_init(h->model_.get(), path.c_str()));
+        if (!a) return make_error(errc::invalid_request, "llama.cpp could not load an adapter of this model");
+        h->adapters_.push_back(std::move(a));
+    }
+
+    const int n_seq = std::max(1, p.num_parallel);
+    llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = static_cast<uint32_t>(p.num_ctx) * n_seq;
+    cp.n_batch = static_cast<uint32_t>(std::max(p.num_batch, n_seq));
+    cp.n_ubatch = std::min<uint32_t>(cp.n_batch, 512);
+    cp.n_seq_max = static_cast<uint32_t>(n_seq);
+    cp.kv_unified = false;
+    int threads = p.num_thread > 0 ? p.num_thread : common_cpu_get_num_math();
+    cp.n_threads = threads;
+    cp.n_threads_batch = threads;
+    cp.no_perf = true;
+    h->ctx_.reset(llama_init_from_model(h->model_.get(), cp));
+    if (!h->ctx_) {
+        return make_error(errc::unavailable, "llama.cpp could not create a context (num_ctx " +
+                                                 std::to_string(p.num_ctx) + " too large for memory?)");
+    }
+    if (!h->adapters_.empty()) {
+        std::vector<llama_adapter_lora *> ptrs;
+        std::vector<float> scales;
+        for (auto & a : h->adapters_) {
+            ptrs.push_back(a.get());
+            scales.push_back(1.0f);
+        }
+        llama_set_adapters_lora(h->ctx_.get(), ptrs.data(), ptrs.size(), scales.data());
+    }
+
+    char buf[8];
+    bool has_template = llama_model_meta_val_str(h->model_.get(), "tokenizer.chat_template", buf, sizeof buf) >= 0;
+    if (has_template) {
+        try {
+            h->templates_ = common_chat_templates_init(h->model_.get(), "");
+        } catch (const std::exception &) {
+            has_template = false;  // a template libcommon cannot parse: fall back to plain prompts
+        }
+    }
+
+    auto & f = h->facts_;
+    f.context_length = static_cast<int>(llama_n_ctx_seq(h->ctx_.get()));
+    f.train_context_length = llama_model_n_ctx_train(h->model_.get());
+    f.size_bytes = llama_model_size(h->model_.get()) + llama_state_get_size(h->ctx_.get());
+    f.vram_bytes = 0;
+    f.has_chat_template = has_template && h->templates_ != nullptr;
+    return h;
+}
+
+std::vector<llama_token> llama_model_handle::tokenize(const std::vector<int32_t> & context,
+                                                      const std::string & prompt) const {
+    std::vector<llama_token> out(context.begin(), context.end());
+    if (prompt.empty()) return out;
+    bool add_special = context.empty();
+    int n = -llama_tokenize(vocab(), prompt.data(), static_cast<int32_t>(prompt.size()), nullptr, 0, add_special, true);
+    if (n <= 0) return out;
+    std::vector<llama_token> toks(n);
+    n = llama_tokenize(vocab(), prompt.data(), static_cast<int32_t>(prompt.size()), toks.data(), n, add_special, true);
+    toks.resize(std::max(0, n));
+    out.insert(out.end(), toks.begin(), toks.end());
+    return out;
+}
+
+std::string llama_model_handle::piece(llama_token tok) const {
+    char buf[256];
+    int n = llama_token_to_piece(vocab(), tok, buf, sizeof buf, 0, false);
+    if (n >= 0) return std::string(buf, n);
+    std::string big(static_cast<size_t>(-n), '\0');
+    n = llama_token_to_piece(vocab(), tok, big.data(), static_cast<int32_t>(big.size()), 0, false);
+    big.resize(std::max(0, n));
+    return big;
+}
+
+result<std::string> llama_model_handle::apply_chat_template(const std::vector<chat_message> & messages) {
+    if (!facts_.has_chat_template) {
+        // No template in the GGUF: the prompt is the messages' text, as
+        // Ollama's default "{{ .Prompt }}" template renders it.
+        std::string out;
+        for (const auto & m : messages) out += m.content;
+        return out;
+    }
+    common_chat_templates_inputs in;
+    for (const auto & m : messages) {
+        common_chat_msg cm;
+        cm.role = m.role;
+        cm.content = m.content;
+        in.messages.push_back(std::move(cm));
+    }
+    in.add_generation_prompt = true;
+    in.use_jinja = true;
+    std::lock_guard<std::mutex> lock(template_mu_);
+    try {
+        return common_chat_templates_apply(templates_.get(), in).prompt;
+    } catch (const std::exception & e) {
+        return make_error(errc::invalid_request, std::string("chat template failed: ") + e.what());
+    }
+}
+
+}  // namespace lokal::engine

@@ -1,0 +1,45 @@
+// RAII owner of one loaded model: llama_model, its llama_context, the chat
+// templates libcommon read from it. Used only by the runner's thread after
+// loading (llama.cpp contexts are not thread-safe).
+#pragma once
+
+#include "engine/runner.h"
+
+#include <chat.h>
+#include <llama-cpp.h>
+#include <llama.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace lokal::engine {
+
+class llama_model_handle {
+public:
+    static result<std::unique_ptr<llama_model_handle>> load(const load_params & params);
+
+    llama_model * model() const { return model_.get(); }
+    llama_context * ctx() const { return ctx_.get(); }
+    const llama_vocab * vocab() const { return llama_model_get_vocab(model_.get()); }
+    const model_facts & facts() const { return facts_; }
+
+    // Tokenizes context tokens + prompt text (special tokens parsed, BOS
+    // added when the model wants one and there is no context before it).
+    std::vector<llama_token> tokenize(const std::vector<int32_t> & context, const std::string & prompt) const;
+    std::string piece(llama_token tok) const;
+
+    // Thread-safe: renders with libcommon's Jinja engine, no llama_context use.
+    result<std::string> apply_chat_template(const std::vector<chat_message> & messages);
+
+private:
+    llama_model_ptr model_;
+    llama_context_ptr ctx_;
+    std::vector<llama_adapter_lora_ptr> adapters_;
+    common_chat_templates_ptr templates_;
+    std::mutex template_mu_;
+    model_facts facts_;
+};
+
+}  // namespace lokal::engine

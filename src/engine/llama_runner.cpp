@@ -1,0 +1,399 @@
+// The runner on libllama: one inference thread per loaded model, a fixed set
+// of slots (one llama sequence each), and continuous batching: every step
+// decodes one batch holding the next token of each generating slot plus as
+// much pending prompt as fits.
+#include "engine/channel.h"
+#include "engine/llama_model.h"
+#include "engine/runner.h"
+#include "engine/text_stream.h"
+
+#include <chat.h>
+#include <common.h>
+#include <json-schema-to-grammar.h>
+#include <json.h>
+#include <llama-cpp.h>
+#include <llama.h>
+#include <sampling.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace lokal::engine {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct task {
+    completion_request req;
+    std::shared_ptr<channel> out;
+};
+
+struct slot {
+    int id = 0;
+    std::vector<llama_token> cached;     // tokens whose KV is in this slot's sequence
+    std::unique_ptr<task> t;             // null when idle
+    common_sampler_ptr sampler;
+    std::vector<llama_token> prompt;
+    size_t n_prompt_done = 0;            // prompt tokens already in the KV cache
+    std::vector<llama_token> generated;
+    std::unique_ptr<text_stream> text;
+    llama_token next = -1;               // sampled, not yet decoded
+    int batch_index = -1;                // where this slot's logits land in the batch
+    int prompt_evaluated = 0;
+    clock_type::time_point t_prompt_start, t_gen_start;
+
+    bool busy() const { return t != nullptr; }
+    bool prompting() const { return busy() && n_prompt_done < prompt.size(); }
+};
+
+size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b) {
+    size_t n = std::min(a.size(), b.size());
+    size_t i = 0;
+    while (i < n && a[i] == b[i]) ++i;
+    return i;
+}
+
+result<std::string> grammar_for_format(const json & format) {
+    if (format.is_null()) return std::string();
+    json schema;
+    if (format.is_string()) {
+        if (format.get<std::string>() != "json") {
+            return make_error(errc::invalid_request, "invalid format: \"" + format.get<std::string>() +
+                                                         "\"; expected \"json\" or a JSON schema");
+        }
+        schema = json{{"type", "object"}};
+    } else if (format.is_object()) {
+        schema = format;
+    } else {
+        return make_error(errc::invalid_request, "invalid format: expected \"json\" or a JSON schema object");
+    }
+    try {
+        return json_schema_to_grammar(common_json::parse(schema.dump()));
+    } catch (const std::exception & e) {
+        return make_error(errc::invalid_request, std::string("invalid JSON schema in format: ") + e.what());
+    }
+}
+
+class llama_runner final : public runner {
+public:
+    llama_runner(std::unique_ptr<llama_model_handle> m, load_params p) : model_(std::move(m)), params_(std::move(p)) {
+        int n = std::max(1, params_.num_parallel);
+        slots_.resize(n);
+        for (int i = 0; i < n; ++i) slots_[i].id = i;
+        batch_ = llama_batch_init(std::max(params_.num_batch, n), 0, 1);
+        worker_ = std::thread([this] { loop(); });
+    }
+
+    ~llama_runner() override {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        worker_.join();
+        llama_batch_free(batch_);
+    }
+
+    const load_params & params() const override { return params_; }
+    model_facts facts() const override { return model_->facts(); }
+    int active() const override { return active_.load(); }
+
+    result<std::string> apply_chat_template(const std::vector<chat_message> & messages) override {
+        return model_->apply_chat_template(messages);
+    }
+
+    result<std::unique_ptr<completion_stream>> submit(completion_request req) override {
+        auto grammar = grammar_for_format(req.format);
+        if (!grammar) return grammar.err();
+        auto t = std::make_unique<task>();
+        t->out = std::make_shared<channel>();
+        auto stream = std::make_unique<channel_stream>(t->out);
+        t->req = std::move(req);
+        t->req.format = grammar->empty() ? json(nullptr) : json(*grammar);  // carries GBNF from here on
+        active_++;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            queue_.push_back(std::move(t));
+        }
+        cv_.notify_one();
+        return std::unique_ptr<completion_stream>(std::move(stream));
+    }
+
+private:
+    void loop();
+    void assign_tasks();
+    bool start(slot & s, std::unique_ptr<task> t);
+    void fill_batch();
+    void after_decode();
+    void emit_token(slot & s, llama_token tok);
+    void finish(slot & s, const std::string & reason);
+    void fail(slot & s, const error & err);
+    void release(slot & s);
+    bool make_room(slot & s);
+
+    std::unique_ptr<llama_model_handle> model_;
+    load_params params_;
+    std::vector<slot> slots_;
+    llama_batch batch_{};
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::unique_ptr<task>> queue_;
+    bool stopping_ = false;
+    std::atomic<int> active_{0};
+    std::thread worker_;
+};
+
+void llama_runner::loop() {
+    for (;;) {
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            bool any_busy = std::any_of(slots_.begin(), slots_.end(), [](const slot & s) { return s.busy(); });
+            if (!any_busy) cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (stopping_) break;
+        }
+        for (auto & s : slots_) {
+            if (s.busy() && s.t->out->canceled()) release(s);
+        }
+        assign_tasks();
+        fill_batch();
+        if (batch_.n_tokens == 0) continue;
+        int rc = llama_decode(model_->ctx(), batch_);
+        if (rc != 0) {
+            error err = make_error(errc::internal, "llama_decode failed with code " + std::to_string(rc));
+            for (auto & s : slots_) {
+                if (s.busy()) {
+                    llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, -1, -1);
+                    s.cached.clear();
+                    fail(s, err);
+                }
+            }
+            continue;
+        }
+        after_decode();
+    }
+    for (auto & s : slots_) {
+        if (s.busy()) fail(s, make_error(errc::unavailable, "model unloaded"));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto & t : queue_) {
+        t->out->push({stream_item::kind::error, {}, make_error(errc::unavailable, "model unloaded"), {}});
+        active_--;
+    }
+}
+
+// Moves queued tasks into idle slots, preferring the slot whose cache shares
+// the longest prefix with the new prompt (a chat's next turn lands where its
+// history already is).
+void llama_runner::assign_tasks() {
+    for (;;) {
+        std::unique_ptr<task> t;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (queue_.empty()) return;
+            bool any_idle = std::any_of(slots_.begin(), slots_.end(), [](const slot & s) { return !s.busy(); });
+            if (!any_idle) return;
+            t = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        if (t->out->canceled()) {
+            t->out->push({stream_item::kind::error, {}, make_error(errc::canceled, "canceled"), {}});
+            active_--;
+            continue;
+        }
+        auto tokens = model_->tokenize(t->req.context, t->req.prompt);
+        slot * best = nullptr;
+        size_t best_len = 0;
+        for (auto & s : slots_) {
+            if (s.busy()) continue;
+            size_t len = common_prefix(s.cached, tokens);
+            if (!best || len > best_len) {
+                best = &s;
+                best_len = len;
+            }
+        }
+        best->prompt = std::move(tokens);
+        start(*best, std::move(t));
+    }
+}
+
+bool llama_runner::start(slot & s, std::unique_ptr<task> t) {
+    s.t = std::move(t);
+    const auto & req = s.t->req;
+    const int n_ctx = model_->facts().context_length;
+
+    if (s.prompt.empty()) {
+        fail(s, make_error(errc::invalid_request, "prompt is empty after tokenization"));
+        return false;
+    }
+    // A prompt longer than the context keeps its first num_keep tokens and
+    // its tail, as Ollama does.
+    if (static_cast<int>(s.prompt.size()) >= n_ctx) {
+        int keep = std::clamp(req.num_keep, 0, n_ctx / 2);
+        size_t discard = s.prompt.size() - (n_ctx - 1);
+        s.prompt.erase(s.prompt.begin() + keep, s.prompt.begin() + keep + discard);
+    }
+
+    // Reuse the cached prefix; at least the last prompt token is evaluated
+    // again so that there are logits to sample from.
+    size_t reuse = std::min(common_prefix(s.cached, s.prompt), s.prompt.size() - 1);
+    llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, static_cast<llama_pos>(reuse), -1);
+    s.cached.resize(reuse);
+    s.n_prompt_done = reuse;
+
+    common_params_sampling sp;
+    const auto & p = req.sampling;
+    sp.seed = p.seed < 0 ? LLAMA_DEFAULT_SEED : static_cast<uint32_t>(p.seed);
+    sp.top_k = p.top_k;
+    sp.top_p = p.top_p;
+    sp.min_p = p.min_p;
+    sp.typ_p = p.typical_p;
+    sp.temp = p.temperature;
+    sp.penalty_last_n = p.repeat_last_n;
+    sp.penalty_repeat = p.repeat_penalty;
+    sp.penalty_present = p.presence_penalty;
+    sp.penalty_freq = p.frequency_penalty;
+    if (req.format.is_string()) sp.grammar = common_grammar(COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, req.format.get<std::string>());
+    s.sampler.reset(common_sampler_init(model_->model(), sp));
+    if (!s.sampler) {
+        fail(s, make_error(errc::invalid_request, "could not set up sampling (invalid grammar?)"));
+        return false;
+    }
+    // Like llama.cpp's own tools, the prompt feeds the repetition penalties.
+    for (auto tok : s.prompt) common_sampler_accept(s.sampler.get(), tok, false);
+
+    s.generated.clear();
+    s.text = std::make_unique<text_stream>(req.stop);
+    s.next = -1;
+    s.prompt_evaluated = 0;
+    s.t_prompt_start = clock_type::now();
+    return true;
+}
+
+// Builds one batch: first the pending token of every generating slot, then
+// prompt chunks until the batch is full.
+void llama_runner::fill_batch() {
+    common_batch_clear(batch_);
+    for (auto & s : slots_) {
+        s.batch_index = -1;
+        if (!s.busy() || s.prompting() || s.next < 0) continue;
+        if (!make_room(s)) continue;
+        s.batch_index = batch_.n_tokens;
+        common_batch_add(batch_, s.next, static_cast<llama_pos>(s.cached.size()), {s.id}, true);
+        s.cached.push_back(s.next);
+        s.next = -1;
+    }
+    const int budget = std::max(1, params_.num_batch);
+    for (auto & s : slots_) {
+        if (!s.prompting()) continue;
+        while (s.n_prompt_done < s.prompt.size() && batch_.n_tokens < budget) {
+            bool last = s.n_prompt_done + 1 == s.prompt.size();
+            llama_token tok = s.prompt[s.n_prompt_done];
+            if (last) s.batch_index = batch_.n_tokens;
+            common_batch_add(batch_, tok, static_cast<llama_pos>(s.cached.size()), {s.id}, last);
+            s.cached.push_back(tok);
+            s.n_prompt_done++;
+            s.prompt_evaluated++;
+        }
+    }
+}
+
+// Context shift: when a slot's sequence is full, drop the older half after
+// the first num_keep tokens (Ollama's behaviour) or end with "length".
+bool llama_runner::make_room(slot & s) {
+    const int n_ctx = model_->facts().context_length;
+    if (static_cast<int>(s.cached.size()) < n_ctx) return true;
+    auto * mem = llama_get_memory(model_->ctx());
+    if (s.t->req.num_predict == -2 || !llama_memory_can_shift(mem)) {
+        finish(s, "length");
+        return false;
+    }
+    int keep = std::clamp(s.t->req.num_keep, 0, n_ctx / 2);
+    int discard = (static_cast<int>(s.cached.size()) - keep) / 2;
+    llama_memory_seq_rm(mem, s.id, keep, keep + discard);
+    llama_memory_seq_add(mem, s.id, keep + discard, -1, -discard);
+    s.cached.erase(s.cached.begin() + keep, s.cached.begin() + keep + discard);
+    return true;
+}
+
+void llama_runner::after_decode() {
+    for (auto & s : slots_) {
+        if (!s.busy() || s.batch_index < 0 || s.prompting()) continue;
+        if (s.generated.empty() && s.t_gen_start < s.t_prompt_start) s.t_gen_start = clock_type::now();
+        llama_token tok = common_sampler_sample(s.sampler.get(), model_->ctx(), s.batch_index);
+        common_sampler_accept(s.sampler.get(), tok, true);
+        emit_token(s, tok);
+    }
+}
+
+void llama_runner::emit_token(slot & s, llama_token tok) {
+    const auto & req = s.t->req;
+    if (llama_vocab_is_eog(model_->vocab(), tok)) {
+        finish(s, "stop");
+        return;
+    }
+    s.generated.push_back(tok);
+    std::string text = s.text->push(model_->piece(tok));
+    if (!text.empty()) s.t->out->push({stream_item::kind::chunk, std::move(text), {}, {}});
+    if (s.text->stopped()) {
+        finish(s, "stop");
+        return;
+    }
+    int limit = req.num_predict;
+    if (limit >= 0 && static_cast<int>(s.generated.size()) >= limit) {
+        finish(s, "length");
+        return;
+    }
+    s.next = tok;
+}
+
+void llama_runner::finish(slot & s, const std::string & reason) {
+    std::string rest = s.text->flush();
+    if (!rest.empty()) s.t->out->push({stream_item::kind::chunk, std::move(rest), {}, {}});
+    auto now = clock_type::now();
+    completion_stats st;
+    st.done_reason = reason;
+    st.prompt_eval_count = s.prompt_evaluated;
+    bool generated_any = s.t_gen_start >= s.t_prompt_start;
+    st.prompt_eval_duration = (generated_any ? s.t_gen_start : now) - s.t_prompt_start;
+    st.eval_count = static_cast<int>(s.generated.size());
+    st.eval_duration = generated_any ? now - s.t_gen_start : std::chrono::nanoseconds(0);
+    if (s.t->req.want_context) {
+        st.context.assign(s.prompt.begin(), s.prompt.end());
+        st.context.insert(st.context.end(), s.generated.begin(), s.generated.end());
+    }
+    s.t->out->push({stream_item::kind::done, {}, {}, std::move(st)});
+    release(s);
+}
+
+void llama_runner::fail(slot & s, const error & err) {
+    s.t->out->push({stream_item::kind::error, {}, err, {}});
+    release(s);
+}
+
+// Frees the slot. Its cache stays for the next request with the same prefix;
+// a half-evaluated prompt is trimmed to what is really in the KV cache.
+void llama_runner::release(slot & s) {
+    if (s.t) {
+        s.t->out->push({stream_item::kind::error, {}, make_error(errc::canceled, "canceled"), {}});
+        active_--;
+    }
+    s.t.reset();
+    s.sampler.reset();
+    s.text.reset();
+    s.next = -1;
+    s.batch_index = -1;
+}
+
+}  // namespace
+
+result<std::unique_ptr<runner>> load_llama_runner(const load_params & params) {
+    auto m = llama_model_handle::load(params);
+    if (!m) return m.err();
+    return std::unique_ptr<runner>(std::make_unique<llama_runner>(std::move(*m), params));
+}
+
+}  // namespace lokal::engine

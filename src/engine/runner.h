@@ -1,0 +1,123 @@
+// The engine's interface: what the scheduler and handlers see of a loaded
+// model. No llama.cpp type appears here; engine/llama_runner.cpp implements it
+// on libllama, and tests implement it with fakes.
+//
+// Threads: a runner owns one inference thread. submit() is called from HTTP
+// threads; it queues a task and returns a stream the caller reads results
+// from. Destroying the stream cancels the task: its slot is freed within one
+// decode step.
+#pragma once
+
+#include "core/json.h"
+#include "core/result.h"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lokal::engine {
+
+struct load_params {
+    std::string model_path;
+    std::string projector_path;
+    std::vector<std::string> adapter_paths;
+    int num_ctx = 4096;      // context per sequence (slot)
+    int num_batch = 512;
+    int num_gpu = -1;        // layers to offload; -1: as many as the backend wants
+    int main_gpu = 0;
+    int num_thread = 0;      // 0: llama.cpp's default
+    int num_parallel = 1;    // slots
+    bool use_mmap = true;
+    bool debug = false;
+
+    bool operator==(const load_params &) const = default;
+};
+
+struct sampling_params {
+    int64_t seed = -1;       // -1: random
+    int top_k = 40;
+    float top_p = 0.9f;
+    float min_p = 0.0f;
+    float typical_p = 1.0f;
+    float temperature = 0.8f;
+    int repeat_last_n = 64;
+    float repeat_penalty = 1.1f;
+    float presence_penalty = 0.0f;
+    float frequency_penalty = 0.0f;
+};
+
+struct completion_request {
+    std::string prompt;              // rendered text; special tokens are parsed
+    std::vector<int32_t> context;    // tokens from an earlier /api/generate, placed before prompt
+    int num_predict = -1;            // -1: until EOS or context full; -2: fill the context
+    int num_keep = 4;                // tokens kept when the context shifts
+    std::vector<std::string> stop;
+    sampling_params sampling;
+    json format = nullptr;           // Ollama's format: null, "json" or a JSON schema
+    bool want_context = false;       // return prompt+output tokens in the final stats
+};
+
+struct completion_stats {
+    std::string done_reason;         // "stop" or "length"
+    int prompt_eval_count = 0;       // prompt tokens evaluated (cached ones excluded)
+    std::chrono::nanoseconds prompt_eval_duration{0};
+    int eval_count = 0;
+    std::chrono::nanoseconds eval_duration{0};
+    std::vector<int32_t> context;
+};
+
+// One item of a result stream: a piece of text, an error, or the end.
+struct stream_item {
+    enum class kind { chunk, error, done };
+    kind type = kind::chunk;
+    std::string text;                // chunk
+    lokal::error err;                // error
+    completion_stats stats;          // done
+};
+
+class completion_stream {
+public:
+    virtual ~completion_stream() = default;  // cancels if not finished
+    // Blocks until the next item. After done or error, keeps returning it.
+    virtual stream_item next() = 0;
+};
+
+struct chat_message {
+    std::string role;
+    std::string content;
+};
+
+struct model_facts {
+    uint64_t size_bytes = 0;         // weights + context buffers, for /api/ps
+    uint64_t vram_bytes = 0;
+    int context_length = 0;          // per slot, as loaded
+    int train_context_length = 0;
+    bool has_chat_template = false;
+};
+
+class runner {
+public:
+    virtual ~runner() = default;
+
+    virtual const load_params & params() const = 0;
+    virtual model_facts facts() const = 0;
+
+    // Renders messages with the model's own chat template (libcommon/Jinja).
+    virtual result<std::string> apply_chat_template(const std::vector<chat_message> & messages) = 0;
+
+    virtual result<std::unique_ptr<completion_stream>> submit(completion_request req) = 0;
+
+    // Requests in flight (queued or running); the scheduler never unloads a
+    // busy runner.
+    virtual int active() const = 0;
+};
+
+// Loads a model with llama.cpp. Thread-safe; may take seconds.
+result<std::unique_ptr<runner>> load_llama_runner(const load_params & params);
+
+// The model's trained context length, read cheaply without loading weights.
+void init_backend(bool debug);
+
+}  // namespace lokal::engine

@@ -1,0 +1,84 @@
+#include "handlers/app.h"
+
+#include "engine/runner.h"
+#include "handlers/routes.h"
+#include "http/server.h"
+#include "sched/scheduler.h"
+#include "store/store.h"
+
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+#include <thread>
+
+namespace lokal::handlers {
+
+struct app::impl {
+    config::settings cfg;
+    store::store models;
+    sched::scheduler sched;
+    http::server http;
+    context ctx;
+
+    explicit impl(config::settings c)
+        : cfg(std::move(c)),
+          models(cfg.models_dir),
+          sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue}, engine::load_llama_runner),
+          http(http::server_options{cfg.host, cfg.port, static_cast<size_t>(cfg.max_body_bytes),
+                                    static_cast<size_t>(cfg.max_blob_bytes), 64}),
+          ctx{cfg, models, sched} {
+        register_misc_routes(http, ctx);
+        register_model_routes(http, ctx);
+        register_inference_routes(http, ctx);
+    }
+};
+
+app::app(config::settings cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+app::~app() = default;
+
+status app::bind() {
+    if (auto st = impl_->models.init(); !st) return st;
+    return impl_->http.bind();
+}
+
+int app::port() const { return impl_->http.port(); }
+status app::serve() { return impl_->http.serve(); }
+void app::stop() { impl_->http.stop(); }
+
+int serve_main(const config::settings & cfg) {
+    // Signals go to one thread that stops the server cleanly; every other
+    // thread (HTTP workers, inference) inherits the blocked mask.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    engine::init_backend(cfg.debug);
+    app a(cfg);
+    if (auto st = a.bind(); !st) {
+        std::fprintf(stderr, "Error: %s\n", st.err().message.c_str());
+        return 1;
+    }
+    std::fprintf(stderr, "lokal %s listening on %s:%d (models in %s)\n", LOKAL_VERSION, cfg.host.c_str(), a.port(),
+                 cfg.models_dir.c_str());
+    std::thread watcher([&a, set] {
+        int sig = 0;
+        sigwait(&set, &sig);
+        a.stop();
+    });
+    auto st = a.serve();
+    if (watcher.joinable()) {
+        // Wake the watcher if the server stopped on its own.
+        pthread_kill(watcher.native_handle(), SIGTERM);
+        watcher.join();
+    }
+    if (!st) {
+        std::fprintf(stderr, "Error: %s\n", st.err().message.c_str());
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace lokal::handlers

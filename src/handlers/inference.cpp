@@ -1,0 +1,251 @@
+// POST /api/generate, POST /api/chat, GET /api/ps.
+//
+// One request's path: parse the body into a struct (api/), resolve the model
+// in the store, merge options (defaults < Modelfile PARAMETERs < request),
+// lease a loaded runner from the scheduler, render the prompt, submit it,
+// and relay the runner's stream as NDJSON (or one object when stream:false).
+#include "api/options.h"
+#include "api/requests.h"
+#include "handlers/routes.h"
+#include "handlers/model_prep.h"
+#include "sched/scheduler.h"
+#include "store/store.h"
+
+#include <chrono>
+#include <functional>
+
+namespace lokal::handlers {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// Request fields that belong to later work: refused loudly, never ignored.
+status refuse_unsupported(const std::optional<std::string> & template_text, const std::string & suffix,
+                          bool has_images, const json & think, const std::string & model) {
+    if (template_text && !template_text->empty()) {
+        return make_error(errc::invalid_request, "\"template\" is not supported yet: put the template in a Modelfile");
+    }
+    if (!suffix.empty()) return make_error(errc::invalid_request, "\"suffix\" is not supported yet");
+    if (has_images) return make_error(errc::invalid_request, "images are not supported yet");
+    if (!think.is_null() && !(think.is_boolean() && !think.get<bool>())) {
+        return make_error(errc::invalid_request, "\"" + model + "\" does not support thinking");
+    }
+    return {};
+}
+
+int64_t ns(std::chrono::nanoseconds d) { return d.count(); }
+
+// Ollama's Metrics: zero fields are omitted.
+void add_metrics(json & j, const engine::completion_stats & st, std::chrono::nanoseconds total,
+                 std::chrono::nanoseconds load) {
+    auto put = [&](const char * key, int64_t v) {
+        if (v != 0) j[key] = v;
+    };
+    put("total_duration", ns(total));
+    put("load_duration", ns(load));
+    put("prompt_eval_count", st.prompt_eval_count);
+    put("prompt_eval_duration", ns(st.prompt_eval_duration));
+    put("eval_count", st.eval_count);
+    put("eval_duration", ns(st.eval_duration));
+}
+
+// How each route shapes its objects.
+struct shape {
+    bool chat = false;
+    std::string model;
+
+    json chunk(const std::string & text) const {
+        json j{{"model", model}, {"created_at", api::timestamp_now()}};
+        if (chat) {
+            j["message"] = json{{"role", "assistant"}, {"content", text}};
+        } else {
+            j["response"] = text;
+        }
+        j["done"] = false;
+        return j;
+    }
+
+    json final(const std::string & text, const std::string & reason) const {
+        json j{{"model", model}, {"created_at", api::timestamp_now()}};
+        if (chat) {
+            j["message"] = json{{"role", "assistant"}, {"content", text}};
+            j["done_reason"] = reason;
+            j["done"] = true;
+        } else {
+            j["response"] = text;
+            j["done"] = true;
+            j["done_reason"] = reason;
+        }
+        return j;
+    }
+
+    json done(const std::string & text, const engine::completion_stats & st, steady::time_point t0,
+              std::chrono::nanoseconds load) const {
+        json j = final(text, st.done_reason);
+        if (!chat && !st.context.empty()) j["context"] = st.context;
+        add_metrics(j, st, steady::now() - t0, load);
+        return j;
+    }
+};
+
+// Empty prompt or messages: only load or unload, like Ollama.
+void load_or_unload(context & ctx, const prepared & p, const shape & sh, http::response & res) {
+    if (p.keep_alive.count() == 0) {
+        ctx.sched.unload(p.key);
+        http::set_json(res, sh.final("", "unload"));
+        return;
+    }
+    auto l = ctx.sched.acquire(p.key, p.label, p.load, p.keep_alive);
+    if (!l) return http::set_error(res, l.err());
+    http::set_json(res, sh.final("", "load"));
+}
+
+struct running {
+    sched::lease lease;
+    std::unique_ptr<engine::completion_stream> stream;
+    shape sh;
+    steady::time_point t0;
+};
+
+void relay(const std::shared_ptr<running> & r, bool stream, http::response & res) {
+    if (stream) {
+        res.content_type = "application/x-ndjson";
+        res.stream = [r](http::stream_writer & w) {
+            for (;;) {
+                auto item = r->stream->next();
+                json j;
+                if (item.type == engine::stream_item::kind::chunk) {
+                    j = r->sh.chunk(item.text);
+                } else if (item.type == engine::stream_item::kind::done) {
+                    j = r->sh.done("", item.stats, r->t0, r->lease.load_duration());
+                } else {
+                    j = json{{"error", item.err.message}};
+                }
+                // A failed write means the client left: returning destroys
+                // the stream, which cancels the task.
+                if (!w.write(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n")) return;
+                if (item.type != engine::stream_item::kind::chunk) return;
+            }
+        };
+        return;
+    }
+    std::string text;
+    for (;;) {
+        auto item = r->stream->next();
+        if (item.type == engine::stream_item::kind::chunk) {
+            text += item.text;
+        } else if (item.type == engine::stream_item::kind::done) {
+            return http::set_json(res, r->sh.done(text, item.stats, r->t0, r->lease.load_duration()));
+        } else {
+            return http::set_error(res, item.err);
+        }
+    }
+}
+
+using render_fn = std::function<result<std::string>(engine::runner &)>;
+
+// Leases the model, renders the prompt with it (the chat template lives in
+// the loaded model) and relays the completion.
+void run_completion(context & ctx, prepared & p, engine::completion_request creq, const render_fn & render,
+                    const shape & sh, steady::time_point t0, bool stream, http::response & res) {
+    auto l = ctx.sched.acquire(p.key, p.label, p.load, p.keep_alive);
+    if (!l) return http::set_error(res, l.err());
+    auto r = std::make_shared<running>();
+    r->lease = std::move(*l);
+    r->sh = sh;
+    r->t0 = t0;
+    if (render) {
+        auto prompt = render(*r->lease);
+        if (!prompt) return http::set_error(res, prompt.err());
+        creq.prompt = std::move(*prompt);
+    }
+    auto s = r->lease->submit(std::move(creq));
+    if (!s) return http::set_error(res, s.err());
+    r->stream = std::move(*s);
+    relay(r, stream, res);
+}
+
+void generate(context & ctx, const http::request & req, http::response & res) {
+    auto t0 = steady::now();
+    auto body = http::parse_json_body(req);
+    if (!body) return http::set_error(res, body.err());
+    auto g = api::parse_generate(*body);
+    if (!g) return http::set_error(res, g.err());
+    if (auto st = refuse_unsupported(g->template_text, g->suffix, !g->images.empty(), g->think, g->model); !st) {
+        return http::set_error(res, st.err());
+    }
+    auto p = prepare(ctx, g->model, g->options, g->keep_alive);
+    if (!p) return http::set_error(res, p.err());
+    shape sh{false, g->model};
+    if (g->prompt.empty() && g->context.empty()) return load_or_unload(ctx, *p, sh, res);
+
+    engine::completion_request creq = completion_from(*p);
+    creq.context = g->context;
+    creq.format = g->format;
+    creq.want_context = true;
+    render_fn render;
+    if (g->raw) {
+        creq.prompt = g->prompt;
+    } else {
+        render = [&](engine::runner & r) {
+            return render_generate_prompt(r, *p, g->system, g->prompt, !g->context.empty());
+        };
+    }
+    run_completion(ctx, *p, std::move(creq), render, sh, t0, g->stream, res);
+}
+
+void chat(context & ctx, const http::request & req, http::response & res) {
+    auto t0 = steady::now();
+    auto body = http::parse_json_body(req);
+    if (!body) return http::set_error(res, body.err());
+    auto c = api::parse_chat(*body);
+    if (!c) return http::set_error(res, c.err());
+    bool images = false;
+    for (const auto & m : c->messages) images = images || !m.images.empty();
+    if (auto st = refuse_unsupported(std::nullopt, "", images, c->think, c->model); !st) {
+        return http::set_error(res, st.err());
+    }
+    if (!c->tools.is_null() && !(c->tools.is_array() && c->tools.empty())) {
+        return http::set_error(res, make_error(errc::invalid_request, "\"" + c->model + "\" does not support tools"));
+    }
+    auto p = prepare(ctx, c->model, c->options, c->keep_alive);
+    if (!p) return http::set_error(res, p.err());
+    shape sh{true, c->model};
+    if (c->messages.empty()) return load_or_unload(ctx, *p, sh, res);
+
+    engine::completion_request creq = completion_from(*p);
+    creq.format = c->format;
+    render_fn render = [&](engine::runner & r) { return render_chat_prompt(r, *p, c->messages); };
+    run_completion(ctx, *p, std::move(creq), render, sh, t0, c->stream, res);
+}
+
+void ps(context & ctx, http::response & res) {
+    json models = json::array();
+    auto far = std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 290);
+    for (const auto & m : ctx.sched.list()) {
+        auto expires = std::min(m.expires_at, far);
+        if (m.in_use) expires = std::chrono::system_clock::now() + ctx.cfg.keep_alive;
+        models.push_back(json{
+            {"name", m.label.name},
+            {"model", m.label.name},
+            {"size", m.facts.size_bytes},
+            {"digest", m.label.digest},
+            {"details", m.label.details},
+            {"expires_at", api::format_timestamp(expires, true)},
+            {"size_vram", m.facts.vram_bytes},
+            {"context_length", m.facts.context_length},
+        });
+    }
+    http::set_json(res, json{{"models", models}});
+}
+
+}  // namespace
+
+void register_inference_routes(http::server & srv, context & ctx) {
+    srv.route("POST", "/api/generate", [&ctx](const http::request & q, http::response & r) { generate(ctx, q, r); });
+    srv.route("POST", "/api/chat", [&ctx](const http::request & q, http::response & r) { chat(ctx, q, r); });
+    srv.route("GET", "/api/ps", [&ctx](const http::request &, http::response & r) { ps(ctx, r); });
+}
+
+}  // namespace lokal::handlers

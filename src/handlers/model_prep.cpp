@@ -1,0 +1,119 @@
+#include "handlers/model_prep.h"
+
+#include "store/name.h"
+
+namespace lokal::handlers {
+
+json details_from_config(const json & config) {
+    auto str = [&](const char * key) { return config.is_object() ? config.value(key, std::string()) : std::string(); };
+    json families = config.is_object() && config.contains("model_families") && config["model_families"].is_array()
+                        ? config["model_families"]
+                        : json(nullptr);
+    return json{
+        {"parent_model", ""},
+        {"format", str("model_format")},
+        {"family", str("model_family")},
+        {"families", families},
+        {"parameter_size", str("model_type")},
+        {"quantization_level", str("file_type")},
+    };
+}
+
+result<prepared> prepare(context & ctx, const std::string & model, const json & options,
+                         std::optional<std::chrono::milliseconds> keep_alive) {
+    auto not_found = make_error(errc::not_found, "model '" + model + "' not found");
+    auto name = store::parse_model_name(model);
+    if (!name) return not_found;
+    auto rec = ctx.models.resolve(*name);
+    if (!rec) return rec.err().code == errc::not_found ? not_found : rec.err();
+
+    prepared p;
+    p.rec = std::move(*rec);
+    if (p.rec.model_path.empty()) {
+        return make_error(errc::invalid_request, "\"" + model + "\" has no model weights and cannot run");
+    }
+    if (auto st = api::apply_json(p.opts, p.rec.params); !st) {
+        return make_error(errc::invalid_request, "the model's parameters are invalid: " + st.err().message);
+    }
+    if (auto st = api::apply_json(p.opts, options); !st) return st.err();
+
+    auto & l = p.load;
+    l.model_path = p.rec.model_path;
+    l.projector_path = p.rec.projector_path;
+    l.adapter_paths = p.rec.adapter_paths;
+    l.num_ctx = p.opts.num_ctx;
+    l.num_batch = p.opts.num_batch;
+    l.num_gpu = p.opts.num_gpu;
+    l.main_gpu = p.opts.main_gpu;
+    l.num_thread = p.opts.num_thread > 0 ? p.opts.num_thread : ctx.cfg.num_threads;
+    l.num_parallel = ctx.cfg.num_parallel;
+    l.use_mmap = p.opts.use_mmap.value_or(true);
+    l.debug = ctx.cfg.debug;
+
+    p.keep_alive = keep_alive.value_or(ctx.cfg.keep_alive);
+    p.label.name = p.rec.name.display_short();
+    std::string digest = p.rec.manifest_digest;
+    if (digest.rfind("sha256:", 0) == 0) digest = digest.substr(7);
+    p.label.digest = digest;
+    p.label.details = details_from_config(p.rec.config);
+    p.key = p.rec.manifest_digest + " " + p.label.name;
+    return p;
+}
+
+engine::completion_request completion_from(const prepared & p) {
+    const auto & o = p.opts;
+    engine::completion_request c;
+    c.num_predict = o.num_predict;
+    c.num_keep = o.num_keep;
+    c.stop = o.stop;
+    auto & s = c.sampling;
+    s.seed = o.seed;
+    s.top_k = o.top_k;
+    s.top_p = static_cast<float>(o.top_p);
+    s.min_p = static_cast<float>(o.min_p);
+    s.typical_p = static_cast<float>(o.typical_p);
+    s.temperature = static_cast<float>(o.temperature);
+    s.repeat_last_n = o.repeat_last_n;
+    s.repeat_penalty = static_cast<float>(o.repeat_penalty);
+    s.presence_penalty = static_cast<float>(o.presence_penalty);
+    s.frequency_penalty = static_cast<float>(o.frequency_penalty);
+    return c;
+}
+
+namespace {
+
+void add_model_messages(const prepared & p, std::vector<engine::chat_message> & out) {
+    if (!p.rec.messages.is_array()) return;
+    for (const auto & m : p.rec.messages) {
+        if (!m.is_object()) continue;
+        out.push_back({m.value("role", std::string()), m.value("content", std::string())});
+    }
+}
+
+}  // namespace
+
+result<std::string> render_generate_prompt(engine::runner & r, const prepared & p,
+                                           const std::optional<std::string> & system, const std::string & prompt,
+                                           bool has_context) {
+    std::vector<engine::chat_message> msgs;
+    if (!has_context) {
+        std::string sys = system.value_or(p.rec.system.value_or(""));
+        if (!sys.empty()) msgs.push_back({"system", sys});
+        add_model_messages(p, msgs);
+    }
+    msgs.push_back({"user", prompt});
+    return r.apply_chat_template(msgs);
+}
+
+result<std::string> render_chat_prompt(engine::runner & r, const prepared & p,
+                                       const std::vector<api::message> & messages) {
+    std::vector<engine::chat_message> msgs;
+    bool has_system = false;
+    for (const auto & m : messages) has_system = has_system || m.role == "system";
+    if (!has_system && p.rec.system && !p.rec.system->empty()) msgs.push_back({"system", *p.rec.system});
+    add_model_messages(p, msgs);
+    for (const auto & m : messages) msgs.push_back({m.role, m.content});
+    return r.apply_chat_template(msgs);
+}
+
+}  // namespace lokal::handlers

@@ -1,0 +1,50 @@
+// Shared by the inference routes: from a model name and request options to
+// everything needed to lease a runner and build a completion request.
+#pragma once
+
+#include "api/options.h"
+#include "api/requests.h"
+#include "engine/runner.h"
+#include "handlers/routes.h"
+#include "sched/scheduler.h"
+#include "store/store.h"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace lokal::handlers {
+
+struct prepared {
+    store::model_record rec;
+    api::options opts;
+    engine::load_params load;
+    std::chrono::milliseconds keep_alive{0};
+    sched::model_label label;
+    std::string key;   // scheduler key: one loaded runner per manifest
+};
+
+// Resolves the model (404 "model 'x' not found") and merges options:
+// Ollama's defaults < the model's PARAMETERs < the request's options.
+result<prepared> prepare(context & ctx, const std::string & model, const json & options,
+                         std::optional<std::chrono::milliseconds> keep_alive);
+
+// The sampling and length settings of a completion, from the merged options.
+engine::completion_request completion_from(const prepared & p);
+
+// The prompt of /api/generate without raw: system (request, else the
+// model's SYSTEM), the model's MESSAGEs and the prompt, through the model's
+// chat template. With a context from an earlier turn only the new prompt.
+result<std::string> render_generate_prompt(engine::runner & r, const prepared & p,
+                                           const std::optional<std::string> & system, const std::string & prompt,
+                                           bool has_context);
+
+// The prompt of /api/chat: the model's SYSTEM unless the messages bring one,
+// the model's MESSAGEs, then the request's messages.
+result<std::string> render_chat_prompt(engine::runner & r, const prepared & p,
+                                       const std::vector<api::message> & messages);
+
+// Ollama's "details" object from a model's config blob.
+json details_from_config(const json & config);
+
+}  // namespace lokal::handlers

@@ -1,0 +1,27 @@
+// Route registration. Each route group lives in its own file and registers
+// its routes on the server; they share one context owned by the server object.
+#pragma once
+
+#include "config/config.h"
+#include "http/server.h"
+
+namespace lokal::store {
+class store;
+}
+namespace lokal::sched {
+class scheduler;
+}
+
+namespace lokal::handlers {
+
+struct context {
+    const config::settings & cfg;
+    store::store & models;
+    sched::scheduler & sched;
+};
+
+void register_misc_routes(http::server & srv, context & ctx);       // GET /, HEAD /, /api/version
+void register_model_routes(http::server & srv, context & ctx);      // tags, show, copy, delete, create, blobs
+void register_inference_routes(http::server & srv, context & ctx);  // generate, chat, ps
+
+}  // namespace lokal::handlers

@@ -1,0 +1,95 @@
+// A small HTTP interface over cpp-httplib. Handlers see only these types:
+// a request with its body already read (up to a limit), a response they fill,
+// and, for streaming bodies, a writer that reports when the client is gone.
+#pragma once
+
+#include "core/json.h"
+#include "core/result.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lokal::http {
+
+struct request {
+    std::string method;
+    std::string path;
+    std::string body;                              // empty for upload routes
+    std::string remote_addr;
+    std::map<std::string, std::string> params;     // path parameters, e.g. "digest"
+    std::map<std::string, std::string> query;
+    std::vector<std::pair<std::string, std::string>> headers;
+
+    // Case-insensitive header lookup; empty when absent.
+    std::string header(std::string_view name) const;
+};
+
+// Writes a streaming body. write() returns false once the client is gone:
+// the producer then stops and cancels its work.
+class stream_writer {
+public:
+    virtual ~stream_writer() = default;
+    virtual bool write(std::string_view data) = 0;
+    virtual bool alive() const = 0;
+};
+
+struct response {
+    int status = 200;
+    std::string content_type = "application/json; charset=utf-8";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    // When set, the body is produced by this function, chunk by chunk.
+    std::function<void(stream_writer &)> stream;
+};
+
+using handler = std::function<void(const request &, response &)>;
+
+// Pulls a large body in pieces; the sink returns false to abort. Returns
+// false when the client went away or the sink aborted.
+using body_sink = std::function<bool(const char * data, size_t size)>;
+using body_reader = std::function<bool(const body_sink &)>;
+using upload_handler = std::function<void(const request &, const body_reader &, response &)>;
+
+struct server_options {
+    std::string host = "127.0.0.1";
+    int port = 11434;
+    size_t max_body_bytes = 64u << 20;     // JSON bodies
+    size_t max_upload_bytes = 256ull << 30; // upload routes
+    int threads = 64;
+};
+
+class server {
+public:
+    explicit server(server_options opts);
+    ~server();
+
+    void route(const std::string & method, const std::string & pattern, handler h);
+    void upload_route(const std::string & method, const std::string & pattern, upload_handler h);
+
+    // Binds (port 0 picks a free one) without serving yet.
+    status bind();
+    int port() const;
+    // Serves until stop(); blocks.
+    status serve();
+    void stop();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+// The one mapping from our error codes to HTTP.
+int status_for(errc code);
+
+// Fills res with {"error": message} and the mapped status.
+void set_error(response & res, const error & err);
+void set_json(response & res, const json & body, int status = 200);
+
+// Parses a JSON request body. An empty body is an error unless allow_empty.
+result<json> parse_json_body(const request & req, bool allow_empty = false);
+
+}  // namespace lokal::http

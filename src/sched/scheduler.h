@@ -1,0 +1,114 @@
+// Which models are loaded, for how long, and who is using them.
+//
+// A request acquires a lease on a runner for a model (loading it, or
+// reloading it when a load-time option changed); while any lease is held the
+// model is never unloaded. When the last lease is released, the model expires
+// keep_alive later (0: at once; negative: never). A timer thread unloads
+// expired models. At most max_loaded models stay resident: loading one more
+// evicts the idle model that would expire first.
+#pragma once
+
+#include "core/json.h"
+#include "core/result.h"
+#include "engine/runner.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace lokal::sched {
+
+using clock_type = std::chrono::system_clock;
+using loader_fn = std::function<result<std::unique_ptr<engine::runner>>(const engine::load_params &)>;
+
+struct scheduler_config {
+    int max_loaded = 3;
+    int max_queue = 512;
+};
+
+// What /api/ps needs to say about a model besides the runner's own facts.
+struct model_label {
+    std::string name;      // short display name, e.g. "stories:latest"
+    std::string digest;    // manifest digest, hex
+    json details = json::object();
+};
+
+struct loaded_model {
+    model_label label;
+    engine::model_facts facts;
+    clock_type::time_point expires_at;  // max() when it never expires
+    bool in_use = false;
+};
+
+class scheduler;
+
+// Holds a model loaded while alive. Movable, not copyable.
+class lease {
+public:
+    lease() = default;
+    lease(lease && other) noexcept;
+    lease & operator=(lease && other) noexcept;
+    lease(const lease &) = delete;
+    lease & operator=(const lease &) = delete;
+    ~lease();
+
+    engine::runner * operator->() const { return runner_.get(); }
+    engine::runner & operator*() const { return *runner_; }
+    std::chrono::nanoseconds load_duration() const { return load_duration_; }
+
+private:
+    friend class scheduler;
+    scheduler * owner_ = nullptr;
+    std::string key_;
+    std::shared_ptr<engine::runner> runner_;
+    std::chrono::milliseconds keep_alive_{0};
+    std::chrono::nanoseconds load_duration_{0};
+    void release();
+};
+
+class scheduler {
+public:
+    scheduler(scheduler_config cfg, loader_fn loader);
+    ~scheduler();
+
+    // key identifies the model (e.g. its manifest digest + name).
+    result<lease> acquire(const std::string & key, const model_label & label, const engine::load_params & params,
+                          std::chrono::milliseconds keep_alive);
+
+    // Unloads now if idle, or as soon as the current requests finish.
+    void unload(const std::string & key);
+    bool is_loaded(const std::string & key);
+    std::vector<loaded_model> list();
+
+private:
+    friend class lease;
+    struct entry {
+        model_label label;
+        std::shared_ptr<engine::runner> runner;
+        int leases = 0;
+        clock_type::time_point expires_at = clock_type::time_point::max();
+        bool unload_when_idle = false;
+    };
+
+    void release(const std::string & key, std::chrono::milliseconds keep_alive);
+    void timer_loop();
+    bool evict_one_locked(std::vector<std::shared_ptr<engine::runner>> & graveyard);
+
+    scheduler_config cfg_;
+    loader_fn loader_;
+    std::mutex mu_;
+    std::mutex load_mu_;  // one load at a time: loads compete for the same memory
+    std::condition_variable cv_;
+    std::map<std::string, entry> models_;
+    int pending_ = 0;
+    bool stopping_ = false;
+    std::thread timer_;
+};
+
+}  // namespace lokal::sched
