@@ -15,9 +15,10 @@ LICENSE = "Test licence: do what you like."
 
 
 def run_cli(binary, server, *args, input=None, cwd=None, timeout=120):
+    extra = {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
     return subprocess.run([str(binary), *args], env=client_env(server.host, server.home),
-                          input=input, capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd or server.workdir)
+                          capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd or server.workdir, **extra)
 
 
 def ok(r):
@@ -136,6 +137,13 @@ def test_run_prompt_from_several_args(binary, server, api, cli_model):
 
 def test_run_piped_stdin(binary, server, api, cli_model):
     r = ok(run_cli(binary, server, "run", cli_model, input="Tom found a big box"))
+    expected = api.generate(model=cli_model, prompt="Tom found a big box")["response"]
+    assert r.stdout.strip() == expected.strip(), (r.stdout, expected)
+
+
+def test_run_stdin_is_prepended_to_args(binary, server, api, cli_model):
+    # Ollama joins stdin and the prompt arguments with a space, stdin first
+    r = ok(run_cli(binary, server, "run", cli_model, "a big box", input="Tom found"))
     expected = api.generate(model=cli_model, prompt="Tom found a big box")["response"]
     assert r.stdout.strip() == expected.strip(), (r.stdout, expected)
 

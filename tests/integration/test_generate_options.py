@@ -183,7 +183,7 @@ def test_format_schema_is_followed_or_refused(api, gemma_chat):
     r = api.post("/api/generate", {
         "model": gemma_chat, "stream": False, "format": schema,
         "prompt": "Ollama is 22 years old and is busy saving the world. Respond using JSON.",
-        "options": {"num_predict": 48, "temperature": 0}})
+        "options": {"num_predict": 96, "temperature": 0}})
     if r.status_code == 400:
         assert "format" in error_of(r).lower() or "schema" in error_of(r).lower()
         return
