@@ -1,0 +1,243 @@
+#include "store/gguf.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+using namespace lokal;
+using namespace lokal::store;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string k_models = std::string(LOKAL_SHARED_DIR) + "/models/";
+
+// Builds GGUF bytes by hand for the corrupt-input tests.
+class builder {
+public:
+    explicit builder(uint32_t version = 3) { raw("GGUF", 4), u32(version); }
+    builder & raw(const void * p, size_t n) { out.append(static_cast<const char *>(p), n); return *this; }
+    builder & u32(uint32_t v) { return raw(&v, 4); }
+    builder & u64(uint64_t v) { return raw(&v, 8); }
+    builder & str(const std::string & s) { u64(s.size()); return raw(s.data(), s.size()); }
+    builder & counts(uint64_t tensors, uint64_t kvs) { return u64(tensors).u64(kvs); }
+    builder & kv_str(const std::string & k, const std::string & v) { return str(k).u32(8).str(v); }
+    builder & kv_u32(const std::string & k, uint32_t v) { return str(k).u32(4).u32(v); }
+    builder & kv_f32(const std::string & k, float v) { str(k).u32(6); return raw(&v, 4); }
+    builder & tensor(const std::string & name, std::vector<uint64_t> shape, uint32_t type, uint64_t offset) {
+        str(name).u32(static_cast<uint32_t>(shape.size()));
+        for (auto d : shape) u64(d);
+        return u32(type).u64(offset);
+    }
+    builder & pad(size_t align = 32) {
+        while (out.size() % align != 0) out.push_back('\0');
+        return *this;
+    }
+    std::string out;
+};
+
+// A small valid file: 2 KVs, one F32 tensor of 8 elements.
+std::string small_model() {
+    builder b;
+    b.counts(1, 3).kv_str("general.architecture", "llama").kv_u32("llama.context_length", 128)
+        .kv_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    b.tensor("w", {4, 2}, 0, 0).pad();
+    b.out.append(32, '\0');
+    return b.out;
+}
+
+std::string error_of(std::string_view data, const gguf::limits & lim = {}) {
+    auto f = gguf::read_bytes(data, lim);
+    return f ? std::string("ok") : f.err().message;
+}
+
+}  // namespace
+
+TEST(StoreGguf, ReadsStories) {
+    auto f = gguf::read_file(k_models + "stories260K.gguf");
+    ASSERT_TRUE(f) << f.err().message;
+    EXPECT_EQ(f->version, 3u);
+    EXPECT_EQ(f->architecture(), "llama");
+    EXPECT_EQ(f->parameter_count(), 292800u);
+    EXPECT_EQ(f->file_type(), "F32");  // no general.file_type: guessed from the tensors
+    EXPECT_EQ(f->context_length(), 2048u);
+    EXPECT_EQ(f->chat_template(), "");
+    EXPECT_FALSE(f->has_pooling());
+    EXPECT_FALSE(f->is_projector());
+    const gguf::kv * tokens = f->find("tokenizer.ggml.tokens");
+    ASSERT_NE(tokens, nullptr);
+    EXPECT_EQ(tokens->count, 512u);
+    EXPECT_FALSE(tokens->materialised);
+    json info = f->model_info(false);
+    EXPECT_EQ(info["general.architecture"], "llama");
+    EXPECT_EQ(info["general.parameter_count"], 292800);
+    EXPECT_EQ(info["llama.context_length"], 2048);
+    EXPECT_EQ(info["llama.attention.layer_norm_rms_epsilon"].get<double>(), 1e-5);
+    EXPECT_TRUE(info["tokenizer.ggml.tokens"].is_null());
+    EXPECT_FALSE(info.contains("general.name"));
+    // keys are sorted, as Go prints a map
+    std::string prev;
+    for (auto it = info.begin(); it != info.end(); ++it) {
+        EXPECT_LT(prev, it.key());
+        prev = it.key();
+    }
+    json tensors = f->tensors_json();
+    ASSERT_EQ(tensors.size(), 48u);
+    EXPECT_EQ(tensors[0]["type"], "F32");
+}
+
+TEST(StoreGguf, VerboseMaterialisesArrays) {
+    gguf::limits lim;
+    lim.materialise_array = UINT64_MAX;
+    auto f = gguf::read_file(k_models + "stories260K.gguf", lim);
+    ASSERT_TRUE(f);
+    json info = f->model_info(true);
+    ASSERT_TRUE(info["tokenizer.ggml.tokens"].is_array());
+    EXPECT_EQ(info["tokenizer.ggml.tokens"].size(), 512u);
+    EXPECT_EQ(info["tokenizer.ggml.tokens"][0], "<unk>");
+}
+
+TEST(StoreGguf, ReadsTheOtherTestModels) {
+    auto tiny = gguf::read_file(k_models + "llama-2-tiny-random.gguf");
+    ASSERT_TRUE(tiny) << tiny.err().message;
+    EXPECT_EQ(tiny->file_type(), "F16");
+    EXPECT_EQ(tiny->find("tokenizer.ggml.tokens")->count, 32000u);
+
+    auto proj = gguf::read_file(k_models + "mmproj-tinygemma3.gguf");
+    ASSERT_TRUE(proj) << proj.err().message;
+    EXPECT_EQ(proj->architecture(), "clip");
+    EXPECT_TRUE(proj->is_projector());
+    EXPECT_EQ(proj->file_type(), "Q8_0");
+
+    auto phi = gguf::read_file(k_models + "vocab-only/ggml-vocab-phi-3.gguf");
+    ASSERT_TRUE(phi) << phi.err().message;
+    EXPECT_TRUE(phi->tensors.empty());
+    EXPECT_EQ(phi->parameter_count(), 0u);
+    EXPECT_NE(phi->chat_template().find("<|user|>"), std::string::npos);
+    EXPECT_FALSE(phi->model_info(false).contains("tokenizer.chat_template"));
+
+    auto bge = gguf::read_file(k_models + "vocab-only/ggml-vocab-bert-bge.gguf");
+    ASSERT_TRUE(bge) << bge.err().message;
+    EXPECT_EQ(bge->architecture(), "bert");
+}
+
+TEST(StoreGguf, SmallSyntheticFile) {
+    auto f = gguf::read_bytes(small_model());
+    ASSERT_TRUE(f) << f.err().message;
+    EXPECT_EQ(f->parameter_count(), 8u);
+    EXPECT_EQ(f->context_length(), 128u);
+    EXPECT_EQ(f->data_offset % 32, 0u);
+    EXPECT_EQ(f->tensors[0].bytes, 32u);
+    EXPECT_TRUE(gguf::has_magic(small_model()));
+}
+
+TEST(StoreGguf, RefusesGarbage) {
+    EXPECT_EQ(error_of(""), "not a GGUF file");
+    EXPECT_EQ(error_of("GGU"), "not a GGUF file");
+    EXPECT_EQ(error_of("PK\x03\x04 this is a zip"), "not a GGUF file");
+    EXPECT_EQ(error_of(std::string(1000, '\0')), "not a GGUF file");
+    EXPECT_EQ(error_of(std::string("FUGG") + std::string(20, '\0')), "big-endian GGUF files are not supported");
+    EXPECT_EQ(error_of(builder(1).counts(0, 0).out), "unsupported GGUF version 1");
+    EXPECT_EQ(error_of(builder(4).counts(0, 0).out), "unsupported GGUF version 4");
+}
+
+TEST(StoreGguf, EveryTruncationIsReported) {
+    std::string good = small_model();
+    ASSERT_TRUE(gguf::read_bytes(good));
+    for (size_t n = 4; n < good.size(); ++n) {
+        std::string msg = error_of(std::string_view(good).substr(0, n));
+        EXPECT_EQ(msg.rfind("truncated GGUF file: ", 0), 0u) << n << ": " << msg;
+    }
+    auto real = gguf::read_file(k_models + "stories260K.gguf");
+    ASSERT_TRUE(real);
+    std::ifstream in(k_models + "stories260K.gguf", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (size_t n : {size_t{10}, size_t{100}, size_t{5000}, size_t(real->data_offset), bytes.size() - 1}) {
+        std::string msg = error_of(std::string_view(bytes).substr(0, n));
+        EXPECT_EQ(msg.rfind("truncated GGUF file: ", 0), 0u) << n << ": " << msg;
+    }
+}
+
+TEST(StoreGguf, HardCaps) {
+    gguf::limits lim;
+    lim.max_kv = 2;
+    EXPECT_NE(error_of(small_model(), lim).find("keys, more than 2"), std::string::npos);
+    lim = {};
+    lim.max_string = 10;
+    EXPECT_NE(error_of(small_model(), lim).find("more than 10"), std::string::npos);
+    lim = {};
+    lim.max_metadata_bytes = 40;
+    EXPECT_NE(error_of(small_model(), lim).find("metadata is larger than 40 bytes"), std::string::npos);
+
+    // A string length of 2^63 must not allocate or wrap.
+    builder huge;
+    huge.counts(0, 1).u64(uint64_t{1} << 63);
+    EXPECT_NE(error_of(huge.out).find("more than"), std::string::npos);
+    // An array claiming 2^40 elements.
+    builder arr;
+    arr.counts(0, 1).str("a").u32(9).u32(4).u64(uint64_t{1} << 40);
+    EXPECT_NE(error_of(arr.out).find("elements, more than"), std::string::npos);
+    // Nested arrays and unknown types.
+    builder nested;
+    nested.counts(0, 1).str("a").u32(9).u32(9).u64(1);
+    EXPECT_NE(error_of(nested.out).find("nested arrays"), std::string::npos);
+    builder badtype;
+    badtype.counts(0, 1).str("a").u32(13);
+    EXPECT_NE(error_of(badtype.out).find("invalid value type 13"), std::string::npos);
+    // Absurd counts are refused before anything is read.
+    builder many;
+    many.counts(uint64_t{1} << 40, 0);
+    EXPECT_NE(error_of(many.out).find("tensors, more than"), std::string::npos);
+}
+
+TEST(StoreGguf, BadTensors) {
+    auto with_tensor = [](std::vector<uint64_t> shape, uint32_t type, uint64_t offset, size_t data) {
+        builder b;
+        b.counts(1, 1).kv_str("general.architecture", "llama").tensor("t", std::move(shape), type, offset).pad();
+        b.out.append(data, '\0');
+        return b.out;
+    };
+    EXPECT_EQ(error_of(with_tensor({4}, 0, 0, 16)), "ok");
+    EXPECT_NE(error_of(with_tensor({4}, 0, 0, 15)).find("ends past the end"), std::string::npos);
+    EXPECT_NE(error_of(with_tensor({4}, 0, 1, 64)).find("not aligned"), std::string::npos);
+    EXPECT_NE(error_of(with_tensor({4}, 4, 0, 64)).find("unknown type 4"), std::string::npos);
+    EXPECT_NE(error_of(with_tensor({4}, 99, 0, 64)).find("unknown type 99"), std::string::npos);
+    EXPECT_NE(error_of(with_tensor({31}, 2, 0, 64)).find("block size"), std::string::npos);
+    EXPECT_NE(error_of(with_tensor({1, 1, 1, 1, 1}, 0, 0, 64)).find("dimensions"), std::string::npos);
+    EXPECT_NE(error_of(with_tensor({uint64_t{1} << 40, uint64_t{1} << 40}, 0, 0, 64)).find("too large"),
+              std::string::npos);
+    EXPECT_NE(error_of(with_tensor({4}, 0, uint64_t{1} << 63, 64)).find("ends past the end"), std::string::npos);
+
+    builder dup;
+    dup.counts(0, 2).kv_u32("a", 1).kv_u32("a", 2);
+    EXPECT_NE(error_of(dup.out).find("duplicate key"), std::string::npos);
+}
+
+TEST(StoreGguf, InvalidUtf8IsReplaced) {
+    builder b;
+    b.counts(0, 1).kv_str("general.architecture", "ll\xffma");
+    auto f = gguf::read_bytes(b.out);
+    ASSERT_TRUE(f) << f.err().message;
+    EXPECT_EQ(f->architecture(), "ll\xef\xbf\xbdma");
+    EXPECT_NO_THROW((void)f->model_info(false).dump());
+}
+
+TEST(StoreGguf, FileTypeNames) {
+    EXPECT_EQ(gguf::file_type_name(0), "F32");
+    EXPECT_EQ(gguf::file_type_name(1), "F16");
+    EXPECT_EQ(gguf::file_type_name(2), "Q4_0");
+    EXPECT_EQ(gguf::file_type_name(7), "Q8_0");
+    EXPECT_EQ(gguf::file_type_name(15), "Q4_K_M");
+    EXPECT_EQ(gguf::file_type_name(32), "BF16");
+    EXPECT_EQ(gguf::file_type_name(4), "unknown");
+    EXPECT_EQ(gguf::file_type_name(1024), "unknown");
+    EXPECT_EQ(gguf::tensor_type_name(12), "Q4_K");
+}
+
+TEST(StoreGguf, MissingFile) {
+    auto f = gguf::read_file("/nonexistent/model.gguf");
+    ASSERT_FALSE(f);
+    EXPECT_EQ(f.err().code, errc::not_found);
+}
