@@ -148,7 +148,7 @@ std::string format_timestamp(std::chrono::system_clock::time_point tp, bool loca
     std::string out = buf;
     if (nanos > 0) {
         // Go's RFC3339Nano drops trailing zeros of the fraction.
-        char frac[16];
+        char frac[32];
         std::snprintf(frac, sizeof frac, ".%09lld", nanos);
         std::string f = frac;
         while (f.back() == '0') f.pop_back();
@@ -160,7 +160,7 @@ std::string format_timestamp(std::chrono::system_clock::time_point tp, bool loca
         long off = tm.tm_gmtoff;
         char sign = off < 0 ? '-' : '+';
         off = std::labs(off);
-        char zone[16];
+        char zone[48];
         std::snprintf(zone, sizeof zone, "%c%02ld:%02ld", sign, off / 3600, (off % 3600) / 60);
         out += zone;
     }

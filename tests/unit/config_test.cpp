@@ -1,0 +1,94 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+using namespace lokal;
+
+namespace {
+config::env_lookup env_of(std::map<std::string, std::string> m) {
+    auto shared = std::make_shared<std::map<std::string, std::string>>(std::move(m));
+    return [shared](const char * name) -> const char * {
+        auto it = shared->find(name);
+        return it == shared->end() ? nullptr : it->second.c_str();
+    };
+}
+}  // namespace
+
+TEST(config, defaults) {
+    auto s = config::load(env_of({{"HOME", "/home/u"}}));
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->host, "127.0.0.1");
+    EXPECT_EQ(s->port, 11434);
+    EXPECT_EQ(s->models_dir, "/home/u/.lokal/models");
+    EXPECT_EQ(s->keep_alive, std::chrono::minutes(5));
+    EXPECT_EQ(s->base_url(), "http://127.0.0.1:11434");
+}
+
+TEST(config, ollama_variables_used_when_lokal_ones_unset) {
+    auto s = config::load(env_of({{"OLLAMA_HOST", "0.0.0.0:8080"}, {"OLLAMA_MODELS", "/m"}}));
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->host, "0.0.0.0");
+    EXPECT_EQ(s->port, 8080);
+    EXPECT_EQ(s->models_dir, "/m");
+    EXPECT_EQ(s->base_url(), "http://127.0.0.1:8080");
+
+    auto t = config::load(env_of({{"OLLAMA_HOST", "0.0.0.0:8080"}, {"LOKAL_HOST", "127.0.0.2:9"}}));
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->host, "127.0.0.2");
+    EXPECT_EQ(t->port, 9);
+}
+
+TEST(config, host_forms) {
+    struct c {
+        const char * in;
+        const char * host;
+        int port;
+    } cases[] = {
+        {"localhost", "localhost", 11434},   {":8000", "127.0.0.1", 8000},
+        {"http://h:1", "h", 1},              {"http://h", "h", 80},
+        {"https://h", "h", 443},             {"[::1]:5", "::1", 5},
+        {"::1", "::1", 11434},               {"h:7/path", "h", 7},
+    };
+    for (const auto & tc : cases) {
+        config::settings s;
+        ASSERT_TRUE(config::parse_host(tc.in, s).ok()) << tc.in;
+        EXPECT_EQ(s.host, tc.host) << tc.in;
+        EXPECT_EQ(s.port, tc.port) << tc.in;
+    }
+}
+
+TEST(config, bad_values_are_errors_naming_the_variable) {
+    auto s = config::load(env_of({{"LOKAL_HOST", "h:99999"}}));
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.err().message.find("LOKAL_HOST"), std::string::npos);
+    auto d = config::load(env_of({{"LOKAL_DEBUG", "yes please"}}));
+    ASSERT_FALSE(d.ok());
+    EXPECT_NE(d.err().message.find("LOKAL_DEBUG"), std::string::npos);
+    auto p = config::load(env_of({{"LOKAL_NUM_PARALLEL", "0"}}));
+    ASSERT_FALSE(p.ok());
+    auto k = config::load(env_of({{"LOKAL_KEEP_ALIVE", "soon"}}));
+    ASSERT_FALSE(k.ok());
+    EXPECT_NE(k.err().message.find("LOKAL_KEEP_ALIVE"), std::string::npos);
+}
+
+TEST(config, durations) {
+    using std::chrono::milliseconds;
+    EXPECT_EQ(*config::parse_duration("5m"), milliseconds(300000));
+    EXPECT_EQ(*config::parse_duration("1h30m"), milliseconds(5400000));
+    EXPECT_EQ(*config::parse_duration("300ms"), milliseconds(300));
+    EXPECT_EQ(*config::parse_duration("1.5s"), milliseconds(1500));
+    EXPECT_EQ(*config::parse_duration("0"), milliseconds(0));
+    EXPECT_EQ(*config::parse_duration("10"), milliseconds(10000));
+    EXPECT_EQ(*config::parse_duration("-1"), milliseconds(-1));
+    EXPECT_EQ(*config::parse_duration("-5m"), milliseconds(-1));
+    for (const char * bad : {"", "m", "5x", "5m3", "--1s", "1e400"}) {
+        EXPECT_FALSE(config::parse_duration(bad).ok()) << bad;
+    }
+}
+
+TEST(config, help_lists_every_variable) {
+    auto help = config::help_table();
+    for (const auto & v : config::variables()) EXPECT_NE(help.find(v.name), std::string::npos) << v.name;
+}

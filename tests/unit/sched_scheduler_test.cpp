@@ -1,0 +1,145 @@
+// Scheduler logic against a fake engine: no model needed.
+#include "sched/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+using namespace lokal;
+using namespace std::chrono_literals;
+
+namespace {
+
+class fake_runner : public engine::runner {
+public:
+    fake_runner(engine::load_params p, std::atomic<int> & alive) : p_(std::move(p)), alive_(alive) { alive_++; }
+    ~fake_runner() override { alive_--; }
+    const engine::load_params & params() const override { return p_; }
+    engine::model_facts facts() const override { return {100, 0, p_.num_ctx, p_.num_ctx, false}; }
+    result<std::string> apply_chat_template(const std::vector<engine::chat_message> &) override { return std::string(); }
+    result<std::unique_ptr<engine::completion_stream>> submit(engine::completion_request) override {
+        return make_error(errc::internal, "fake");
+    }
+    int active() const override { return 0; }
+
+private:
+    engine::load_params p_;
+    std::atomic<int> & alive_;
+};
+
+struct fixture {
+    std::atomic<int> alive{0};
+    std::atomic<int> loads{0};
+    sched::scheduler s;
+    explicit fixture(int max_loaded = 3, int max_queue = 16)
+        : s({max_loaded, max_queue}, [this](const engine::load_params & p) -> result<std::unique_ptr<engine::runner>> {
+              loads++;
+              if (p.model_path == "broken") return make_error(errc::invalid_request, "cannot load");
+              return std::unique_ptr<engine::runner>(std::make_unique<fake_runner>(p, alive));
+          }) {}
+
+    result<sched::lease> get(const std::string & key, std::chrono::milliseconds ka = 1h, int num_ctx = 2048) {
+        engine::load_params p;
+        p.model_path = key;
+        p.num_ctx = num_ctx;
+        return s.acquire(key, {key, "d", json::object()}, p, ka);
+    }
+};
+
+}  // namespace
+
+TEST(scheduler, loads_once_and_reuses) {
+    fixture f;
+    { auto a = f.get("m"); ASSERT_TRUE(a.ok()); }
+    { auto b = f.get("m"); ASSERT_TRUE(b.ok()); }
+    EXPECT_EQ(f.loads, 1);
+    EXPECT_TRUE(f.s.is_loaded("m"));
+}
+
+TEST(scheduler, keep_alive_zero_unloads_after_release) {
+    fixture f;
+    {
+        auto a = f.get("m", 0ms);
+        ASSERT_TRUE(a.ok());
+        EXPECT_EQ(f.alive, 1);
+    }
+    EXPECT_FALSE(f.s.is_loaded("m"));
+    EXPECT_EQ(f.alive, 0);
+}
+
+TEST(scheduler, expires_after_keep_alive) {
+    fixture f;
+    { auto a = f.get("m", 50ms); ASSERT_TRUE(a.ok()); }
+    EXPECT_TRUE(f.s.is_loaded("m"));
+    for (int i = 0; i < 200 && f.s.is_loaded("m"); ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_FALSE(f.s.is_loaded("m"));
+    EXPECT_EQ(f.alive, 0);
+}
+
+TEST(scheduler, never_unloads_while_leased) {
+    fixture f;
+    auto a = f.get("m", 1ms);
+    ASSERT_TRUE(a.ok());
+    std::this_thread::sleep_for(30ms);
+    EXPECT_TRUE(f.s.is_loaded("m"));
+    f.s.unload("m");
+    EXPECT_TRUE(f.s.is_loaded("m"));  // deferred until the lease ends
+    *a = sched::lease();
+    EXPECT_FALSE(f.s.is_loaded("m"));
+}
+
+TEST(scheduler, negative_keep_alive_is_forever) {
+    fixture f;
+    { auto a = f.get("m", -1ms); ASSERT_TRUE(a.ok()); }
+    auto list = f.s.list();
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].expires_at, sched::clock_type::time_point::max());
+}
+
+TEST(scheduler, evicts_idle_model_expiring_first) {
+    fixture f(2);
+    { auto a = f.get("a", 10h); ASSERT_TRUE(a.ok()); }
+    { auto b = f.get("b", 1h); ASSERT_TRUE(b.ok()); }
+    { auto c = f.get("c", 1h); ASSERT_TRUE(c.ok()); }
+    EXPECT_TRUE(f.s.is_loaded("a"));
+    EXPECT_FALSE(f.s.is_loaded("b"));
+    EXPECT_TRUE(f.s.is_loaded("c"));
+    EXPECT_EQ(f.alive, 2);
+}
+
+TEST(scheduler, refuses_when_all_loaded_models_are_busy) {
+    fixture f(1);
+    auto a = f.get("a");
+    ASSERT_TRUE(a.ok());
+    auto b = f.get("b");
+    ASSERT_FALSE(b.ok());
+    EXPECT_EQ(b.err().code, errc::unavailable);
+}
+
+TEST(scheduler, reloads_only_when_load_options_change) {
+    fixture f;
+    { auto a = f.get("m", 1h, 2048); ASSERT_TRUE(a.ok()); }
+    { auto a = f.get("m", 1h, 2048); ASSERT_TRUE(a.ok()); }
+    EXPECT_EQ(f.loads, 1);
+    { auto a = f.get("m", 1h, 4096); ASSERT_TRUE(a.ok()); EXPECT_EQ((*a)->params().num_ctx, 4096); }
+    EXPECT_EQ(f.loads, 2);
+    EXPECT_EQ(f.alive, 1);
+}
+
+TEST(scheduler, load_failure_is_returned_and_nothing_stays) {
+    fixture f;
+    auto a = f.get("broken");
+    ASSERT_FALSE(a.ok());
+    EXPECT_EQ(a.err().message, "cannot load");
+    EXPECT_TRUE(f.s.list().empty());
+}
+
+TEST(scheduler, lease_reports_load_duration_only_when_loading) {
+    fixture f;
+    auto a = f.get("m");
+    ASSERT_TRUE(a.ok());
+    auto b = f.get("m");
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(b->load_duration().count(), 0);
+}
