@@ -1,0 +1,18 @@
+// Which of Ollama's capabilities a model has: "completion" or "embedding",
+// then "tools", "insert", "thinking", "vision", "audio" as its metadata,
+// template and layers show. /api/show lists them; the inference handlers
+// check them ("does not support chat", "does not support embeddings").
+#pragma once
+
+#include "store/gguf.h"
+#include "store/store.h"
+
+#include <string>
+#include <vector>
+
+namespace lokal::store {
+
+// model_gguf: the model layer's metadata (nullptr when it could not be read).
+std::vector<std::string> model_capabilities(const model_record & rec, const gguf::file * model_gguf);
+
+}  // namespace lokal::store

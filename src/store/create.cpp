@@ -1,0 +1,239 @@
+#include "store/create.h"
+
+#include "store/digest.h"
+#include "store/gguf.h"
+#include "store/gojson.h"
+
+#include <algorithm>
+
+namespace lokal::store {
+
+namespace {
+
+error bad(const std::string & msg) { return make_error(errc::invalid_request, msg); }
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Go's fs.ValidPath: slash-separated, relative, no empty, "." or ".." element.
+bool valid_file_path(std::string_view p) {
+    if (p == ".") return true;
+    if (p.empty()) return false;
+    size_t start = 0;
+    for (;;) {
+        size_t end = p.find('/', start);
+        std::string_view elem = p.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        if (elem.empty() || elem == "." || elem == "..") return false;
+        if (end == std::string_view::npos) return true;
+        start = end + 1;
+    }
+}
+
+// Reads an uploaded blob as GGUF and says which layer it makes.
+result<layer> gguf_layer(const store & st, const std::string & file_name, const std::string & digest_text,
+                         bool adapter, gguf::file & meta) {
+    auto digest = parse_digest(digest_text);
+    if (!digest) return digest.err();
+    auto path = st.blob_path(*digest);
+    if (!path) return path.err();
+    if (!st.has_blob(*digest)) {
+        return bad("blob \"" + *digest + "\" for file \"" + file_name + "\" has not been uploaded");
+    }
+    auto f = gguf::read_file(*path);
+    if (!f) {
+        if (f.err().message == "not a GGUF file") return bad("supplied file was not in GGUF format");
+        return bad("file \"" + file_name + "\": " + f.err().message);
+    }
+    if (f->get_uint("split.count").value_or(1) > 1) {
+        return bad("file \"" + file_name + "\": split GGUF files are not supported yet");
+    }
+    layer l;
+    l.digest = *digest;
+    l.from = file_name;
+    l.size = static_cast<int64_t>(f->file_size);
+    if (adapter || f->is_adapter()) {
+        l.media_type = media_type::adapter;
+    } else if (f->is_projector()) {
+        l.media_type = media_type::projector;
+    } else {
+        l.media_type = media_type::model;
+    }
+    meta = std::move(*f);
+    return l;
+}
+
+status plan_files(const store & st, const std::vector<std::pair<std::string, std::string>> & files, bool adapters,
+                  create_plan & plan, std::optional<gguf::file> & model_meta) {
+    auto sorted = files;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto & [file_name, digest] : sorted) {
+        if (!valid_file_path(file_name)) return bad("file path must be relative");
+        if (digest.empty()) return bad("invalid digest format");
+        if (ends_with(file_name, ".safetensors")) return bad("importing safetensors models is not supported yet");
+    }
+    if (adapters && sorted.size() > 1) return bad("only one adapter is currently supported");
+    for (const auto & [file_name, digest] : sorted) {
+        plan.early_statuses.push_back("parsing GGUF");
+        gguf::file meta;
+        auto l = gguf_layer(st, file_name, digest, adapters, meta);
+        if (!l) return l.err();
+        if (l->media_type == media_type::model) model_meta = std::move(meta);
+        plan.layers.push_back(std::move(*l));
+    }
+    return {};
+}
+
+status plan_from(const store & st, const model_name & from, create_plan & plan, std::optional<gguf::file> & model_meta,
+                 json & base_config, json & base_params) {
+    auto e = st.read_manifest(from);
+    if (!e) return e.err();
+    auto cfg = st.read_config(e->m);
+    if (!cfg) return cfg.err();
+    base_config = std::move(*cfg);
+    for (layer l : e->m.layers) {
+        if (!st.has_blob(l.digest)) {
+            return make_error(errc::internal, "model " + e->short_name + " is missing its blob " + l.digest);
+        }
+        if (l.media_type == media_type::params) {
+            auto text = st.read_blob(l.digest, 16u << 20);
+            if (!text) return text.err();
+            json p = json::parse(*text, nullptr, false);
+            if (p.is_object()) base_params = std::move(p);
+            continue;  // merged into a new params layer below
+        }
+        if (l.media_type == media_type::model) {
+            auto f = gguf::read_file(*st.blob_path(l.digest));
+            if (!f) return make_error(errc::internal, "model " + e->short_name + ": " + f.err().message);
+            model_meta = std::move(*f);
+        }
+        l.from = e->short_name;
+        plan.layers.push_back(std::move(l));
+    }
+    return {};
+}
+
+// Drops base layers of a media type the request replaces.
+void drop_layers(std::vector<layer> & layers, std::string_view mt, std::string_view mt2 = {}) {
+    layers.erase(std::remove_if(layers.begin(), layers.end(),
+                                [&](const layer & l) { return l.media_type == mt || (!mt2.empty() && l.media_type == mt2); }),
+                 layers.end());
+}
+
+model_config config_for(const gguf::file & meta, const json & base, const create_request & req) {
+    model_config base_cfg = model_config::from_json(base);
+    model_config c;
+    c.model_format = "gguf";
+    c.model_family = meta.architecture();
+    c.model_families = {c.model_family};
+    c.model_type = human_number(meta.parameter_count());
+    c.file_type = meta.file_type();
+    c.renderer = !req.renderer.empty() ? req.renderer : base_cfg.renderer;
+    c.parser = !req.parser.empty() ? req.parser : base_cfg.parser;
+    c.requires_version = !req.requires_version.empty() ? req.requires_version : base_cfg.requires_version;
+    return c;
+}
+
+std::string layer_status(bool existed, const std::string & digest) {
+    return (existed ? "using existing layer " : "creating new layer ") + digest;
+}
+
+}  // namespace
+
+result<create_plan> plan_create(const store & st, const create_request & req) {
+    create_plan plan;
+    plan.name = st.canonical(req.name);
+    std::optional<gguf::file> model_meta;
+    json base_config = json::object();
+    json params = json::object();
+    if (req.from) {
+        if (auto s = plan_from(st, *req.from, plan, model_meta, base_config, params); !s) return s.err();
+    } else if (!req.files.empty()) {
+        if (auto s = plan_files(st, req.files, false, plan, model_meta); !s) return s.err();
+    } else {
+        return bad("neither 'from' or 'files' was specified");
+    }
+    if (!req.adapters.empty()) {
+        std::optional<gguf::file> unused;
+        if (auto s = plan_files(st, req.adapters, true, plan, unused); !s) return s.err();
+    }
+    if (!model_meta) {
+        return bad("no model file was given: the files are projectors or adapters only");
+    }
+    if (req.template_text) {
+        drop_layers(plan.layers, media_type::template_, media_type::prompt);
+        plan.template_text = req.template_text;
+    }
+    if (req.system && !req.system->empty()) {
+        drop_layers(plan.layers, media_type::system);
+        plan.system = req.system;
+    }
+    plan.license = req.license;
+    if (req.parameters.is_object()) {
+        for (auto it = req.parameters.begin(); it != req.parameters.end(); ++it) params[it.key()] = it.value();
+    }
+    if (!params.empty()) plan.params = std::move(params);
+    if (req.messages.is_array() && !req.messages.empty()) {
+        drop_layers(plan.layers, media_type::messages);
+        plan.messages = req.messages;
+    }
+    plan.config = config_for(*model_meta, base_config, req);
+    if (auto old = st.read_manifest(plan.name)) {
+        for (const auto & l : old->m.layers) plan.replaced_digests.push_back(l.digest);
+        if (!old->m.config.digest.empty()) plan.replaced_digests.push_back(old->m.config.digest);
+    }
+    return plan;
+}
+
+status execute_create(store & st, const create_plan & plan, const create_progress & report) {
+    for (const auto & s : plan.early_statuses) {
+        if (!report(s)) return make_error(errc::canceled, "client went away");
+    }
+    std::vector<layer> layers = plan.layers;
+    std::vector<std::string> statuses;
+    for (const auto & l : layers) statuses.push_back(layer_status(true, l.digest));
+    auto add_text = [&](std::string_view mt, const std::string & data) -> status {
+        bool existed = st.has_blob(digest_of(data));
+        auto d = st.put_blob_bytes(data);
+        if (!d) return d.err();
+        layers.push_back(layer{std::string(mt), *d, static_cast<int64_t>(data.size()), {}, {}});
+        statuses.push_back(layer_status(existed, *d));
+        return {};
+    };
+    if (plan.template_text) {
+        if (auto s = add_text(media_type::template_, *plan.template_text); !s) return s;
+    }
+    if (plan.system) {
+        if (auto s = add_text(media_type::system, *plan.system); !s) return s;
+    }
+    for (const auto & l : plan.license) {
+        if (auto s = add_text(media_type::license, l); !s) return s;
+    }
+    if (!plan.params.is_null()) {
+        if (auto s = add_text(media_type::params, go_json(plan.params, true) + "\n"); !s) return s;
+    }
+    if (!plan.messages.is_null()) {
+        if (auto s = add_text(media_type::messages, go_json(plan.messages, false) + "\n"); !s) return s;
+    }
+    model_config cfg = plan.config;
+    for (const auto & l : layers) cfg.diff_ids.push_back(l.digest);
+    std::string cfg_bytes = serialize_config(cfg);
+    auto cfg_digest = st.put_blob_bytes(cfg_bytes);
+    if (!cfg_digest) return cfg_digest.err();
+
+    for (const auto & s : statuses) {
+        if (!report(s)) return make_error(errc::canceled, "client went away");
+    }
+    if (!report("writing manifest")) return make_error(errc::canceled, "client went away");
+    manifest m;
+    m.config = layer{std::string(media_type::config), *cfg_digest, static_cast<int64_t>(cfg_bytes.size()), {}, {}};
+    m.layers = std::move(layers);
+    if (auto s = st.write_manifest(plan.name, m); !s) return s;
+    if (!plan.replaced_digests.empty()) {
+        if (auto s = st.prune_blobs(plan.replaced_digests); !s) return s;
+    }
+    report("success");
+    return {};
+}
+
+}  // namespace lokal::store

@@ -1,0 +1,60 @@
+// Creating a model (POST /api/create) in two steps: plan_create checks
+// everything (names, digests, that each file is an uploaded, readable GGUF,
+// the base model) and writes nothing; execute_create writes the new small
+// layers and the config blob, then the manifest last, then prunes the blobs
+// the replaced manifest no longer shares. So every input error is known
+// before the first byte of a streamed response, as a 4xx.
+#pragma once
+
+#include "core/json.h"
+#include "core/result.h"
+#include "store/manifest.h"
+#include "store/name.h"
+#include "store/store.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lokal::store {
+
+struct create_request {
+    model_name name;
+    std::optional<model_name> from;                              // an existing model
+    std::vector<std::pair<std::string, std::string>> files;     // file name -> digest
+    std::vector<std::pair<std::string, std::string>> adapters;  // file name -> digest
+    std::optional<std::string> template_text;
+    std::optional<std::string> system;
+    json parameters = nullptr;   // object, already type-checked by the caller
+    json messages = nullptr;     // array of {role, content}
+    std::vector<std::string> license;
+    std::string renderer;
+    std::string parser;
+    std::string requires_version;
+};
+
+// A checked create: what execute_create will write.
+struct create_plan {
+    model_name name;
+    std::vector<std::string> early_statuses;   // "parsing GGUF", one per file
+    std::vector<layer> layers;                 // base layers, in manifest order
+    std::optional<std::string> template_text;  // new layers, appended in this order
+    std::optional<std::string> system;
+    std::vector<std::string> license;
+    json params = nullptr;                     // merged params, or null for none
+    json messages = nullptr;
+    model_config config;
+    std::vector<std::string> replaced_digests; // of the manifest being replaced
+};
+
+result<create_plan> plan_create(const store & st, const create_request & req);
+
+// Reports Ollama's status strings ("using existing layer sha256:...",
+// "creating new layer sha256:...", "writing manifest", "success") in order;
+// when report returns false (the client left) it stops before the manifest.
+using create_progress = std::function<bool(const std::string & status)>;
+status execute_create(store & st, const create_plan & plan, const create_progress & report);
+
+}  // namespace lokal::store
