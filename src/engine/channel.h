@@ -33,6 +33,14 @@ public:
         return item;
     }
 
+    std::optional<stream_item> pop_for(std::chrono::milliseconds timeout) {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (!cv_.wait_for(lock, timeout, [&] { return !items_.empty(); })) return std::nullopt;
+        stream_item item = items_.front();
+        if (item.type == stream_item::kind::chunk) items_.pop_front();
+        return item;
+    }
+
     void cancel() { canceled_ = true; }
     bool canceled() const { return canceled_; }
 
@@ -50,6 +58,7 @@ public:
     explicit channel_stream(std::shared_ptr<channel> ch) : ch_(std::move(ch)) {}
     ~channel_stream() override { ch_->cancel(); }
     stream_item next() override { return ch_->pop(); }
+    std::optional<stream_item> next_for(std::chrono::milliseconds timeout) override { return ch_->pop_for(timeout); }
 
 private:
     std::shared_ptr<channel> ch_;

@@ -2,6 +2,7 @@
 
 #include <common.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -53,7 +54,10 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
 
     const int n_seq = std::max(1, p.num_parallel);
     llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = static_cast<uint32_t>(p.num_ctx) * n_seq;
+    // Like Ollama, never more context than the model was trained for.
+    int n_ctx = p.num_ctx;
+    if (int train = llama_model_n_ctx_train(h->model_.get()); train > 0) n_ctx = std::min(n_ctx, train);
+    cp.n_ctx = static_cast<uint32_t>(std::max(n_ctx, 8)) * n_seq;
     cp.n_batch = static_cast<uint32_t>(std::max(p.num_batch, n_seq));
     cp.n_ubatch = std::min<uint32_t>(cp.n_batch, 512);
     cp.n_seq_max = static_cast<uint32_t>(n_seq);

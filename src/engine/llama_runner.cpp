@@ -89,13 +89,18 @@ public:
     }
 
     ~llama_runner() override {
+        stop();
+        llama_batch_free(batch_);
+    }
+
+    void stop() override {
         {
             std::lock_guard<std::mutex> lock(mu_);
             stopping_ = true;
         }
         cv_.notify_all();
-        worker_.join();
-        llama_batch_free(batch_);
+        std::lock_guard<std::mutex> lock(join_mu_);
+        if (worker_.joinable()) worker_.join();
     }
 
     const load_params & params() const override { return params_; }
@@ -114,9 +119,10 @@ public:
         auto stream = std::make_unique<channel_stream>(t->out);
         t->req = std::move(req);
         t->req.format = grammar->empty() ? json(nullptr) : json(*grammar);  // carries GBNF from here on
-        active_++;
         {
             std::lock_guard<std::mutex> lock(mu_);
+            if (stopping_) return make_error(errc::unavailable, "the model is being unloaded");
+            active_++;
             queue_.push_back(std::move(t));
         }
         cv_.notify_one();
@@ -140,6 +146,7 @@ private:
     std::vector<slot> slots_;
     llama_batch batch_{};
     std::mutex mu_;
+    std::mutex join_mu_;
     std::condition_variable cv_;
     std::deque<std::unique_ptr<task>> queue_;
     bool stopping_ = false;
@@ -176,11 +183,11 @@ void llama_runner::loop() {
         after_decode();
     }
     for (auto & s : slots_) {
-        if (s.busy()) fail(s, make_error(errc::unavailable, "model unloaded"));
+        if (s.busy()) fail(s, make_error(errc::unavailable, "the model was unloaded (server shutting down?)"));
     }
     std::lock_guard<std::mutex> lock(mu_);
     for (auto & t : queue_) {
-        t->out->push({stream_item::kind::error, {}, make_error(errc::unavailable, "model unloaded"), {}});
+        t->out->push({stream_item::kind::error, {}, make_error(errc::unavailable, "the model was unloaded (server shutting down?)"), {}});
         active_--;
     }
 }

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,9 @@ public:
     virtual ~completion_stream() = default;  // cancels if not finished
     // Blocks until the next item. After done or error, keeps returning it.
     virtual stream_item next() = 0;
+    // Like next(), but gives up after timeout (so the caller can check
+    // whether its client is still there).
+    virtual std::optional<stream_item> next_for(std::chrono::milliseconds timeout) = 0;
 };
 
 struct chat_message {
@@ -112,12 +116,16 @@ public:
     // Requests in flight (queued or running); the scheduler never unloads a
     // busy runner.
     virtual int active() const = 0;
+
+    // Fails every queued and running request and stops the inference
+    // thread; later submits fail. Used at shutdown while leases still exist.
+    virtual void stop() = 0;
 };
 
 // Loads a model with llama.cpp. Thread-safe; may take seconds.
 result<std::unique_ptr<runner>> load_llama_runner(const load_params & params);
 
-// The model's trained context length, read cheaply without loading weights.
+// Sets up llama.cpp's backends and logging once per process.
 void init_backend(bool debug);
 
 }  // namespace lokal::engine

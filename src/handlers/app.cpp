@@ -43,7 +43,12 @@ status app::bind() {
 
 int app::port() const { return impl_->http.port(); }
 status app::serve() { return impl_->http.serve(); }
-void app::stop() { impl_->http.stop(); }
+void app::stop() {
+    // Running requests end first (with an error), so the HTTP workers that
+    // relay them can finish; then the listener closes.
+    impl_->sched.shutdown();
+    impl_->http.stop();
+}
 
 int serve_main(const config::settings & cfg) {
     // Signals go to one thread that stops the server cleanly; every other

@@ -108,37 +108,49 @@ struct running {
     steady::time_point t0;
 };
 
-void relay(const std::shared_ptr<running> & r, bool stream, http::response & res) {
+// How often a relay that is waiting for the model checks its client.
+constexpr std::chrono::milliseconds client_check{250};
+
+// Relays the runner's stream. Whenever the model is quiet for a moment the
+// relay checks that the client is still there; when it is gone, returning
+// destroys the stream, which cancels the task and frees the slot.
+void relay(const std::shared_ptr<running> & r, bool stream, const http::request & req, http::response & res) {
     if (stream) {
         res.content_type = "application/x-ndjson";
         res.stream = [r](http::stream_writer & w) {
             for (;;) {
-                auto item = r->stream->next();
-                json j;
-                if (item.type == engine::stream_item::kind::chunk) {
-                    j = r->sh.chunk(item.text);
-                } else if (item.type == engine::stream_item::kind::done) {
-                    j = r->sh.done("", item.stats, r->t0, r->lease.load_duration());
-                } else {
-                    j = json{{"error", item.err.message}};
+                auto item = r->stream->next_for(client_check);
+                if (!item) {
+                    if (!w.alive()) return;
+                    continue;
                 }
-                // A failed write means the client left: returning destroys
-                // the stream, which cancels the task.
+                json j;
+                if (item->type == engine::stream_item::kind::chunk) {
+                    j = r->sh.chunk(item->text);
+                } else if (item->type == engine::stream_item::kind::done) {
+                    j = r->sh.done("", item->stats, r->t0, r->lease.load_duration());
+                } else {
+                    j = json{{"error", item->err.message}};
+                }
                 if (!w.write(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n")) return;
-                if (item.type != engine::stream_item::kind::chunk) return;
+                if (item->type != engine::stream_item::kind::chunk) return;
             }
         };
         return;
     }
     std::string text;
     for (;;) {
-        auto item = r->stream->next();
-        if (item.type == engine::stream_item::kind::chunk) {
-            text += item.text;
-        } else if (item.type == engine::stream_item::kind::done) {
-            return http::set_json(res, r->sh.done(text, item.stats, r->t0, r->lease.load_duration()));
+        auto item = r->stream->next_for(client_check);
+        if (!item) {
+            if (req.is_closed()) return http::set_error(res, make_error(errc::canceled, "client disconnected"));
+            continue;
+        }
+        if (item->type == engine::stream_item::kind::chunk) {
+            text += item->text;
+        } else if (item->type == engine::stream_item::kind::done) {
+            return http::set_json(res, r->sh.done(text, item->stats, r->t0, r->lease.load_duration()));
         } else {
-            return http::set_error(res, item.err);
+            return http::set_error(res, item->err);
         }
     }
 }
@@ -148,7 +160,8 @@ using render_fn = std::function<result<std::string>(engine::runner &)>;
 // Leases the model, renders the prompt with it (the chat template lives in
 // the loaded model) and relays the completion.
 void run_completion(context & ctx, prepared & p, engine::completion_request creq, const render_fn & render,
-                    const shape & sh, steady::time_point t0, bool stream, http::response & res) {
+                    const shape & sh, steady::time_point t0, bool stream, const http::request & req,
+                    http::response & res) {
     auto l = ctx.sched.acquire(p.key, p.label, p.load, p.keep_alive);
     if (!l) return http::set_error(res, l.err());
     auto r = std::make_shared<running>();
@@ -163,7 +176,7 @@ void run_completion(context & ctx, prepared & p, engine::completion_request creq
     auto s = r->lease->submit(std::move(creq));
     if (!s) return http::set_error(res, s.err());
     r->stream = std::move(*s);
-    relay(r, stream, res);
+    relay(r, stream, req, res);
 }
 
 void generate(context & ctx, const http::request & req, http::response & res) {
@@ -192,7 +205,7 @@ void generate(context & ctx, const http::request & req, http::response & res) {
             return render_generate_prompt(r, *p, g->system, g->prompt, !g->context.empty());
         };
     }
-    run_completion(ctx, *p, std::move(creq), render, sh, t0, g->stream, res);
+    run_completion(ctx, *p, std::move(creq), render, sh, t0, g->stream, req, res);
 }
 
 void chat(context & ctx, const http::request & req, http::response & res) {
@@ -217,12 +230,13 @@ void chat(context & ctx, const http::request & req, http::response & res) {
     engine::completion_request creq = completion_from(*p);
     creq.format = c->format;
     render_fn render = [&](engine::runner & r) { return render_chat_prompt(r, *p, c->messages); };
-    run_completion(ctx, *p, std::move(creq), render, sh, t0, c->stream, res);
+    run_completion(ctx, *p, std::move(creq), render, sh, t0, c->stream, req, res);
 }
 
 void ps(context & ctx, http::response & res) {
     json models = json::array();
-    auto far = std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 290);
+    // "Forever", kept within the clock's range.
+    auto far = std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 200);
     for (const auto & m : ctx.sched.list()) {
         auto expires = std::min(m.expires_at, far);
         if (m.in_use) expires = std::chrono::system_clock::now() + ctx.cfg.keep_alive;

@@ -24,6 +24,7 @@ request convert(const httplib::Request & r) {
     for (const auto & [k, v] : r.path_params) out.params[k] = v;
     for (const auto & [k, v] : r.params) out.query.emplace(k, v);
     for (const auto & [k, v] : r.headers) out.headers.emplace_back(k, v);
+    out.is_closed = r.is_connection_closed;
     return out;
 }
 

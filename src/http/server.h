@@ -23,6 +23,8 @@ struct request {
     std::map<std::string, std::string> params;     // path parameters, e.g. "digest"
     std::map<std::string, std::string> query;
     std::vector<std::pair<std::string, std::string>> headers;
+    // True once the client has gone away (valid during the handler call).
+    std::function<bool()> is_closed = [] { return false; };
 
     // Case-insensitive header lookup; empty when absent.
     std::string header(std::string_view name) const;

@@ -47,6 +47,7 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
                                  const engine::load_params & params, std::chrono::milliseconds keep_alive) {
     {
         std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return make_error(errc::unavailable, "server is shutting down");
         if (pending_ >= cfg_.max_queue) {
             return make_error(errc::unavailable, "server busy, please try again.  maximum pending requests exceeded");
         }
@@ -158,6 +159,17 @@ void scheduler::unload(const std::string & key) {
         models_.erase(it);
     }
     cv_.notify_all();
+}
+
+void scheduler::shutdown() {
+    std::vector<std::shared_ptr<engine::runner>> runners;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        stopping_ = true;
+        for (auto & [key, e] : models_) runners.push_back(e.runner);
+    }
+    cv_.notify_all();
+    for (auto & r : runners) r->stop();
 }
 
 bool scheduler::is_loaded(const std::string & key) {

@@ -84,6 +84,9 @@ public:
     // Unloads now if idle, or as soon as the current requests finish.
     void unload(const std::string & key);
     bool is_loaded(const std::string & key);
+    // Stops every runner (in-flight requests end with an error) and refuses
+    // new leases. For server shutdown.
+    void shutdown();
     std::vector<loaded_model> list();
 
 private:

@@ -22,6 +22,7 @@ public:
         return make_error(errc::internal, "fake");
     }
     int active() const override { return 0; }
+    void stop() override {}
 
 private:
     engine::load_params p_;
