@@ -185,6 +185,17 @@ class Api:
             kw["json"] = json_body
         return self.s.delete(self.base + path, **kw)
 
+    def refusal(self, path, body, method="POST", timeout=30):
+        """Sends a request that should be refused. If the server accepts it
+        anyway (200), the answer is not read: the connection is closed at once,
+        so a wrongly accepted generation cannot run on and slow the suite."""
+        r = self.s.request(method, self.base + path, json=body, stream=True, timeout=timeout)
+        if r.status_code == 200:
+            r.close()
+        else:
+            _ = r.content
+        return r
+
     # --- convenience wrappers that insist on success -------------------------
 
     def ok_json(self, r: requests.Response, what: str) -> dict:

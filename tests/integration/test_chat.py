@@ -123,7 +123,8 @@ def test_chat_tools_on_template_without_tools_400(api, gemma_chat):
                                                "parameters": {"type": "object",
                                                               "properties": {"city": {"type": "string"}},
                                                               "required": ["city"]}}}]
-    r = api.post("/api/chat", {"model": gemma_chat, "messages": HELLO, "tools": tools, "stream": False})
+    r = api.refusal("/api/chat", {"model": gemma_chat, "messages": HELLO, "tools": tools,
+                                  "options": {"num_predict": 2}})
     assert r.status_code == 400, f"tools silently ignored? HTTP {r.status_code}: {r.text[:200]}"
     assert "tools" in error_of(r)
 
@@ -138,6 +139,6 @@ def test_chat_on_model_without_template(api, stories):
 
 def test_chat_bad_role_or_shape_400(api, gemma_chat):
     for msgs in ("hello", [{"role": "user", "content": 5}], [42], {"role": "user"}):
-        r = api.post("/api/chat", {"model": gemma_chat, "messages": msgs, "stream": False})
+        r = api.refusal("/api/chat", {"model": gemma_chat, "messages": msgs, "options": {"num_predict": 2}})
         assert r.status_code == 400, (msgs, r.status_code, r.text[:200])
         error_of(r)

@@ -156,7 +156,8 @@ def test_raw_skips_the_template(api, stories_digest):
 
 def test_raw_with_system_or_template_is_400(api, stories):
     for extra in ({"system": "x"}, {"template": "{{ .Prompt }}"}, {"context": [1, 2, 3]}):
-        r = api.post("/api/generate", {"model": stories, "prompt": "x", "raw": True, "stream": False, **extra})
+        r = api.refusal("/api/generate", {"model": stories, "prompt": "x", "raw": True,
+                                          "options": {"num_predict": 2}, **extra})
         assert r.status_code == 400, (extra, r.status_code, r.text[:200])
         assert "raw" in error_of(r)
 
@@ -195,22 +196,24 @@ def test_format_schema_is_followed_or_refused(api, gemma_chat):
 
 
 def test_format_bad_value_400(api, stories):
-    r = api.post("/api/generate", {"model": stories, "prompt": "x", "format": "yaml", "stream": False})
+    r = api.refusal("/api/generate", {"model": stories, "prompt": "x", "format": "yaml",
+                                      "options": {"num_predict": 2}})
     assert r.status_code == 400, r.text
     error_of(r)
 
 
 def test_suffix_on_model_without_insert_is_400(api, stories):
     # stories has no fill-in-the-middle template: Ollama says it "does not support insert"
-    r = api.post("/api/generate", {"model": stories, "prompt": "def f(a, b):", "suffix": "    return c",
-                                   "stream": False})
+    r = api.refusal("/api/generate", {"model": stories, "prompt": "def f(a, b):", "suffix": "    return c",
+                                      "options": {"num_predict": 2}})
     assert r.status_code == 400, f"suffix silently ignored? HTTP {r.status_code}: {r.text[:200]}"
     msg = error_of(r)
     assert "insert" in msg or "suffix" in msg, msg
 
 
 def test_think_on_model_without_thinking_is_400(api, stories):
-    r = api.post("/api/generate", {"model": stories, "prompt": "x", "think": True, "stream": False})
+    r = api.refusal("/api/generate", {"model": stories, "prompt": "x", "think": True,
+                                      "options": {"num_predict": 2}})
     assert r.status_code == 400, f"think silently ignored? HTTP {r.status_code}: {r.text[:200]}"
     assert "thinking" in error_of(r)
 
@@ -218,7 +221,7 @@ def test_think_on_model_without_thinking_is_400(api, stories):
 def test_images_on_text_model_are_refused(api, stories):
     # a 1x1 PNG
     png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-    r = api.post("/api/generate", {"model": stories, "prompt": "what is this?", "images": [png],
-                                   "stream": False})
+    r = api.refusal("/api/generate", {"model": stories, "prompt": "what is this?", "images": [png],
+                                      "options": {"num_predict": 2}})
     assert r.status_code == 400, f"images silently ignored? HTTP {r.status_code}: {r.text[:200]}"
     error_of(r)

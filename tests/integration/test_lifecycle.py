@@ -15,7 +15,7 @@ def loaded(api, name):
 def test_empty_prompt_loads(api, tiny):
     api.generate(model=tiny, keep_alive=0)  # make sure it starts unloaded
     assert api.wait_unloaded(tiny, 10)
-    r = api.post("/api/generate", {"model": tiny})  # no prompt, default stream
+    r = api.post("/api/generate", {"model": tiny, "options": {"num_predict": 1}})  # no prompt
     assert r.status_code == 200, r.text
     lines = [l for l in r.text.splitlines() if l.strip()]
     assert len(lines) == 1, f"a load answers with a single object: {r.text[:300]}"
@@ -95,7 +95,7 @@ def test_negative_keep_alive_means_forever(api, tiny):
 
 
 def test_chat_empty_messages_load_and_unload(api, stories):
-    r = api.post("/api/chat", {"model": stories, "messages": []})
+    r = api.post("/api/chat", {"model": stories, "messages": [], "options": {"num_predict": 1}})
     assert r.status_code == 200, r.text
     obj = r.json()
     assert obj["done"] is True and obj["done_reason"] == "load"
