@@ -110,6 +110,18 @@ def test_show_modelfile(binary, server, cli_model):
     assert SYSTEM in out and TEMPLATE in out and LICENSE in out
 
 
+def test_show_modelfile_round_trips(binary, server, api, cli_model, tmp_path):
+    # what `show --modelfile` prints re-creates the same model
+    mf = ok(run_cli(binary, server, "show", cli_model, "--modelfile")).stdout
+    (tmp_path / "Modelfile").write_text(mf)
+    ok(run_cli(binary, server, "create", "stories-cli-again", "-f", str(tmp_path / "Modelfile")))
+    a, b = api.show(cli_model), api.show("stories-cli-again")
+    for key in ("template", "system", "parameters", "license", "model_info"):
+        assert a.get(key) == b.get(key), (key, a.get(key), b.get(key))
+    for key in ("format", "family", "families", "parameter_size", "quantization_level"):
+        assert a["details"][key] == b["details"][key], key
+
+
 def test_show_parameters(binary, server, cli_model):
     out = ok(run_cli(binary, server, "show", cli_model, "--parameters")).stdout
     assert re.search(r"^num_predict\s+16$", out, re.M), out

@@ -106,31 +106,50 @@ def test_parameters_are_defaults(api, stories_digest):
 
 
 def test_num_ctx_parameter_reaches_the_runner(api, stories_digest):
-    api.create("stories-ctx", files={"stories260K.gguf": stories_digest}, parameters={"num_ctx": 384})
+    api.create("stories-ctx", files={"stories260K.gguf": stories_digest}, parameters={"num_ctx": 768})
     api.generate(model="stories-ctx", prompt=PROMPT, options={"num_predict": 1})
     ps = [m for m in api.ps() if m["name"] == "stories-ctx:latest"]
-    assert ps and ps[0]["context_length"] == 384, ps
+    assert ps and ps[0]["context_length"] == 768, ps
 
 
 # --- fields that must be honoured or refused, never silently ignored ----------
 
-def test_system_is_used(api, stories):
-    tmpl = "{{ if .System }}{{ .System }} {{ end }}{{ .Prompt }}"
-    plain = api.generate(model=stories, prompt="Lily went to the zoo.", template=tmpl,
-                         options={"num_predict": 2, "temperature": 0})
-    with_sys = api.generate(model=stories, prompt="Lily went to the zoo.", template=tmpl,
+# The prompt_eval_count comparisons below use prompts no other test sends, and
+# send the variant with the shorter prompt first, so a prompt cache cannot make
+# them pass or fail; Ollama counts the whole prompt anyway (cached or not).
+
+def test_prompt_eval_count_counts_the_whole_prompt(api, stories):
+    prompt = "Sue and her big brown dog ran to the old red barn."
+    a = api.generate(model=stories, prompt=prompt, options={"num_predict": 2})
+    b = api.generate(model=stories, prompt=prompt, options={"num_predict": 2})
+    assert a["prompt_eval_count"] >= 10, a["prompt_eval_count"]
+    assert b["prompt_eval_count"] == a["prompt_eval_count"], (
+        "prompt_eval_count must count the whole prompt even when it was cached", a["prompt_eval_count"],
+        b["prompt_eval_count"])
+
+
+def test_system_is_used(api, stories_digest):
+    api.create("stories-systpl", files={"stories260K.gguf": stories_digest},
+               template="{{ if .System }}{{ .System }} {{ end }}{{ .Prompt }}")
+    plain = api.generate(model="stories-systpl", prompt="Lily went to the zoo.", options={"num_predict": 2})
+    with_sys = api.generate(model="stories-systpl", prompt="Lily went to the zoo.",
                             system="Tim and Sue had a very big dog called Max who loved the snow.",
-                            options={"num_predict": 2, "temperature": 0})
+                            options={"num_predict": 2})
     # the system text adds well over ten tokens to the rendered prompt
     assert with_sys["prompt_eval_count"] >= plain["prompt_eval_count"] + 10, (
         plain["prompt_eval_count"], with_sys["prompt_eval_count"])
 
 
-def test_template_override_is_used(api, stories):
+def test_template_override_is_used_or_refused(api, stories):
     base = api.generate(model=stories, prompt="The cat sat.", options={"num_predict": 2})
-    over = api.generate(model=stories, prompt="The cat sat.",
-                        template="The dog ran far away from the house and hid. {{ .Prompt }}",
-                        options={"num_predict": 2})
+    r = api.refusal("/api/generate", {
+        "model": stories, "prompt": "The cat sat.", "stream": False, "options": {"num_predict": 2},
+        "template": "The dog ran far away from the house and hid. {{ .Prompt }}"})
+    if r.status_code == 400:
+        assert "template" in error_of(r)
+        return
+    assert r.status_code == 200, r.text
+    over = r.json()
     assert over["prompt_eval_count"] >= base["prompt_eval_count"] + 8, (
         base["prompt_eval_count"], over["prompt_eval_count"])
 
@@ -139,19 +158,26 @@ def test_modelfile_system_is_used(api, stories_digest):
     api.create("stories-sys", files={"stories260K.gguf": stories_digest},
                template="{{ if .System }}{{ .System }} {{ end }}{{ .Prompt }}",
                system="Tim and Sue had a very big dog called Max who loved the snow.")
-    with_sys = api.generate(model="stories-sys", prompt="Lily went home.", options={"num_predict": 2})
     no_sys = api.generate(model="stories-sys", prompt="Lily went home.", system=" ",
                           options={"num_predict": 2})
-    assert with_sys["prompt_eval_count"] >= no_sys["prompt_eval_count"] + 10
+    with_sys = api.generate(model="stories-sys", prompt="Lily went home.", options={"num_predict": 2})
+    assert with_sys["prompt_eval_count"] >= no_sys["prompt_eval_count"] + 10, (
+        no_sys["prompt_eval_count"], with_sys["prompt_eval_count"])
 
 
-def test_raw_skips_the_template(api, stories_digest):
+def test_modelfile_template_is_used(api, stories_digest):
     api.create("stories-wrapped", files={"stories260K.gguf": stories_digest},
                template="The dog ran far away from the house and hid. {{ .Prompt }}")
-    templated = api.generate(model="stories-wrapped", prompt="The cat sat.", options={"num_predict": 2})
-    raw = api.generate(model="stories-wrapped", prompt="The cat sat.", raw=True, options={"num_predict": 2})
-    assert raw["prompt_eval_count"] + 8 <= templated["prompt_eval_count"], (
-        raw["prompt_eval_count"], templated["prompt_eval_count"])
+    # greedy output follows the rendered prompt: the same as raw on the rendering
+    r = api.generate(model="stories-wrapped", prompt="The dog ran far away from the house and hid. The bird sang.",
+                     raw=True, options={"num_predict": 8, "temperature": 0})
+    plain = api.generate(model="stories-wrapped", prompt="The bird sang.", raw=True,
+                         options={"num_predict": 8, "temperature": 0})
+    t = api.generate(model="stories-wrapped", prompt="The bird sang.", options={"num_predict": 8, "temperature": 0})
+    assert r["response"] != plain["response"], "test needs prompts that continue differently"
+    assert t["response"] == r["response"], ("the model's TEMPLATE was not applied", t["response"], r["response"])
+    assert t["prompt_eval_count"] >= plain["prompt_eval_count"] + 8, (
+        plain["prompt_eval_count"], t["prompt_eval_count"])
 
 
 def test_raw_with_system_or_template_is_400(api, stories):

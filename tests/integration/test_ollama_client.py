@@ -75,7 +75,8 @@ def test_create_from_files_copy_delete(client):
                       parameters={"num_predict": 3}, system="Tell a story.")
     assert r.status == "success"
     assert "py-stories:latest" in names(client.list())
-    assert client.show("py-stories").system == "Tell a story."
+    s = client.show("py-stories")
+    assert "Tell a story." in s.modelfile and "num_predict" in s.parameters
     assert client.generate(model="py-stories", prompt="Once").eval_count == 3
 
     assert client.copy("py-stories", "py-stories-copy").status == "success"
