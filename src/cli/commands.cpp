@@ -1,0 +1,145 @@
+// The command table: what `lokal --help` lists and each `--help` explains.
+#include "cli/commands.h"
+
+namespace lokal::cli {
+
+namespace {
+
+flag_spec switch_flag(const char * name, const char * help, char shorthand = 0) {
+    flag_spec f;
+    f.name = name;
+    f.shorthand = shorthand;
+    f.help = help;
+    return f;
+}
+
+flag_spec value_flag(const char * name, const char * type, const char * help, char shorthand = 0) {
+    flag_spec f = switch_flag(name, help, shorthand);
+    f.value_type = type;
+    return f;
+}
+
+std::vector<flag_spec> run_flags() {
+    flag_spec think = value_flag("think", "string",
+                                 "Enable thinking mode: true/false or high/medium/low for supported models");
+    think.bare_value = "true";
+    return {value_flag("keepalive", "string", "Duration to keep a model loaded (e.g. 5m)"),
+            switch_flag("verbose", "Show timings for response"),
+            switch_flag("nowordwrap", "Don't wrap words to the next line automatically"),
+            value_flag("format", "string", "Response format (e.g. json, or a JSON schema)"),
+            think,
+            switch_flag("hidethinking", "Hide thinking output (if provided)"),
+            switch_flag("truncate", "For embedding models: truncate inputs exceeding context length (default: "
+                                    "true). Set --truncate=false to error instead"),
+            value_flag("dimensions", "int",
+                       "Truncate output embeddings to specified dimension (embedding models only)")};
+}
+
+command_spec serve_spec() {
+    return {"serve", {"start"}, "serve", "Start lokal",
+            "Start lokal: serve the Ollama-compatible REST API (and the OpenAI and Anthropic\n"
+            "compatible endpoints) on LOKAL_HOST. Models load on first use and unload after\n"
+            "LOKAL_KEEP_ALIVE of inactivity. Stop it with Ctrl+C or SIGTERM.\n\n"
+            "All settings come from the environment variables below.",
+            "  LOKAL_HOST=0.0.0.0:11434 lokal serve\n  LOKAL_MODELS=/srv/models LOKAL_KEEP_ALIVE=30m lokal serve",
+            {}, 0, 0, true, cmd_serve};
+}
+
+command_spec create_spec() {
+    return {"create", {}, "create MODEL", "Create a model from a Modelfile",
+            "Create a model from a Modelfile.\n\n"
+            "The Modelfile is read here, on the client. A FROM line naming a local .gguf\n"
+            "file (or a directory of them; relative paths start at the Modelfile's\n"
+            "directory) makes the CLI hash the file and upload it to the server unless the\n"
+            "server already has it; a FROM line naming a model builds on that model.\n"
+            "TEMPLATE, SYSTEM, PARAMETER, MESSAGE, LICENSE and ADAPTER lines are sent along.\n"
+            "Without -f, ./Modelfile is used.",
+            "  lokal create mymodel -f ./Modelfile\n"
+            "  printf 'FROM ./model.gguf\\nPARAMETER temperature 0.7\\n' > Modelfile && lokal create mymodel",
+            {value_flag("file", "string", "Name of the Modelfile (default \"Modelfile\")", 'f'),
+             value_flag("quantize", "string", "Quantize model to this level (e.g. q4_K_M)", 'q')},
+            1, 1, false, cmd_create};
+}
+
+command_spec show_spec() {
+    return {"show", {}, "show MODEL", "Show information for a model",
+            "Show information for a model: architecture, parameter count, context length,\n"
+            "quantization, capabilities, parameters, system message and license. One of the\n"
+            "flags prints just that part instead.",
+            "  lokal show llama3.2\n  lokal show llama3.2 --modelfile",
+            {switch_flag("license", "Show license of a model"), switch_flag("modelfile", "Show Modelfile of a model"),
+             switch_flag("parameters", "Show parameters of a model"),
+             switch_flag("template", "Show template of a model"),
+             switch_flag("system", "Show system message of a model"),
+             switch_flag("verbose", "Show detailed model information", 'v')},
+            1, 1, false, cmd_show};
+}
+
+command_spec run_spec() {
+    return {"run", {}, "run MODEL [PROMPT]", "Run a model",
+            "Run a model. With a prompt (arguments and/or text piped on stdin, which comes\n"
+            "first) the answer is streamed to stdout and lokal exits. Without one, on a\n"
+            "terminal, an interactive chat starts: type /? for its commands, \"\"\" to start\n"
+            "and end a multi-line message, Ctrl+C to stop an answer, Ctrl+D or /bye to leave.",
+            "  lokal run llama3.2\n"
+            "  lokal run llama3.2 \"Why is the sky blue?\"\n"
+            "  cat notes.txt | lokal run llama3.2 \"Summarize this:\"\n"
+            "  lokal run llama3.2 --format json --verbose \"List three colors as JSON\"",
+            run_flags(),
+            1, -1, false, cmd_run};
+}
+
+command_spec stop_spec() {
+    return {"stop", {}, "stop MODEL", "Stop a running model",
+            "Stop a running model: unload it from memory now instead of after its keep-alive.",
+            "  lokal stop llama3.2", {}, 1, 1, false, cmd_stop};
+}
+
+command_spec pull_spec() {
+    return {"pull", {}, "pull MODEL", "Pull a model from a registry",
+            "Pull a model from a registry (through the server, which downloads it).", "",
+            {switch_flag("insecure", "Use an insecure registry")}, 1, 1, false, cmd_pull};
+}
+
+command_spec push_spec() {
+    return {"push", {}, "push MODEL", "Push a model to a registry",
+            "Push a model to a registry (through the server, which uploads it).", "",
+            {switch_flag("insecure", "Use an insecure registry")}, 1, 1, false, cmd_push};
+}
+
+command_spec list_spec() {
+    return {"list", {"ls"}, "list", "List models",
+            "List the models on the server: name, ID (the first 12 hex digits of the\n"
+            "manifest digest), size and when each was last modified. An argument keeps the\n"
+            "names that start with it.",
+            "  lokal list\n  lokal ls llama", {}, 0, -1, false, cmd_list};
+}
+
+command_spec ps_spec() {
+    return {"ps", {}, "ps", "List running models",
+            "List the models loaded in memory: their size, where they run (CPU/GPU), their\n"
+            "context length, and until when they stay loaded.",
+            "", {}, 0, -1, false, cmd_ps};
+}
+
+command_spec cp_spec() {
+    return {"cp", {}, "cp SOURCE DESTINATION", "Copy a model",
+            "Copy a model under a new name (the blobs are shared, nothing large is copied).",
+            "  lokal cp llama3.2 my-llama", {}, 2, 2, false, cmd_cp};
+}
+
+command_spec rm_spec() {
+    return {"rm", {}, "rm MODEL [MODEL...]", "Remove a model",
+            "Remove one or more models, unloading them first if they are running. Blobs\n"
+            "no other model uses are deleted.",
+            "  lokal rm my-llama", {}, 1, -1, false, cmd_rm};
+}
+
+}  // namespace
+
+std::vector<command_spec> command_table() {
+    return {serve_spec(), create_spec(), show_spec(), run_spec(), stop_spec(), pull_spec(),
+            push_spec(),  list_spec(),   ps_spec(),   cp_spec(),  rm_spec()};
+}
+
+}  // namespace lokal::cli

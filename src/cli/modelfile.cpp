@@ -1,0 +1,123 @@
+#include "cli/modelfile.h"
+
+#include "cli/params.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <pwd.h>
+
+namespace lokal::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The .gguf files of a directory, sorted for a stable request.
+result<std::vector<std::string>> gguf_files_in(const std::string & dir) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto & entry : fs::directory_iterator(dir, ec)) {
+        if (entry.is_regular_file(ec) && entry.path().extension() == ".gguf") out.push_back(entry.path().string());
+    }
+    if (ec) return make_error(errc::invalid_request, "read " + dir + ": " + ec.message());
+    if (out.empty()) return make_error(errc::invalid_request, "no .gguf model files found in " + dir);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// FROM/ADAPTER: local files when the path exists, nothing otherwise.
+result<std::vector<std::string>> local_files(const std::string & path) {
+    std::error_code ec;
+    auto st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) return std::vector<std::string>{};
+    if (fs::is_directory(st)) return gguf_files_in(path);
+    return std::vector<std::string>{path};
+}
+
+status add_model_files(create_plan & plan, const store::modelfile_command & c, const std::string & dir,
+                       const std::string & home) {
+    auto path = expand_path(c.args, dir, home);
+    if (!path) return path.err();
+    auto files = local_files(*path);
+    if (!files) return files.err();
+    const std::string field = c.name == "model" ? "files" : "adapters";
+    if (files->empty()) {
+        if (c.name == "adapter") return make_error(errc::not_found, "adapter " + c.args + ": no such file or directory");
+        plan.request["from"] = c.args;  // not a local path: a model name
+        return {};
+    }
+    for (const auto & f : *files) plan.uploads.push_back({f, fs::path(f).filename().string(), field});
+    return {};
+}
+
+status add_parameter(create_plan & plan, const store::modelfile_command & c) {
+    if (is_deprecated_parameter(c.name)) {
+        plan.warnings.push_back("warning: parameter " + c.name + " is deprecated");
+        return {};
+    }
+    auto v = typed_parameter(c.name, {c.args});
+    if (!v) return v.err();
+    json & params = plan.request["parameters"];
+    if (v->is_array() && params.contains(c.name) && params[c.name].is_array()) {
+        for (const auto & item : *v) params[c.name].push_back(item);  // repeated "stop" lines add up
+    } else {
+        params[c.name] = *v;
+    }
+    return {};
+}
+
+}  // namespace
+
+result<std::string> expand_path(const std::string & path, const std::string & relative_dir, const std::string & home) {
+    fs::path p;
+    if (!path.empty() && path[0] == '/') {
+        p = path;
+    } else if (!path.empty() && path[0] == '~') {
+        const size_t slash = path.find('/');
+        const std::string user = path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
+        std::string user_home = home;
+        if (!user.empty()) {
+            const passwd * pw = getpwnam(user.c_str());
+            if (!pw) return make_error(errc::invalid_request, "failed to find user '" + user + "'");
+            user_home = pw->pw_dir;
+        }
+        p = fs::path(user_home) / (slash == std::string::npos ? "" : path.substr(slash + 1));
+    } else {
+        p = fs::path(relative_dir) / path;
+    }
+    std::error_code ec;
+    fs::path abs = fs::absolute(p, ec);
+    if (ec) return make_error(errc::invalid_request, "invalid path " + path + ": " + ec.message());
+    std::string out = abs.lexically_normal().string();
+    if (out.size() > 1 && out.back() == '/') out.pop_back();
+    return out;
+}
+
+result<create_plan> plan_create(const store::modelfile & mf, const std::string & relative_dir, const std::string & home) {
+    create_plan plan;
+    json licenses = json::array();
+    json messages = json::array();
+    for (const auto & c : mf.commands) {
+        status st;
+        if (c.is_parameter) {
+            st = add_parameter(plan, c);
+        } else if (c.name == "model" || c.name == "adapter") {
+            st = add_model_files(plan, c, relative_dir, home);
+        } else if (c.name == "message") {
+            messages.push_back({{"role", c.role}, {"content", c.args}});
+        } else if (c.name == "license") {
+            licenses.push_back(c.args);
+        } else if (c.name == "draft") {
+            st = make_error(errc::invalid_request,
+                            "(line " + std::to_string(c.line) + "): DRAFT models are not supported by lokal");
+        } else {
+            plan.request[c.name] = c.args;  // template, system, requires, renderer, parser
+        }
+        if (!st) return st.err();
+    }
+    if (!licenses.empty()) plan.request["license"] = licenses;
+    if (!messages.empty()) plan.request["messages"] = messages;
+    return plan;
+}
+
+}  // namespace lokal::cli

@@ -1,0 +1,147 @@
+#include "cli/modelfile.h"
+#include "cli/params.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace lokal;
+using namespace lokal::cli;
+namespace fs = std::filesystem;
+
+namespace {
+
+class temp_dir {
+public:
+    temp_dir() {
+        path_ = fs::temp_directory_path() / ("lokal-cli-test-" + std::to_string(::getpid()) + "-" +
+                                             std::to_string(counter_++));
+        fs::create_directories(path_);
+    }
+    ~temp_dir() { fs::remove_all(path_); }
+    const fs::path & path() const { return path_; }
+    void write(const std::string & name, const std::string & text) const {
+        fs::create_directories((path_ / name).parent_path());
+        std::ofstream(path_ / name) << text;
+    }
+
+private:
+    fs::path path_;
+    static inline int counter_ = 0;
+};
+
+create_plan plan_of(const std::string & text, const std::string & dir) {
+    auto mf = store::parse_modelfile(text);
+    EXPECT_TRUE(mf.ok()) << mf.err().message;
+    auto plan = plan_create(*mf, dir, "/home/u");
+    EXPECT_TRUE(plan.ok()) << plan.err().message;
+    return plan.ok() ? *plan : create_plan{};
+}
+
+}  // namespace
+
+TEST(cli_modelfile, local_gguf_becomes_an_upload) {
+    temp_dir d;
+    d.write("weights.gguf", "GGUF");
+    const create_plan p = plan_of(
+        "# comment\n"
+        "FROM ./weights.gguf\n"
+        "TEMPLATE \"\"\"{{ .Prompt }}\"\"\"\n"
+        "SYSTEM You are terse.\n"
+        "PARAMETER temperature 0.7\n"
+        "PARAMETER num_ctx 4096\n"
+        "PARAMETER stop <|end|>\n"
+        "PARAMETER stop \"<|user|>\"\n"
+        "PARAMETER use_mmap false\n"
+        "MESSAGE user Hi\n"
+        "MESSAGE assistant Hello!\n"
+        "LICENSE MIT\n"
+        "LICENSE \"\"\"Apache\n2.0\"\"\"\n",
+        d.path().string());
+    ASSERT_EQ(p.uploads.size(), 1u);
+    EXPECT_EQ(p.uploads[0].path, (d.path() / "weights.gguf").string());
+    EXPECT_EQ(p.uploads[0].name, "weights.gguf");
+    EXPECT_EQ(p.uploads[0].field, "files");
+    EXPECT_FALSE(p.request.contains("from"));
+    EXPECT_EQ(p.request["template"], "{{ .Prompt }}");
+    EXPECT_EQ(p.request["system"], "You are terse.");
+    EXPECT_EQ(p.request["parameters"].dump(),
+              R"({"temperature":0.7,"num_ctx":4096,"stop":["<|end|>","<|user|>"],"use_mmap":false})");
+    EXPECT_EQ(p.request["messages"].dump(),
+              R"([{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}])");
+    EXPECT_EQ(p.request["license"].dump(), R"(["MIT","Apache\n2.0"])");
+}
+
+TEST(cli_modelfile, model_name_becomes_from) {
+    temp_dir d;
+    const create_plan p = plan_of("FROM llama3.2:latest\nSYSTEM hi\n", d.path().string());
+    EXPECT_TRUE(p.uploads.empty());
+    EXPECT_EQ(p.request["from"], "llama3.2:latest");
+    // a relative path that does not exist is passed on as a name (the server rejects it)
+    const create_plan missing = plan_of("FROM ./missing.gguf\n", d.path().string());
+    EXPECT_EQ(missing.request["from"], "./missing.gguf");
+}
+
+TEST(cli_modelfile, directory_of_ggufs_and_adapters) {
+    temp_dir d;
+    d.write("m/b.gguf", "x");
+    d.write("m/a.gguf", "y");
+    d.write("m/readme.txt", "z");
+    d.write("lora.gguf", "w");
+    const create_plan p = plan_of("FROM m\nADAPTER lora.gguf\n", d.path().string());
+    ASSERT_EQ(p.uploads.size(), 3u);
+    EXPECT_EQ(p.uploads[0].name, "a.gguf");
+    EXPECT_EQ(p.uploads[1].name, "b.gguf");
+    EXPECT_EQ(p.uploads[2].name, "lora.gguf");
+    EXPECT_EQ(p.uploads[2].field, "adapters");
+
+    d.write("empty/.keep", "");
+    auto mf = store::parse_modelfile("FROM empty\n");
+    ASSERT_TRUE(mf.ok());
+    EXPECT_FALSE(plan_create(*mf, d.path().string(), "/h").ok());
+    auto no_adapter = store::parse_modelfile("FROM x\nADAPTER nope.gguf\n");
+    ASSERT_TRUE(no_adapter.ok());
+    EXPECT_FALSE(plan_create(*no_adapter, d.path().string(), "/h").ok());
+}
+
+TEST(cli_modelfile, bad_parameters_and_deprecated_ones) {
+    auto bad = store::parse_modelfile("FROM x\nPARAMETER temperature hot\n");
+    ASSERT_TRUE(bad.ok());
+    auto p = plan_create(*bad, "/", "/h");
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.err().message, "invalid float value [hot]");
+
+    auto unknown = store::parse_modelfile("FROM x\nPARAMETER flavour mint\n");
+    ASSERT_TRUE(unknown.ok());
+    EXPECT_EQ(plan_create(*unknown, "/", "/h").err().message, "unknown parameter 'flavour'");
+
+    auto old = store::parse_modelfile("FROM x\nPARAMETER mirostat 1\n");
+    ASSERT_TRUE(old.ok());
+    auto plan = plan_create(*old, "/", "/h");
+    ASSERT_TRUE(plan.ok());
+    EXPECT_FALSE(plan->request.contains("parameters"));
+    ASSERT_EQ(plan->warnings.size(), 1u);
+    EXPECT_EQ(plan->warnings[0], "warning: parameter mirostat is deprecated");
+}
+
+TEST(cli_modelfile, expand_path) {
+    EXPECT_EQ(*expand_path("/abs/m.gguf", "/dir", "/home/u"), "/abs/m.gguf");
+    EXPECT_EQ(*expand_path("m.gguf", "/dir", "/home/u"), "/dir/m.gguf");
+    EXPECT_EQ(*expand_path("./sub/../m.gguf", "/dir", "/home/u"), "/dir/m.gguf");
+    EXPECT_EQ(*expand_path("~/m.gguf", "/dir", "/home/u"), "/home/u/m.gguf");
+    EXPECT_EQ(*expand_path("~", "/dir", "/home/u"), "/home/u");
+    EXPECT_EQ(*expand_path("~root/m.gguf", "/dir", "/home/u"), "/root/m.gguf");
+    EXPECT_FALSE(expand_path("~no-such-user-here/m", "/dir", "/home/u").ok());
+}
+
+TEST(cli_params, typed_values) {
+    EXPECT_EQ(typed_parameter("seed", {"42"})->dump(), "42");
+    EXPECT_EQ(typed_parameter("top_p", {"0.9"})->dump(), "0.9");
+    EXPECT_EQ(typed_parameter("use_mmap", {"True"})->dump(), "true");
+    EXPECT_EQ(typed_parameter("stop", {"a", "b"})->dump(), R"(["a","b"])");
+    EXPECT_EQ(typed_parameter("num_ctx", {"4k"}).err().message, "invalid int value [4k]");
+    EXPECT_EQ(typed_parameter("use_mmap", {"maybe"}).err().message, "invalid bool value [maybe]");
+    EXPECT_TRUE(is_deprecated_parameter("low_vram"));
+    EXPECT_FALSE(is_deprecated_parameter("num_ctx"));
+}
