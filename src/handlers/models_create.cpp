@@ -1,0 +1,154 @@
+// POST /api/create in Ollama's JSON form. The request is decoded and the
+// whole create is planned (and every input checked) before anything is
+// sent, so input errors are 4xx JSON errors; the writing then streams
+// Ollama's status lines, and a failure there is an NDJSON {"error": ...}.
+#include "api/options.h"
+#include "handlers/models_common.h"
+#include "store/create.h"
+#include "store/store.h"
+
+#include <memory>
+
+namespace lokal::handlers::models {
+
+namespace {
+
+error bad(const std::string & msg) { return make_error(errc::invalid_request, msg); }
+
+status string_map(const json & body, const char * key, std::vector<std::pair<std::string, std::string>> & out) {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return {};
+    if (!it->is_object()) return bad(std::string("invalid value for \"") + key + "\": must be an object");
+    for (auto e = it->begin(); e != it->end(); ++e) {
+        if (!e.value().is_string()) {
+            return bad(std::string("invalid value for \"") + key + "\": digests must be strings");
+        }
+        out.emplace_back(e.key(), e.value().get<std::string>());
+    }
+    return {};
+}
+
+status decode_license(const json & body, std::vector<std::string> & out) {
+    auto it = body.find("license");
+    if (it == body.end() || it->is_null()) return {};
+    if (it->is_string()) {
+        if (!it->get<std::string>().empty()) out.push_back(it->get<std::string>());
+        return {};
+    }
+    if (!it->is_array()) return bad("invalid value for \"license\": must be a string or a list of strings");
+    for (const auto & l : *it) {
+        if (!l.is_string()) return bad("invalid value for \"license\": must be a string or a list of strings");
+        out.push_back(l.get<std::string>());
+    }
+    return {};
+}
+
+status decode_messages(const json & body, json & out) {
+    auto it = body.find("messages");
+    if (it == body.end() || it->is_null()) return {};
+    if (!it->is_array()) return bad("invalid value for \"messages\": must be a list");
+    out = json::array();
+    for (const auto & m : *it) {
+        auto role = m.is_object() ? m.find("role") : m.end();
+        auto content = m.is_object() ? m.find("content") : m.end();
+        if (!m.is_object() || role == m.end() || !role->is_string() ||
+            (content != m.end() && !content->is_null() && !content->is_string())) {
+            return bad("invalid value for \"messages\": each needs a string role and content");
+        }
+        std::string text = content != m.end() && content->is_string() ? content->get<std::string>() : std::string();
+        out.push_back(json{{"role", *role}, {"content", text}});
+    }
+    return {};
+}
+
+// Checked like a request's options; kept as given (Ollama stores the map).
+status decode_parameters(const json & body, json & out) {
+    auto it = body.find("parameters");
+    if (it == body.end() || it->is_null()) return {};
+    if (!it->is_object()) return bad("invalid value for \"parameters\": must be an object");
+    api::options scratch;
+    if (auto st = api::apply_json(scratch, *it); !st) return st;
+    out = json::object();
+    for (auto e = it->begin(); e != it->end(); ++e) {
+        if (!e.value().is_null()) out[e.key()] = e.value();
+    }
+    return {};
+}
+
+status decode_strings(const json & body, store::create_request & r) {
+    struct field {
+        const char * key;
+        std::string * dst;
+    };
+    std::string tmpl, system;
+    for (auto [key, dst] : {field{"template", &tmpl}, field{"system", &system}, field{"renderer", &r.renderer},
+                            field{"parser", &r.parser}, field{"requires", &r.requires_version}}) {
+        auto v = string_field(body, key);
+        if (!v) return v.err();
+        *dst = std::move(*v);
+    }
+    if (!tmpl.empty()) r.template_text = std::move(tmpl);
+    if (!system.empty()) r.system = std::move(system);
+    return {};
+}
+
+result<store::create_request> decode(const json & body) {
+    store::create_request r;
+    auto model = model_field(body);
+    if (!model) return model.err();
+    auto name = store::parse_model_name(*model);
+    if (!name) return bad("invalid model name");
+    r.name = std::move(*name);
+    for (const char * key : {"quantize", "quantization"}) {
+        auto q = string_field(body, key);
+        if (!q) return q.err();
+        if (!q->empty()) return bad("quantization is not supported yet");
+    }
+    auto from = string_field(body, "from");
+    if (!from) return from.err();
+    if (!from->empty()) {
+        auto f = store::parse_model_name(*from);
+        if (!f) return bad("invalid model name");
+        r.from = std::move(*f);
+    }
+    if (auto st = string_map(body, "files", r.files); !st) return st.err();
+    if (auto st = string_map(body, "adapters", r.adapters); !st) return st.err();
+    if (auto st = decode_strings(body, r); !st) return st.err();
+    if (auto st = decode_license(body, r.license); !st) return st.err();
+    if (auto st = decode_messages(body, r.messages); !st) return st.err();
+    if (auto st = decode_parameters(body, r.parameters); !st) return st.err();
+    return r;
+}
+
+std::string status_line(const std::string & s) { return json{{"status", s}}.dump() + "\n"; }
+
+}  // namespace
+
+void create(context & ctx, const http::request & req, http::response & res) {
+    auto body = http::parse_json_body(req);
+    if (!body) return http::set_error(res, body.err());
+    auto stream = bool_field(*body, "stream");
+    if (!stream) return http::set_error(res, stream.err());
+    auto r = decode(*body);
+    if (!r) return http::set_error(res, r.err());
+    auto plan = store::plan_create(ctx.models, *r);
+    if (!plan) return http::set_error(res, plan.err());
+
+    if (!stream->value_or(true)) {
+        auto st = store::execute_create(ctx.models, *plan, [](const std::string &) { return true; });
+        if (!st) return http::set_error(res, st.err());
+        return http::set_json(res, json{{"status", "success"}});
+    }
+    auto shared = std::make_shared<store::create_plan>(std::move(*plan));
+    store::store * models = &ctx.models;
+    res.status = 200;
+    res.content_type = "application/x-ndjson";
+    res.stream = [models, shared](http::stream_writer & w) {
+        auto st = store::execute_create(*models, *shared, [&w](const std::string & s) { return w.write(status_line(s)); });
+        if (!st && st.err().code != errc::canceled) {
+            w.write(json{{"error", st.err().message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+        }
+    };
+}
+
+}  // namespace lokal::handlers::models
