@@ -53,7 +53,7 @@ status make_dirs(const std::string & root, const std::vector<std::string> & part
         std::string next = dir + "/" + p;
         std::error_code ec;
         if (!fs::is_directory(next, ec)) {
-            if (!fs::create_directory(next, ec) && !fs::is_directory(next)) {
+            if (!fs::create_directory(next, ec) && !fs::is_directory(next, ec)) {
                 return make_error(errc::internal, "create directory " + next + ": " + ec.message());
             }
             if (auto st = files::fsync_dir(dir); !st) return st;
