@@ -106,6 +106,7 @@ struct running {
     std::unique_ptr<engine::completion_stream> stream;
     shape sh;
     steady::time_point t0;
+    std::chrono::nanoseconds load{0};  // request start until the model was ready, as Ollama counts it
 };
 
 // How often a relay that is waiting for the model checks its client.
@@ -128,7 +129,7 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
                 if (item->type == engine::stream_item::kind::chunk) {
                     j = r->sh.chunk(item->text);
                 } else if (item->type == engine::stream_item::kind::done) {
-                    j = r->sh.done("", item->stats, r->t0, r->lease.load_duration());
+                    j = r->sh.done("", item->stats, r->t0, r->load);
                 } else {
                     j = json{{"error", item->err.message}};
                 }
@@ -148,7 +149,7 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
         if (item->type == engine::stream_item::kind::chunk) {
             text += item->text;
         } else if (item->type == engine::stream_item::kind::done) {
-            return http::set_json(res, r->sh.done(text, item->stats, r->t0, r->lease.load_duration()));
+            return http::set_json(res, r->sh.done(text, item->stats, r->t0, r->load));
         } else {
             return http::set_error(res, item->err);
         }
@@ -168,6 +169,7 @@ void run_completion(context & ctx, prepared & p, engine::completion_request creq
     r->lease = std::move(*l);
     r->sh = sh;
     r->t0 = t0;
+    r->load = steady::now() - t0;
     if (render) {
         auto prompt = render(*r->lease);
         if (!prompt) return http::set_error(res, prompt.err());

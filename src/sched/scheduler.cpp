@@ -13,7 +13,6 @@ lease & lease::operator=(lease && other) noexcept {
         key_ = std::move(other.key_);
         runner_ = std::move(other.runner_);
         keep_alive_ = other.keep_alive_;
-        load_duration_ = other.load_duration_;
     }
     return *this;
 }
@@ -102,10 +101,8 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
     }
     graveyard.clear();  // free memory before loading the next model
 
-    auto t0 = std::chrono::steady_clock::now();
     auto loaded = loader_(params);
     if (!loaded) return loaded.err();
-    l.load_duration_ = std::chrono::steady_clock::now() - t0;
 
     std::lock_guard<std::mutex> lock(mu_);
     entry & e = models_[key];

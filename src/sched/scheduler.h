@@ -60,7 +60,6 @@ public:
 
     engine::runner * operator->() const { return runner_.get(); }
     engine::runner & operator*() const { return *runner_; }
-    std::chrono::nanoseconds load_duration() const { return load_duration_; }
 
 private:
     friend class scheduler;
@@ -68,7 +67,6 @@ private:
     std::string key_;
     std::shared_ptr<engine::runner> runner_;
     std::chrono::milliseconds keep_alive_{0};
-    std::chrono::nanoseconds load_duration_{0};
     void release();
 };
 

@@ -135,12 +135,3 @@ TEST(scheduler, load_failure_is_returned_and_nothing_stays) {
     EXPECT_EQ(a.err().message, "cannot load");
     EXPECT_TRUE(f.s.list().empty());
 }
-
-TEST(scheduler, lease_reports_load_duration_only_when_loading) {
-    fixture f;
-    auto a = f.get("m");
-    ASSERT_TRUE(a.ok());
-    auto b = f.get("m");
-    ASSERT_TRUE(b.ok());
-    EXPECT_EQ(b->load_duration().count(), 0);
-}
