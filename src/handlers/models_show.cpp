@@ -120,7 +120,9 @@ void show(context & ctx, const http::request & req, http::response & res) {
     auto rec = ctx.models.resolve(*name);
     if (!rec) {
         if (rec.err().code == errc::not_found) {
-            return http::set_error(res, make_error(errc::not_found, "model '" + name->display_short() + "' not found"));
+            // As given, like Ollama's other routes and the brief; Ollama v0.33's
+            // show alone prints the expanded name ("model 'x:latest' not found").
+            return http::set_error(res, make_error(errc::not_found, "model '" + r->model + "' not found"));
         }
         return http::set_error(res, rec.err());
     }

@@ -227,7 +227,7 @@ TEST_F(RoutesTest, ShowLikeOllama) {
 
     auto missing = post("/api/show", {{"model", "nope"}});
     EXPECT_EQ(missing->status, 404);
-    EXPECT_EQ(json::parse(missing->body), json({{"error", "model 'nope:latest' not found"}}));
+    EXPECT_EQ(json::parse(missing->body), json({{"error", "model 'nope' not found"}}));
     auto none = post("/api/show", json::object());
     EXPECT_EQ(none->status, 400);
     EXPECT_EQ(json::parse(none->body), json({{"error", "model is required"}}));
