@@ -119,6 +119,9 @@ size_t progress::add_spinner(const std::string & message) {
 
 size_t progress::add_bar(const std::string & message, int64_t total, int64_t initial) {
     std::lock_guard<std::mutex> lock(mutex_);
+    for (auto & other : lines_) {
+        if (!other.is_bar) other.spinner_stopped = true;
+    }
     line l;
     l.is_bar = true;
     l.started = std::chrono::steady_clock::now();

@@ -43,8 +43,8 @@ public:
     progress(const progress &) = delete;
     progress & operator=(const progress &) = delete;
 
-    // Each returns a handle for the updates below. Adding a spinner stops
-    // the previous one (Ollama shows one active status at a time).
+    // Each returns a handle for the updates below. Adding a line stops the
+    // spinners before it (Ollama shows one active status at a time).
     size_t add_spinner(const std::string & message);
     size_t add_bar(const std::string & message, int64_t total, int64_t initial = 0);
     void set_message(size_t id, const std::string & message);

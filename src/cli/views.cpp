@@ -259,24 +259,31 @@ std::string format_show_info(const json & show, bool verbose) {
 }
 
 std::string format_metrics(const json & done) {
+    // A line per value the server reported (Ollama's server always reports
+    // them, so its client's "> 0" checks show every line), rates when the
+    // duration allows one.
+    auto has = [&](const char * key) { return done.is_object() && done.contains(key) && done[key].is_number(); };
     std::string out;
     char buf[128];
-    const int64_t total = int_field(done, "total_duration"), load = int_field(done, "load_duration");
     const int64_t prompt_n = int_field(done, "prompt_eval_count"), prompt_ns = int_field(done, "prompt_eval_duration");
     const int64_t eval_n = int_field(done, "eval_count"), eval_ns = int_field(done, "eval_duration");
-    if (total > 0) out += "total duration:       " + go_duration(total) + "\n";
-    if (load > 0) out += "load duration:        " + go_duration(load) + "\n";
-    if (prompt_n > 0) out += "prompt eval count:    " + std::to_string(prompt_n) + " token(s)\n";
-    if (prompt_ns > 0) {
+    if (has("total_duration")) out += "total duration:       " + go_duration(int_field(done, "total_duration")) + "\n";
+    if (has("load_duration")) out += "load duration:        " + go_duration(int_field(done, "load_duration")) + "\n";
+    if (has("prompt_eval_count")) out += "prompt eval count:    " + std::to_string(prompt_n) + " token(s)\n";
+    if (has("prompt_eval_duration")) {
         out += "prompt eval duration: " + go_duration(prompt_ns) + "\n";
-        std::snprintf(buf, sizeof buf, "prompt eval rate:     %.2f tokens/s\n", prompt_n / (prompt_ns / 1e9));
-        out += buf;
+        if (prompt_ns > 0) {
+            std::snprintf(buf, sizeof buf, "prompt eval rate:     %.2f tokens/s\n", prompt_n / (prompt_ns / 1e9));
+            out += buf;
+        }
     }
-    if (eval_n > 0) out += "eval count:           " + std::to_string(eval_n) + " token(s)\n";
-    if (eval_ns > 0) {
+    if (has("eval_count")) out += "eval count:           " + std::to_string(eval_n) + " token(s)\n";
+    if (has("eval_duration")) {
         out += "eval duration:        " + go_duration(eval_ns) + "\n";
-        std::snprintf(buf, sizeof buf, "eval rate:            %.2f tokens/s\n", eval_n / (eval_ns / 1e9));
-        out += buf;
+        if (eval_ns > 0) {
+            std::snprintf(buf, sizeof buf, "eval rate:            %.2f tokens/s\n", eval_n / (eval_ns / 1e9));
+            out += buf;
+        }
     }
     return out;
 }

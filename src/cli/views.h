@@ -22,7 +22,8 @@ std::string format_ps(const json & ps, const std::string & filter, sys_time now)
 std::string format_show_info(const json & show, bool verbose);
 
 // total duration, load duration, prompt eval count/duration/rate, eval
-// count/duration/rate, from a final generate/chat object.
+// count/duration/rate, from a final generate/chat object: one line for each
+// value present.
 std::string format_metrics(const json & done);
 
 // Fields of server answers, tolerant of absent or mistyped values (a wrong

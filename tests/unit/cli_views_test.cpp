@@ -105,6 +105,9 @@ TEST(cli_views, metrics_block) {
               "eval duration:        4.709213s\n"
               "eval rate:            61.58 tokens/s\n");
     EXPECT_EQ(format_metrics(json::parse(R"({"eval_count": 3})")), "eval count:           3 token(s)\n");
+    // a model that was already loaded: a zero load time is still shown
+    EXPECT_EQ(format_metrics(json::parse(R"({"load_duration": 0, "eval_duration": 0})")),
+              "load duration:        0s\neval duration:        0s\n");
 }
 
 TEST(cli_views, go_value_text) {
