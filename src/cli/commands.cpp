@@ -37,9 +37,9 @@ std::vector<flag_spec> run_flags() {
 
 command_spec serve_spec() {
     return {"serve", {"start"}, "serve", "Start lokal",
-            "Start lokal: serve the Ollama-compatible REST API (and the OpenAI and Anthropic\n"
-            "compatible endpoints) on LOKAL_HOST. Models load on first use and unload after\n"
-            "LOKAL_KEEP_ALIVE of inactivity. Stop it with Ctrl+C or SIGTERM.\n\n"
+            "Start lokal: serve the Ollama-compatible REST API on LOKAL_HOST. Models load on\n"
+            "first use and unload after LOKAL_KEEP_ALIVE of inactivity. Stop it with Ctrl+C\n"
+            "or SIGTERM.\n\n"
             "All settings come from the environment variables below.",
             "  LOKAL_HOST=0.0.0.0:11434 lokal serve\n  LOKAL_MODELS=/srv/models LOKAL_KEEP_ALIVE=30m lokal serve",
             {}, 0, 0, true, cmd_serve};
@@ -108,7 +108,7 @@ command_spec push_spec() {
 }
 
 command_spec list_spec() {
-    return {"list", {"ls"}, "list", "List models",
+    return {"list", {"ls"}, "list [PREFIX]", "List models",
             "List the models on the server: name, ID (the first 12 hex digits of the\n"
             "manifest digest), size and when each was last modified. An argument keeps the\n"
             "names that start with it.",
@@ -116,9 +116,10 @@ command_spec list_spec() {
 }
 
 command_spec ps_spec() {
-    return {"ps", {}, "ps", "List running models",
+    return {"ps", {}, "ps [PREFIX]", "List running models",
             "List the models loaded in memory: their size, where they run (CPU/GPU), their\n"
-            "context length, and until when they stay loaded.",
+            "context length, and until when they stay loaded. An argument keeps the names\n"
+            "that start with it.",
             "", {}, 0, -1, false, cmd_ps};
 }
 

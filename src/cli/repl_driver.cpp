@@ -69,7 +69,15 @@ status do_load(client::client & c, repl_session & s, run_options & o, const std:
 }
 
 status do_save(client::client & c, const repl_session & s, const std::string & name) {
-    status st = c.stream("/api/create", repl_save_request(s, name), [](const json &) { return true; });
+    json req = repl_save_request(s, name);
+    auto ignore = [](const json &) { return true; };
+    status st = c.stream("/api/create", req, ignore);
+    // The parent the server reported may not be a model here (a file name,
+    // or deleted since): the loaded model itself is the next best base.
+    if (!st && st.err().code == errc::not_found && req["from"] != s.model) {
+        req["from"] = s.model;
+        st = c.stream("/api/create", req, ignore);
+    }
     if (!st) {
         if (contains(st.err().message, "invalid model name")) {
             print_out("error: The model name '" + name + "' is invalid\n");
