@@ -37,8 +37,9 @@ result<json> keep_alive_value(const parsed_args & args) {
     if (v.empty()) return json(nullptr);
     auto d = config::parse_duration(v);
     if (!d) return make_error(errc::invalid_request, "time: invalid duration \"" + v + "\"");
-    if (v.find_first_not_of("0123456789.-+") == std::string::npos) return json(std::stod(v));
-    return json(v);
+    // A plain number goes as a number (seconds), like the API takes it.
+    json number = json::parse(v, nullptr, false);
+    return number.is_number() ? number : json(v);
 }
 
 // --format json, or a JSON schema.
