@@ -55,6 +55,20 @@ def server(binary, tmp_path_factory) -> LokalServer:
     srv.stop()
 
 
+@pytest.fixture
+def fresh_server(binary, tmp_path):
+    """A second, empty server of the test's own (for process-level tests)."""
+    srv = LokalServer(binary, tmp_path)
+    try:
+        srv.start()
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield srv
+    if srv.alive():
+        srv.proc.kill()
+        srv.proc.wait(10)
+
+
 @pytest.fixture(autouse=True)
 def server_survives(request, server):
     """Every test ends with the server still running and answering."""

@@ -201,9 +201,12 @@ def test_cp_and_rm(binary, server, api, cli_model):
     r = ok(run_cli(binary, server, "cp", cli_model, "stories-cli-copy"))
     assert r.stdout.strip() == f"copied '{cli_model}' to 'stories-cli-copy'"
     assert find_model(api.tags(), "stories-cli-copy") is not None
+    api.generate(model="stories-cli-copy", prompt="Once", options={"num_predict": 1})
     r = ok(run_cli(binary, server, "rm", "stories-cli-copy"))
     assert r.stdout.strip() == "deleted 'stories-cli-copy'"
     assert find_model(api.tags(), "stories-cli-copy") is None
+    # like Ollama's CLI, rm unloads a running model first
+    assert api.wait_unloaded("stories-cli-copy", 10)
     assert find_model(api.tags(), cli_model) is not None
 
 

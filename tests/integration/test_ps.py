@@ -2,7 +2,7 @@
 
 import re
 
-from lokal_helpers import STORIES_GGUF, find_model, now_utc, parse_time
+from lokal_helpers import STORIES_GGUF, Api, find_model, now_utc, parse_time
 
 
 def test_ps_fields(api, stories):
@@ -49,13 +49,16 @@ def test_ps_sorted_by_expiry(api, stories, tiny):
     assert names.index("stories:latest") < names.index("tiny-random:latest"), names
 
 
-def test_ps_empty_list_shape(api, tiny, stories):
-    names = [m["name"] for m in api.ps()]
-    for name in names:
-        api.generate(model=name, keep_alive=0)
-    for name in names:
-        assert api.wait_unloaded(name, 10), name
-    r = api.get("/api/ps")
+def test_ps_empty_list_shape(fresh_server):
+    # nothing loaded: an empty list, not null or a missing key
+    r = Api(fresh_server.url).get("/api/ps")
     assert r.status_code == 200
-    # an empty list, not null
     assert r.json() == {"models": []}, r.text
+
+
+def test_unloaded_model_leaves_ps(api, tiny):
+    api.generate(model=tiny, prompt="hi", options={"num_predict": 1})
+    assert find_model(api.ps(), tiny) is not None
+    api.generate(model=tiny, keep_alive=0)
+    assert api.wait_unloaded(tiny, 10)
+    assert find_model(api.ps(), tiny) is None
