@@ -47,6 +47,9 @@ def test_stream_framing(api, stories):
     assert all(it["done"] is False for it in items[:-1])
     assert items[-1]["done"] is True
     check_final(items[-1], num_predict=12, elapsed_s=elapsed)
+    ctx = items[-1].get("context")
+    assert isinstance(ctx, list) and len(ctx) > items[-1]["eval_count"], "final object lacks the context"
+    assert all("context" not in it for it in items[:-1]), "context belongs to the final object only"
     # the chunks of a streamed answer carry the tokens; Ollama sends one per token
     text = "".join(it["response"] for it in items)
     assert text.strip(), "streamed no text"
