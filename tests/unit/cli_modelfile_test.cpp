@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 using namespace lokal;
 using namespace lokal::cli;
 namespace fs = std::filesystem;
