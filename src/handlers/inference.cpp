@@ -11,6 +11,7 @@
 #include "sched/scheduler.h"
 #include "store/store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -198,7 +199,7 @@ void generate(context & ctx, const http::request & req, http::response & res) {
     engine::completion_request creq = completion_from(*p);
     creq.context = g->context;
     creq.format = g->format;
-    creq.want_context = true;
+    creq.want_context = !g->raw;  // Ollama returns no context for raw prompts
     render_fn render;
     if (g->raw) {
         creq.prompt = g->prompt;
@@ -239,7 +240,11 @@ void ps(context & ctx, http::response & res) {
     json models = json::array();
     // "Forever", kept within the clock's range.
     auto far = std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 200);
-    for (const auto & m : ctx.sched.list()) {
+    auto loaded = ctx.sched.list();
+    // Like Ollama: the model that stays longest comes first.
+    std::stable_sort(loaded.begin(), loaded.end(),
+                     [](const auto & a, const auto & b) { return a.expires_at > b.expires_at; });
+    for (const auto & m : loaded) {
         auto expires = std::min(m.expires_at, far);
         if (m.in_use) expires = std::chrono::system_clock::now() + ctx.cfg.keep_alive;
         models.push_back(json{

@@ -5,10 +5,16 @@
 namespace lokal::handlers {
 
 json details_from_config(const json & config) {
-    auto str = [&](const char * key) { return config.is_object() ? config.value(key, std::string()) : std::string(); };
-    json families = config.is_object() && config.contains("model_families") && config["model_families"].is_array()
-                        ? config["model_families"]
-                        : json(nullptr);
+    // Config blobs come from disk (maybe written by another program): a field
+    // of the wrong type reads as empty rather than failing the request.
+    auto str = [&](const char * key) {
+        auto it = config.is_object() ? config.find(key) : config.end();
+        return it != config.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    json families = nullptr;
+    if (config.is_object() && config.contains("model_families") && config["model_families"].is_array()) {
+        families = config["model_families"];
+    }
     return json{
         {"parent_model", ""},
         {"format", str("model_format")},
@@ -86,7 +92,10 @@ void add_model_messages(const prepared & p, std::vector<engine::chat_message> & 
     if (!p.rec.messages.is_array()) return;
     for (const auto & m : p.rec.messages) {
         if (!m.is_object()) continue;
-        out.push_back({m.value("role", std::string()), m.value("content", std::string())});
+        auto role = m.find("role");
+        auto content = m.find("content");
+        if (role == m.end() || !role->is_string() || content == m.end() || !content->is_string()) continue;
+        out.push_back({role->get<std::string>(), content->get<std::string>()});
     }
 }
 

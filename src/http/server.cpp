@@ -6,6 +6,8 @@
 #include <cctype>
 #include <map>
 
+#include <sys/socket.h>
+
 namespace lokal::http {
 
 namespace {
@@ -131,6 +133,13 @@ server::server(server_options opts) : impl_(std::make_unique<impl>()) {
     auto & svr = impl_->svr;
     int threads = impl_->opts.threads;
     svr.new_task_queue = [threads] { return new httplib::ThreadPool(8, static_cast<size_t>(threads)); };
+    // cpp-httplib sets SO_REUSEPORT by default, which lets a second server
+    // (another lokal, an ollama) bind the same port and silently take half of
+    // the connections. SO_REUSEADDR only: restart fast, but never share.
+    svr.set_socket_options([](socket_t sock) {
+        int one = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    });
     svr.set_payload_max_length(impl_->opts.max_upload_bytes);
     svr.set_read_timeout(600);
     svr.set_write_timeout(600);
@@ -186,10 +195,18 @@ void server::route(const std::string & method, const std::string & pattern, hand
 
 void server::upload_route(const std::string & method, const std::string & pattern, upload_handler h) {
     auto handler = [h](const httplib::Request & r, httplib::Response & out, const httplib::ContentReader & reader) {
+        bool consumed = false;
         guarded(out, [&](response & res) {
-            body_reader read = [&](const body_sink & sink) { return reader(sink); };
+            body_reader read = [&](const body_sink & sink) {
+                consumed = true;
+                return reader(sink);
+            };
             h(convert(r), read, res);
         });
+        // A handler may answer without reading the body (the blob exists,
+        // the digest is invalid). The unread bytes must not be parsed as the
+        // next request on a kept-alive connection: close it instead.
+        if (!consumed && r.get_header_value_u64("Content-Length") > 0) out.set_header("Connection", "close");
     };
     if (method == "PUT") impl_->svr.Put(pattern, handler);
     else impl_->svr.Post(pattern, handler);
