@@ -363,7 +363,8 @@ void llama_runner::finish(slot & s, const std::string & reason) {
     auto now = clock_type::now();
     completion_stats st;
     st.done_reason = reason;
-    st.prompt_eval_count = s.prompt_evaluated;
+    st.prompt_eval_count = static_cast<int>(s.prompt.size());
+    st.prompt_cached = static_cast<int>(s.prompt.size()) - s.prompt_evaluated;
     bool generated_any = s.t_gen_start >= s.t_prompt_start;
     st.prompt_eval_duration = (generated_any ? s.t_gen_start : now) - s.t_prompt_start;
     st.eval_count = static_cast<int>(s.generated.size());

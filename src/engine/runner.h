@@ -62,7 +62,8 @@ struct completion_request {
 
 struct completion_stats {
     std::string done_reason;         // "stop" or "length"
-    int prompt_eval_count = 0;       // prompt tokens evaluated (cached ones excluded)
+    int prompt_eval_count = 0;       // prompt tokens, cached ones included (as Ollama counts)
+    int prompt_cached = 0;           // of those, tokens whose KV cache was reused
     std::chrono::nanoseconds prompt_eval_duration{0};
     int eval_count = 0;
     std::chrono::nanoseconds eval_duration{0};

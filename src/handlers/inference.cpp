@@ -188,6 +188,11 @@ void generate(context & ctx, const http::request & req, http::response & res) {
     if (!body) return http::set_error(res, body.err());
     auto g = api::parse_generate(*body);
     if (!g) return http::set_error(res, g.err());
+    if (g->raw && ((g->template_text && !g->template_text->empty()) || (g->system && !g->system->empty()) ||
+                   !g->context.empty())) {
+        return http::set_error(res, make_error(errc::invalid_request,
+                                               "raw mode does not support template, system, or context"));
+    }
     if (auto st = refuse_unsupported(g->template_text, g->suffix, !g->images.empty(), g->think, g->model); !st) {
         return http::set_error(res, st.err());
     }
