@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libssl-dev          # TLS for the HTTP server, sha256 for the store
   libsqlite3-dev      # chats, users, keys (later issues)
+  libcurl4-openssl-dev  # registry client (pull/push)
+  docker-registry     # a local OCI registry for the pull/push integration tests
   libgtest-dev libgmock-dev
   python3 python3-venv
   nodejs npm          # fetches the pinned llama.cpp from the npm registry
