@@ -25,9 +25,14 @@ bool reporter::send(const json & j) {
 
 bool reporter::layer(std::string_view verb, std::string_view digest, int64_t total, int64_t completed) {
     auto now = std::chrono::steady_clock::now();
-    bool done = completed >= total;
-    if (!done && completed != 0 && now - last_ < interval_) return !gone_;
+    bool same_layer = digest == last_digest_;
+    // Transfers report far more often than anything changes: repeat nothing,
+    // and within a layer send at most one update per interval (but always the last).
+    if (same_layer && completed == last_completed_) return !gone_;
+    if (same_layer && completed < total && now - last_ < interval_) return !gone_;
     last_ = now;
+    last_digest_ = std::string(digest);
+    last_completed_ = completed;
     return send(layer_progress(verb, digest, total, completed));
 }
 

@@ -31,7 +31,8 @@ public:
     // Always delivered.
     bool send(const json & j);
     bool status(std::string_view s) { return send(status_object(s)); }
-    // Delivered when the interval has passed since the last one, or when done.
+    // A layer's first and last update are delivered; updates in between at
+    // most once per interval; repeats of the same numbers never.
     bool layer(std::string_view verb, std::string_view digest, int64_t total, int64_t completed);
     // True once a delivery failed (the client went away).
     bool gone() const { return gone_; }
@@ -40,6 +41,8 @@ private:
     progress_fn fn_;
     std::chrono::milliseconds interval_;
     std::chrono::steady_clock::time_point last_{};
+    std::string last_digest_;
+    int64_t last_completed_ = -1;
     bool gone_ = false;
 };
 

@@ -218,14 +218,19 @@ TEST(RegistryProgress, ReporterThrottlesAndStops) {
         return listening;
     }, std::chrono::hours(1));
     EXPECT_TRUE(r.layer("pulling", k_digest, 100, 0));   // first: always
+    EXPECT_TRUE(r.layer("pulling", k_digest, 100, 0));   // a repeat: dropped
     EXPECT_TRUE(r.layer("pulling", k_digest, 100, 10));  // within the interval: dropped
     EXPECT_TRUE(r.layer("pulling", k_digest, 100, 100)); // done: always
-    EXPECT_EQ(seen.size(), 2u);
+    EXPECT_TRUE(r.layer("pulling", k_digest, 100, 100)); // done again: dropped
+    std::string other = "sha256:" + std::string(64, 'f');
+    EXPECT_TRUE(r.layer("pulling", other, 5, 5));        // another layer: always
+    EXPECT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[2]["digest"], other);
     listening = false;
     EXPECT_FALSE(r.status("success"));
     EXPECT_TRUE(r.gone());
     EXPECT_FALSE(r.status("again"));
-    EXPECT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen.size(), 4u);
 }
 
 TEST(RegistryErrors, StatusMapping) {
