@@ -2,6 +2,8 @@
 
 #include "store/store.h"
 
+#include <filesystem>
+
 namespace lokal::registry {
 
 namespace {
@@ -37,8 +39,11 @@ status upload_blob(store::store & st, session & s, const store::model_name & nam
     put.method = "PUT";
     put.url = add_query(*location, "digest", percent_encode(l.digest));
     put.headers.emplace_back("Content-Type: application/octet-stream");
+    std::error_code ec;
+    auto size = std::filesystem::file_size(*path, ec);
+    if (ec) return make_error(errc::internal, "cannot read blob " + l.digest + ": " + ec.message());
     put.body_file = *path;
-    put.body_size = l.size;
+    put.body_size = static_cast<int64_t>(size);  // the file, not the manifest's claim: curl must send exactly it
     put.on_transfer = [&](int64_t done) { out.layer("pushing", l.digest, l.size, std::min(done, l.size)); };
     auto done = s.send(put);
     if (!done) return done.err();

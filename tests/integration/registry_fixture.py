@@ -90,3 +90,153 @@ def registry(tmp_path_factory):
             proc.kill()
             proc.wait(10)
     pytest.fail("docker-registry did not start\n" + log.read_text(errors="replace")[-3000:], pytrace=False)
+
+
+# --- a scripted registry for what docker-registry cannot show: bearer tokens
+# from a separate token service and blob redirects to another origin ---------
+
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import threading  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+from lokal_helpers import LokalServer  # noqa: E402
+
+TOKEN = "tok-123"
+USER, PASSWORD = "alice", "s3cret"
+
+
+def _serve(handler_fn):
+    """Starts a loopback HTTP server whose requests go to handler_fn(req)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            handler_fn(self)
+
+        do_HEAD = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def _reply(req, status, body=b"", headers=None):
+    req.send_response(status)
+    for k, v in (headers or {}).items():
+        req.send_header(k, v)
+    req.send_header("Content-Length", str(len(body)))
+    req.end_headers()
+    if req.command != "HEAD":
+        req.wfile.write(body)
+
+
+class ScriptedRegistry:
+    """Registry (needs a bearer token) + token service (needs basic
+    credentials) + CDN (where blob GETs are redirected), each on its own port.
+    Every request is recorded with the Authorization header it carried."""
+
+    def __init__(self, model_bytes: bytes):
+        config = json.dumps({"model_format": "gguf", "rootfs": {"type": "layers"}}).encode()
+        self.blobs = {"sha256:" + hashlib.sha256(b).hexdigest(): b for b in (model_bytes, config)}
+        model_d, config_d = list(self.blobs)
+        self.manifest = json.dumps({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "digest": config_d,
+                       "size": len(config)},
+            "layers": [{"mediaType": "application/vnd.ollama.image.model", "digest": model_d,
+                        "size": len(model_bytes)}],
+        }).encode()
+        self.seen: list[tuple[str, str, str]] = []  # (server, path, authorization)
+        self.cdn = _serve(self._cdn)
+        self.token = _serve(self._token)
+        self.registry = _serve(self._registry)
+
+    def port(self, srv) -> int:
+        return srv.server_address[1]
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port(self.registry)}"
+
+    @property
+    def token_host(self) -> str:
+        return f"127.0.0.1:{self.port(self.token)}"
+
+    def auth_seen(self, server: str) -> list[str]:
+        return [a for s, _p, a in self.seen if s == server]
+
+    def _record(self, name, req):
+        self.seen.append((name, req.path, req.headers.get("Authorization", "")))
+
+    def _registry(self, req):
+        self._record("registry", req)
+        if req.headers.get("Authorization") != f"Bearer {TOKEN}":
+            realm = f"http://{self.token_host}/token"
+            return _reply(req, 401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                          {"WWW-Authenticate": f'Bearer realm="{realm}",service="fake",scope="repository:library/m:pull"'})
+        if req.path == "/v2/library/m/manifests/latest":
+            return _reply(req, 200, self.manifest,
+                          {"Content-Type": "application/vnd.docker.distribution.manifest.v2+json"})
+        prefix = "/v2/library/m/blobs/"
+        if req.path.startswith(prefix) and req.path[len(prefix):] in self.blobs:
+            d = req.path[len(prefix):]
+            return _reply(req, 307, b"", {"Location": f"http://127.0.0.1:{self.port(self.cdn)}/b/{d}?sig=1"})
+        _reply(req, 404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}')
+
+    def _token(self, req):
+        self._record("token", req)
+        basic = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        if req.headers.get("Authorization") != basic or "service=fake" not in req.path:
+            return _reply(req, 401, b'{"details":"bad credentials"}')
+        _reply(req, 200, json.dumps({"token": TOKEN}).encode(), {"Content-Type": "application/json"})
+
+    def _cdn(self, req):
+        self._record("cdn", req)
+        d = req.path.split("?")[0].rsplit("/", 1)[-1]
+        if d not in self.blobs:
+            return _reply(req, 404)
+        _reply(req, 200, self.blobs[d], {"Content-Type": "application/octet-stream"})
+
+    def close(self):
+        for s in (self.registry, self.token, self.cdn):
+            s.shutdown()
+            s.server_close()
+
+
+class EnvServer(LokalServer):
+    """A lokal serve with extra environment (the registry auth file)."""
+
+    def __init__(self, binary, workdir, extra_env: dict):
+        super().__init__(binary, workdir)
+        self.extra_env = extra_env
+
+    def env(self) -> dict:
+        env = super().env()
+        env.update(self.extra_env)
+        return env
+
+
+@pytest.fixture
+def server_with_env(binary, tmp_path):
+    """Starts lokal serve with extra environment; stopped at the end."""
+    started = []
+
+    def start(extra_env: dict, sub: str = "srv"):
+        work = tmp_path / sub
+        work.mkdir()
+        srv = EnvServer(binary, work, extra_env)
+        try:
+            srv.start()
+        except RuntimeError as e:
+            pytest.fail(str(e), pytrace=False)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()

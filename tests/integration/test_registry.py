@@ -178,3 +178,59 @@ def test_tampered_blob_is_refused(fresh_server, registry, damage):
     assert not _blob(fresh_server, manifest["layers"][0]["digest"]).exists()
     leftovers = [p.name for p in (fresh_server.models_dir / "blobs").iterdir() if not p.name.startswith("sha256-")]
     assert leftovers == []
+
+
+# --- bearer tokens and redirects (scripted registry) -------------------------
+
+from registry_fixture import PASSWORD, TOKEN, USER, ScriptedRegistry, server_with_env  # noqa: E402,F401
+
+
+@pytest.fixture
+def scripted():
+    reg = ScriptedRegistry(STORIES_GGUF.read_bytes())
+    yield reg
+    reg.close()
+
+
+def _auth_file(tmp_path: Path, host: str) -> Path:
+    p = tmp_path / f"auth-{host.replace(':', '_')}.json"
+    p.write_text(json.dumps({"auths": {host: {"username": USER, "password": PASSWORD}}}))
+    return p
+
+
+def test_bearer_token_and_redirect_keep_credentials_home(scripted, server_with_env, tmp_path):
+    srv = server_with_env({"LOKAL_REGISTRY_AUTH_FILE": str(_auth_file(tmp_path, scripted.token_host))})
+    api = _api(srv)
+    name = f"{scripted.host}/library/m:latest"
+    r, items = api.stream("/api/pull", {"model": name, "insecure": True})
+    assert r.status_code == 200, r.text[:300]
+    assert _statuses(items)[-1] == "success"
+    for d, data in scripted.blobs.items():
+        assert _blob(srv, d).read_bytes() == data
+    # Same content; the store writes manifests in its own (Ollama's) serialisation.
+    assert json.loads(_manifest_file(srv, name).read_bytes()) == json.loads(scripted.manifest)
+
+    assert f"Bearer {TOKEN}" in scripted.auth_seen("registry")
+    assert all(a.startswith("Basic ") for a in scripted.auth_seen("token"))
+    # The CDN got the blobs without the registry's token.
+    assert scripted.auth_seen("cdn") and all(a == "" for a in scripted.auth_seen("cdn"))
+    # Basic credentials only ever went to the token service they were given for.
+    assert not any(a.startswith("Basic ") for a in scripted.auth_seen("registry"))
+
+
+def test_credentials_for_the_registry_are_not_sent_to_another_token_host(scripted, server_with_env, tmp_path):
+    srv = server_with_env({"LOKAL_REGISTRY_AUTH_FILE": str(_auth_file(tmp_path, scripted.host))})
+    api = _api(srv)
+    r = api.post("/api/pull", {"model": f"{scripted.host}/library/m:latest", "insecure": True})
+    assert r.status_code == 401, r.text[:300]
+    error_of(r)
+    assert scripted.auth_seen("token") == [""]
+    assert api.tags() == []
+
+
+def test_no_credentials_is_unauthorized(scripted, server_with_env):
+    srv = server_with_env({})
+    api = _api(srv)
+    r = api.post("/api/pull", {"model": f"{scripted.host}/library/m:latest", "insecure": True, "stream": False})
+    assert r.status_code == 401, r.text[:300]
+    error_of(r)
