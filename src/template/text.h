@@ -37,4 +37,11 @@ bool go_unquote(std::string_view lit, std::string & out);
 // The value of a Go rune literal such as 'a', '\n' or '\x80'.
 bool go_char_value(std::string_view lit, char32_t & r);
 
+// Numeric literals as Go's strconv reads them (base prefixes 0x, 0o, 0b and
+// a leading 0 for octal; underscores only between digits).
+bool strip_underscores(std::string_view text, std::string & out);
+bool parse_go_uint(std::string_view s, std::uint64_t & v);
+bool parse_go_int(std::string_view s, std::int64_t & v);
+bool parse_go_float(const std::string & s, double & f);
+
 }  // namespace lokal::tmpl
