@@ -3,7 +3,9 @@
 #include "store/digest.h"
 #include "store/store.h"
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 namespace lokal::registry {
 
@@ -13,7 +15,7 @@ constexpr std::string_view manifest_accept =
     "Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json";
 
 // Streams one blob into the store, verified against its digest and size.
-status download_blob(store::store & st, session & s, const store::model_name & name, const store::layer & l,
+status download_once(store::store & st, session & s, const store::model_name & name, const store::layer & l,
                      reporter & out) {
     http_request req;
     req.url = blob_url(s.where(), name, l.digest);
@@ -41,6 +43,21 @@ status download_blob(store::store & st, session & s, const store::model_name & n
     return {};
 }
 
+// A dropped connection or a busy registry (errc::unavailable) is tried again
+// from the start, a few times; a wrong blob or a refusal is final.
+status download_blob(store::store & st, session & s, const store::model_name & name, const store::layer & l,
+                     reporter & out) {
+    constexpr int attempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        auto r = download_once(st, s, name, l, out);
+        if (r || r.err().code != errc::unavailable || attempt == attempts) return r;
+        for (int waited = 0; waited < attempt * 10; ++waited) {  // attempt seconds, watching for a cancel
+            if (out.gone() || (s.cancel() && s.cancel()())) return make_error(errc::canceled, "client gone");
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+}
+
 // Digests the old manifest of name used that the new one does not.
 std::vector<std::string> replaced_digests(const store::store & st, const store::model_name & name,
                                           const store::manifest & fresh) {
@@ -66,10 +83,7 @@ result<remote_manifest> fetch_manifest(session & s, const store::model_name & na
     store::manifest_limits limits;
     req.max_collected = limits.max_bytes;
     auto res = s.send(req);
-    if (!res) {
-        if (res.err().code == errc::too_large) return make_error(errc::too_large, "pull model manifest: manifest too large");
-        return res.err();
-    }
+    if (!res) return make_error(res.err().code, "pull model manifest: " + res.err().message);
     if (res->status == 404) return make_error(errc::not_found, "pull model manifest: file does not exist");
     if (res->status != 200) return registry_error(*res, "pull model manifest");
     auto m = store::parse_manifest(res->body, limits);

@@ -139,7 +139,8 @@ class ScriptedRegistry:
     credentials) + CDN (where blob GETs are redirected), each on its own port.
     Every request is recorded with the Authorization header it carried."""
 
-    def __init__(self, model_bytes: bytes):
+    def __init__(self, model_bytes: bytes, cdn_failures: int = 0):
+        self.cdn_failures = cdn_failures  # the first N CDN requests answer 503
         config = json.dumps({"model_format": "gguf", "rootfs": {"type": "layers"}}).encode()
         self.blobs = {"sha256:" + hashlib.sha256(b).hexdigest(): b for b in (model_bytes, config)}
         model_d, config_d = list(self.blobs)
@@ -197,6 +198,9 @@ class ScriptedRegistry:
 
     def _cdn(self, req):
         self._record("cdn", req)
+        if self.cdn_failures > 0:
+            self.cdn_failures -= 1
+            return _reply(req, 503, b"busy")
         d = req.path.split("?")[0].rsplit("/", 1)[-1]
         if d not in self.blobs:
             return _reply(req, 404)

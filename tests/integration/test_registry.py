@@ -234,3 +234,16 @@ def test_no_credentials_is_unauthorized(scripted, server_with_env):
     r = api.post("/api/pull", {"model": f"{scripted.host}/library/m:latest", "insecure": True, "stream": False})
     assert r.status_code == 401, r.text[:300]
     error_of(r)
+
+
+def test_transient_blob_failure_is_retried(server_with_env, tmp_path):
+    scripted = ScriptedRegistry(STORIES_GGUF.read_bytes(), cdn_failures=1)
+    try:
+        srv = server_with_env({"LOKAL_REGISTRY_AUTH_FILE": str(_auth_file(tmp_path, scripted.token_host))})
+        api = _api(srv)
+        r = api.post("/api/pull", {"model": f"{scripted.host}/library/m:latest", "insecure": True, "stream": False})
+        assert r.status_code == 200, r.text[:300]
+        assert r.json() == {"status": "success"}
+        assert scripted.cdn_failures == 0
+    finally:
+        scripted.close()
