@@ -14,7 +14,9 @@ ANSWER_TIMEOUT = 60
 
 
 def spawn(binary, server, model):
-    child = pexpect.spawn(str(binary), ["run", model], env=client_env(server.host, server.home),
+    env = client_env(server.host, server.home)
+    env["TERM"] = "xterm"  # as in a terminal, whatever the test runner has
+    child = pexpect.spawn(str(binary), ["run", model], env=env,
                           encoding="utf-8", codec_errors="replace", dimensions=(50, 250), timeout=60)
     child.expect_exact(PROMPT)
     return child
