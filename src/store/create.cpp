@@ -50,7 +50,7 @@ result<layer> gguf_layer(const store & st, const std::string & file_name, const 
     }
     layer l;
     l.digest = *digest;
-    // Ollama leaves "from" empty for layers made from files: it names a parent model.
+    l.from = file_name;
     l.size = static_cast<int64_t>(f->file_size);
     if (adapter || f->is_adapter()) {
         l.media_type = media_type::adapter;
