@@ -141,12 +141,16 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
         return;
     }
     std::string text;
+    auto next_check = steady::now() + client_check;
     for (;;) {
         auto item = r->stream->next_for(client_check);
-        if (!item) {
+        // Nothing is written until the end, so look at the socket every
+        // client_check, busy or not.
+        if (steady::now() >= next_check) {
             if (req.is_closed()) return http::set_error(res, make_error(errc::canceled, "client disconnected"));
-            continue;
+            next_check = steady::now() + client_check;
         }
+        if (!item) continue;
         if (item->type == engine::stream_item::kind::chunk) {
             text += item->text;
         } else if (item->type == engine::stream_item::kind::done) {
