@@ -30,6 +30,7 @@ public:
     executor(const ast::tree_set & trees, const exec_options & opts, const limits & lim, std::string & out);
 
     void run(const ast::list & root, const value & data);
+    std::size_t steps() const { return steps_; }
 
 private:
     enum class flow { normal, brk, cont };

@@ -166,8 +166,7 @@ value executor::eval_field(const value & dot, const std::string & name, const va
         if (!opts_.missingkey_zero) {
             return {};
         }
-        const go_field * known = r.type->field(name);
-        return zero_of(known != nullptr ? known->type : r.type->elem);
+        return zero_of(r.type->elem);  // map[string]interface{}: a nil interface
     }
     errorf("can't evaluate field " + name + " in type " + static_type);
 }

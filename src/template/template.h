@@ -66,6 +66,7 @@ struct exec_options {
     bool ollama_funcs = true;             // json, currentDate, ... are defined
     bool definitions = true;              // {{define}}d templates can be called
     const ast::list * root = nullptr;  // execute this tree instead of the main one
+    std::size_t * steps_used = nullptr;   // where to add the steps this run took
 };
 
 result<std::string> execute(const parsed_template & t, const json & data, const exec_options & opts,

@@ -1,0 +1,87 @@
+// Ollama's prompt rendering: the data its templates see (.System, .Messages,
+// .Tools, .Think, ...) with the Go types Ollama gives them, and the chat and
+// generate algorithms of Ollama's template.Execute and server/prompt.go
+// (system-message collation, legacy .Prompt/.Response templates rendered
+// turn by turn, image tags, optional truncation to the context window).
+#pragma once
+
+#include "template/template.h"
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lokal::tmpl {
+
+// One message as Ollama's api.Message holds it.
+struct chat_turn {
+    std::string role;
+    std::string content;
+    std::string thinking;
+    std::vector<std::string> images;  // raw bytes of each image
+    json tool_calls = nullptr;        // Ollama's wire shape: [{"id","function":{"index","name","arguments"}}]
+    std::string tool_name;
+    std::string tool_call_id;
+};
+
+struct render_options {
+    // The model's SYSTEM: prepended as a system message unless the request's
+    // first message (messages[first_request_message]) is one.
+    std::string system;
+    std::size_t first_request_message = 0;  // messages before it came from the Modelfile
+    json tools = nullptr;                   // the request's "tools" array, or null
+    std::optional<json> think;              // the request's "think": true/false/"low"/.../"max"
+    limits lim;
+
+    // Truncation as Ollama's chatPrompt does it: when count_tokens is set,
+    // the oldest messages are dropped (system messages kept) until the
+    // prompt plus image_tokens per image fits num_ctx. The last message
+    // always stays.
+    std::function<result<std::size_t>(const std::string &)> count_tokens;
+    std::size_t num_ctx = 0;
+    std::size_t image_tokens = 0;
+
+    // render_generate only: images of the prompt and the Modelfile's MESSAGEs.
+    std::vector<std::string> images;
+    std::vector<chat_turn> history;
+};
+
+struct rendered_prompt {
+    std::string prompt;
+    std::size_t first_message = 0;  // index of the first message kept after truncation
+    // Images in the order their [img-N] tags were assigned: (message, image).
+    std::vector<std::pair<std::size_t, std::size_t>> images;
+};
+
+// Ollama's /api/chat prompt.
+result<std::string> render_chat(const parsed_template & t, const std::vector<chat_turn> & messages,
+                                const render_options & opts = {});
+result<rendered_prompt> render_chat_full(const parsed_template & t, const std::vector<chat_turn> & messages,
+                                         const render_options & opts = {});
+
+// Ollama's /api/generate prompt (not raw): with a suffix, .Prompt and
+// .Suffix only; otherwise the system (already chosen between the request's
+// and the model's) and the prompt as a user message, through the chat path.
+result<std::string> render_generate(const parsed_template & t, const std::string & system,
+                                    const std::string & prompt, const std::string & suffix,
+                                    const render_options & opts = {});
+
+// The identifiers a template mentions, lowercased and sorted (Ollama's
+// Template.Vars). Fails as Ollama's Parse does for {{template "x"}} with
+// no pipeline.
+result<std::vector<std::string>> template_vars(const parsed_template & t);
+
+// The Go type of the data Ollama passes (map[string]interface{} whose
+// entries hold its template structs), for execute().
+const go_type * ollama_values_type();
+
+// Think, ThinkLevel and IsThinkSet from the request's "think".
+void add_think_values(json & values, const std::optional<json> & think);
+
+// The data Ollama passes for one chat render, with Go field names as keys.
+json ollama_chat_values(const std::vector<chat_turn> & collated, const std::string & system, const json & tools,
+                        const std::optional<json> & think);
+
+}  // namespace lokal::tmpl
