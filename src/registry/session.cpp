@@ -47,7 +47,7 @@ result<http_response> session::send_following(const http_request & req) {
         auto to = parse_url(*next);
         if (!to) return to.err();
         if (!may_follow_redirect(*where, *to)) {
-            return make_error(errc::forbidden, "refusing a redirect from https to plain http");
+            return make_error(errc::forbidden, "refusing a redirect to " + to->origin() + " (https to http, or to this machine)");
         }
         hop.url = *next;
     }

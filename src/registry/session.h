@@ -8,7 +8,7 @@
 //   registry's own origin: scheme, host and port. A redirect elsewhere (a
 //   CDN, another port) is followed without them.
 // - Redirects are followed for GET and HEAD only, at most 10 hops, never
-//   from https down to http.
+//   from https down to http, never from a remote host to a loopback one.
 // - On a 401 from the registry, a Bearer challenge is answered by asking its
 //   realm for a token (with basic credentials from the auth file for the
 //   realm's host, or the registry's when the realm is the registry itself);

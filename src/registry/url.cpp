@@ -139,7 +139,9 @@ std::string add_query(std::string_view url, std::string_view key, std::string_vi
 bool may_send_credentials(const url_parts & from, const url_parts & to) { return from.origin() == to.origin(); }
 
 bool may_follow_redirect(const url_parts & from, const url_parts & to) {
-    return !(from.scheme == "https" && to.scheme == "http");
+    if (from.scheme == "https" && to.scheme == "http") return false;
+    // A remote registry must not point us at services on this machine (lokal's own API among them).
+    return is_loopback_host(from.host) || !is_loopback_host(to.host);
 }
 
 }  // namespace lokal::registry

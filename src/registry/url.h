@@ -68,7 +68,7 @@ std::string add_query(std::string_view url, std::string_view key, std::string_vi
 bool may_send_credentials(const url_parts & from, const url_parts & to);
 
 // Whether a redirect from `from` to `to` may be followed at all: never from
-// https down to http.
+// https down to http, never from a remote host to a loopback one.
 bool may_follow_redirect(const url_parts & from, const url_parts & to);
 
 }  // namespace lokal::registry

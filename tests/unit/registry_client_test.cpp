@@ -112,6 +112,9 @@ TEST(RegistryRedirects, NoDowngrade) {
     EXPECT_TRUE(may_follow_redirect(url_of("https://r.example/"), url_of("https://cdn.example/")));
     EXPECT_TRUE(may_follow_redirect(url_of("http://127.0.0.1:5000/"), url_of("http://127.0.0.1:5000/x")));
     EXPECT_TRUE(may_follow_redirect(url_of("http://127.0.0.1:5000/"), url_of("https://cdn.example/")));
+    EXPECT_TRUE(may_follow_redirect(url_of("http://127.0.0.1:5000/"), url_of("http://localhost:5001/")));
+    EXPECT_FALSE(may_follow_redirect(url_of("https://r.example/"), url_of("https://127.0.0.1:11434/api/tags")));
+    EXPECT_FALSE(may_follow_redirect(url_of("http://r.example/"), url_of("http://localhost/x")));
 }
 
 TEST(RegistryAuth, BearerChallenge) {
