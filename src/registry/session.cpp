@@ -94,19 +94,22 @@ status session::answer_challenge(const http_response & res) {
 
 error registry_error(const http_response & res, const std::string & doing) {
     errc code = errc::internal;
-    if (res.status == 404) code = errc::not_found;
-    else if (res.status == 401) code = errc::unauthorized;
-    else if (res.status == 403) code = errc::forbidden;
-    else if (res.status == 429 || res.status >= 500) code = errc::unavailable;
+    std::string reason = "unexpected answer";
+    if (res.status == 404) code = errc::not_found, reason = "not found";
+    else if (res.status == 401) code = errc::unauthorized, reason = "unauthorized";
+    else if (res.status == 403) code = errc::forbidden, reason = "access denied";
+    else if (res.status == 429) code = errc::unavailable, reason = "too many requests";
+    else if (res.status >= 500) code = errc::unavailable, reason = "registry unavailable";
     std::string detail;
     json j = json::parse(res.body, nullptr, false);
     if (j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty()) {
         const json & e = j["errors"][0];
         if (e.is_object() && e.contains("message") && e["message"].is_string()) detail = e["message"].get<std::string>();
     }
-    std::string msg = doing + ": registry answered " + std::to_string(res.status);
-    if (!detail.empty()) msg += " (" + detail.substr(0, 300) + ")";
-    return make_error(code, msg);
+    // The CLI recognises "unauthorized" and "access denied" (Ollama's words) to explain push refusals.
+    std::string msg = doing + ": " + reason + " (HTTP " + std::to_string(res.status);
+    if (!detail.empty()) msg += ": " + detail.substr(0, 300);
+    return make_error(code, msg + ")");
 }
 
 }  // namespace lokal::registry

@@ -246,8 +246,10 @@ TEST(RegistryErrors, StatusMapping) {
     res.body = "<html>";
     res.status = 401;
     EXPECT_EQ(registry_error(res, "x").code, errc::unauthorized);
+    EXPECT_EQ(registry_error(res, "push manifest").message, "push manifest: unauthorized (HTTP 401)");
     res.status = 403;
     EXPECT_EQ(registry_error(res, "x").code, errc::forbidden);
+    EXPECT_NE(registry_error(res, "x").message.find("access denied"), std::string::npos);
     res.status = 503;
     EXPECT_EQ(registry_error(res, "x").code, errc::unavailable);
     res.status = 400;
