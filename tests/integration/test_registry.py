@@ -247,3 +247,33 @@ def test_transient_blob_failure_is_retried(server_with_env, tmp_path):
         assert scripted.cdn_failures == 0
     finally:
         scripted.close()
+
+
+# --- the CLI ------------------------------------------------------------------
+
+import subprocess  # noqa: E402
+
+from lokal_helpers import client_env  # noqa: E402
+
+
+def _cli(srv, *args):
+    return subprocess.run([str(srv.binary), *args], env=client_env(srv.host, srv.home), capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def test_cli_push_and_pull(fresh_server, registry):
+    api = _api(fresh_server)
+    name = f"{registry.host}/library/cli-model:v1"
+    _create(api, name)
+    out = _cli(fresh_server, "push", "--insecure", name)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "You can find your model at" in out.stdout  # progress is drawn only on a terminal
+    assert api.delete("/api/delete", {"model": name}).status_code == 200
+
+    out = _cli(fresh_server, "pull", "--insecure", name)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert find_model(api.tags(), name)
+
+    out = _cli(fresh_server, "pull", "--insecure", f"{registry.host}/library/cli-model:nope")
+    assert out.returncode != 0
+    assert "file does not exist" in out.stderr, out.stderr[-2000:]
