@@ -255,3 +255,27 @@ TEST(RegistryErrors, StatusMapping) {
     res.status = 400;
     EXPECT_EQ(registry_error(res, "x").code, errc::internal);
 }
+
+// Untrusted header and URL text: no input crashes the parsers, and whatever
+// parse_url accepts has a host that could not smuggle a path or userinfo.
+TEST(RegistryFuzz, ParsersHoldOnArbitraryInput) {
+    const std::string alphabet = "aZ09:/?#@.-_ =\",\\\t[]%hts";
+    uint32_t seed = 12345;
+    auto next = [&seed] {
+        seed = seed * 1664525u + 1013904223u;
+        return seed >> 8;
+    };
+    for (int i = 0; i < 20000; ++i) {
+        std::string s = i % 2 ? "https://" : (i % 3 ? "Bearer " : "");
+        size_t len = next() % 40;
+        for (size_t k = 0; k < len; ++k) s += alphabet[next() % alphabet.size()];
+        (void)parse_www_authenticate(s);
+        (void)resolve_location("https://r.example/v2/", s);
+        auto u = parse_url(s);
+        if (u) {
+            EXPECT_EQ(u->host.find_first_of("/@?#\\ "), std::string::npos) << s;
+            EXPECT_TRUE(u->port >= 1 && u->port <= 65535) << s;
+            EXPECT_EQ(u->path.front(), '/') << s;
+        }
+    }
+}
