@@ -66,6 +66,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
         {"LOKAL_ORIGINS", "", "comma-separated extra origins allowed by CORS"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
+        {"LOKAL_REGISTRY_AUTH_FILE", "", "JSON file with registry logins, Docker's {\"auths\": {...}} shape (never on the command line)"},
         {"LOKAL_DEBUG", "false", "log llama.cpp and request details"},
     };
     return vars;
@@ -222,6 +223,7 @@ result<settings> load(const env_lookup & env) {
         s.debug = *b;
     }
     if (const char * v = get("LOKAL_ORIGINS")) s.origins = split_list(v);
+    if (const char * v = get("LOKAL_REGISTRY_AUTH_FILE")) s.registry_auth_file = v;
     return s;
 }
 

@@ -27,6 +27,7 @@ struct settings {
     std::vector<std::string> origins;        // extra CORS origins
     int64_t max_body_bytes = 64ll << 20;     // JSON bodies; blob uploads have their own limit
     int64_t max_blob_bytes = 256ll << 30;
+    std::string registry_auth_file;          // Docker-shaped JSON with registry logins
 
     std::string base_url() const;            // "http://host:port" for clients
 };

@@ -1,6 +1,7 @@
 #include "handlers/app.h"
 
 #include "engine/runner.h"
+#include "handlers/registry_routes.h"
 #include "handlers/routes.h"
 #include "http/server.h"
 #include "sched/scheduler.h"
@@ -30,6 +31,7 @@ struct app::impl {
         register_misc_routes(http, ctx);
         register_model_routes(http, ctx);
         register_inference_routes(http, ctx);
+        register_registry_routes(http, ctx);
     }
 };
 

@@ -10,7 +10,6 @@
 #include "registry/registry.h"
 #include "store/store.h"
 
-#include <cstdlib>
 #include <memory>
 
 namespace lokal::handlers {
@@ -86,9 +85,7 @@ void respond(const http::request & req, http::response & res, bool stream,
 }  // namespace
 
 void register_registry_routes(http::server & srv, context & ctx) {
-    // Read once, like the settings table (LOKAL_REGISTRY_AUTH_FILE: Docker-shaped JSON with registry logins).
-    const char * env = std::getenv("LOKAL_REGISTRY_AUTH_FILE");
-    std::string auth_file = env ? env : "";
+    std::string auth_file = ctx.cfg.registry_auth_file;
 
     srv.route("POST", "/api/pull", [&ctx, auth_file](const http::request & req, http::response & res) {
         auto r = decode(req);
