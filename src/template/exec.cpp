@@ -7,12 +7,12 @@ namespace lokal::tmpl {
 
 executor::depth_guard::depth_guard(executor & owner) : e(owner) {
     if (++e.depth_ > e.lim_.max_depth) {
-        e.limit_error("template nesting exceeds " + std::to_string(e.lim_.max_depth) + " levels");
+        e.limit_error("nesting deeper than the limit of " + std::to_string(e.lim_.max_depth) + " levels");
     }
 }
 
 executor::executor(const ast::tree_set & trees, const exec_options & opts, const limits & lim, std::string & out)
-    : trees_(trees), opts_(opts), lim_(lim), out_(out) {}
+    : trees_(trees), opts_(opts), lim_(lim), out_(out), steps_(opts.steps_used != nullptr ? *opts.steps_used : 0) {}
 
 void executor::run(const ast::list & root, const value & data) {
     value dot = dig_interface(data);
@@ -22,8 +22,8 @@ void executor::run(const ast::list & root, const value & data) {
 }
 
 void executor::write(std::string_view s) {
-    if (out_.size() + s.size() > lim_.max_output_bytes) {
-        limit_error("template output exceeds " + std::to_string(lim_.max_output_bytes) + " bytes");
+    if (opts_.output_before + out_.size() + s.size() > lim_.max_output_bytes) {
+        limit_error("output larger than the limit of " + std::to_string(lim_.max_output_bytes) + " bytes");
     }
     step(s.size() / 64);
     out_ += s;
@@ -32,7 +32,7 @@ void executor::write(std::string_view s) {
 void executor::step(std::size_t n) {
     steps_ += n + 1;
     if (steps_ > lim_.max_steps) {
-        limit_error("template execution exceeds " + std::to_string(lim_.max_steps) + " steps");
+        limit_error("execution longer than the limit of " + std::to_string(lim_.max_steps) + " steps");
     }
 }
 
@@ -42,7 +42,7 @@ void executor::charge(const value & produced) {
     }
     const std::size_t n = produced.j().get_ref<const std::string &>().size();
     if (n > lim_.max_output_bytes) {
-        limit_error("template value exceeds " + std::to_string(lim_.max_output_bytes) + " bytes");
+        limit_error("a value larger than the limit of " + std::to_string(lim_.max_output_bytes) + " bytes");
     }
     step(n / 64);
 }
@@ -196,14 +196,17 @@ executor::flow executor::walk_range(const value & dot, const ast::node & n) {
         }
         break;
     }
-    case vkind::map:
-        for (const auto & [k, e] : map_entries(v)) {
+    case vkind::map: {
+        auto entries = map_entries(v);
+        step(entries.size());  // sorting is paid for even when the body breaks at once
+        for (const auto & [k, e] : entries) {
             ran = true;
             if (range_body(n, mark, make_string(k), e) == flow::brk) {
                 break;
             }
         }
         break;
+    }
     case vkind::invalid:
     case vkind::nil:
         break;  // Go ranges over nothing and takes the else branch

@@ -159,6 +159,7 @@ value executor::eval_field(const value & dot, const std::string & name, const va
         if (has_args) {
             errorf(name + " is not a method but has arguments");
         }
+        step(receiver.j().size() / 16);  // ordered JSON objects look keys up one by one
         value e = map_get(receiver, name);
         if (e.valid()) {
             return e;
@@ -221,6 +222,11 @@ value executor::eval_function(const value & dot, const ast::arg & ident, const s
         return eval_and_or(dot, ident.text, args, final);
     }
     std::vector<value> argv = eval_call_args(dot, *f, args, final);
+    for (const auto & a : argv) {
+        if (a.valid() && a.j().is_string()) {
+            step(a.j().get_ref<const std::string &>().size() / 64);  // comparing or copying costs its length
+        }
+    }
     value out;
     std::string err;
     if (f->name == "call") {

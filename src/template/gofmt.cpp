@@ -353,7 +353,8 @@ void print_slice(std::string & out, const value & v, char32_t verb, const spec &
 }
 
 void print_bytes(std::string & out, const value & v, char32_t verb, const spec & f) {
-    const std::string & s = v.j().is_string() ? v.j().get_ref<const std::string &>() : std::string();
+    static const std::string none;
+    const std::string & s = v.j().is_string() ? v.j().get_ref<const std::string &>() : none;
     if (verb == 's' || verb == 'q' || verb == 'x' || verb == 'X') {
         fmt_string(out, s, verb, v, f);
         return;

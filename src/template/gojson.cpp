@@ -166,7 +166,8 @@ bool marshal(std::string & out, const value & v, int depth) {
         return false;  // Go stops cyclic values the same way
     }
     resolved r = resolve(v);
-    const json & j = v.valid() ? v.j() : json();
+    static const json null_node;  // an immutable null, not a copy of the data
+    const json & j = v.valid() ? v.j() : null_node;
     switch (r.kind) {
     case vkind::invalid:
     case vkind::nil: out += "null"; return true;

@@ -199,7 +199,10 @@ std::string collate(const std::vector<chat_turn> & msgs, std::vector<chat_turn> 
 // template draws on the same limits.
 class ollama_renderer {
 public:
-    ollama_renderer(const parsed_template & t, const limits & lim) : t_(t), lim_(lim) {}
+    // `steps` is shared by all renderings of one request, so that
+    // truncation's repeated renders stay within one budget.
+    ollama_renderer(const parsed_template & t, const limits & lim, std::size_t & steps)
+        : t_(t), lim_(lim), steps_(steps) {}
 
     // Ollama's Template.Execute for Values{Messages, Tools, Prompt, Suffix, Think}.
     status execute(const std::vector<chat_turn> & messages, const json & tools, const std::string & prompt,
@@ -211,7 +214,7 @@ private:
 
     const parsed_template & t_;
     limits lim_;
-    std::size_t steps_ = 0;
+    std::size_t & steps_;
     ast::list full_;  // the template with Ollama's appended {{ .Response }}, when it applies
     bool have_full_ = false;
 };
@@ -223,10 +226,8 @@ status ollama_renderer::run(const json & data, const exec_options & base, std::s
     if (o.root == nullptr && have_full_) {
         o.root = &full_;
     }
-    limits lim = lim_;
-    lim.max_steps = steps_ < lim_.max_steps ? lim_.max_steps - steps_ : 0;
-    lim.max_output_bytes = out.size() < lim_.max_output_bytes ? lim_.max_output_bytes - out.size() : 0;
-    result<std::string> r = tmpl::execute(t_, data, o, lim);
+    o.output_before = out.size();
+    result<std::string> r = tmpl::execute(t_, data, o, lim_);
     if (!r) {
         return r.err();
     }
@@ -370,6 +371,7 @@ result<rendered_prompt> chat_prompt(const parsed_template & t, const std::vector
                                     const json & tools, const render_options & opts) {
     rendered_prompt res;
     std::vector<chat_turn> system;
+    std::size_t steps = 0;
     if (opts.count_tokens && !msgs.empty()) {
         const std::size_t last = msgs.size() - 1;
         for (std::size_t i = 0; i <= last; ++i) {
@@ -380,7 +382,7 @@ result<rendered_prompt> chat_prompt(const parsed_template & t, const std::vector
                 }
             }
             std::string p;
-            ollama_renderer r(t, opts.lim);
+            ollama_renderer r(t, opts.lim, steps);
             if (status s = r.execute(with_prefix(system, msgs, i), tools, "", "", opts.think, p); !s) {
                 return s.err();
             }
@@ -399,7 +401,7 @@ result<rendered_prompt> chat_prompt(const parsed_template & t, const std::vector
         }
     }
     std::vector<chat_turn> tagged = tag_images(msgs, res.first_message, res.images);
-    ollama_renderer r(t, opts.lim);
+    ollama_renderer r(t, opts.lim, steps);
     if (status s = r.execute(with_prefix(system, tagged, res.first_message), tools, "", "", opts.think, res.prompt); !s) {
         return s.err();
     }
@@ -437,7 +439,8 @@ result<std::string> render_generate(const parsed_template & t, const std::string
                                     const std::string & suffix, const render_options & opts) {
     if (!suffix.empty()) {
         std::string out;
-        ollama_renderer r(t, opts.lim);
+        std::size_t steps = 0;
+        ollama_renderer r(t, opts.lim, steps);
         if (status s = r.execute({}, nullptr, prompt, suffix, opts.think, out); !s) {
             return s.err();
         }

@@ -22,7 +22,7 @@ result<std::string> execute(const parsed_template & t, const json & data, const 
         failure = make_error(errc::invalid_request, "template: out of memory");
     }
     if (opts.steps_used != nullptr) {
-        *opts.steps_used += ex.steps();
+        *opts.steps_used = ex.steps();
     }
     if (failure) {
         return *failure;

@@ -66,7 +66,11 @@ struct exec_options {
     bool ollama_funcs = true;             // json, currentDate, ... are defined
     bool definitions = true;              // {{define}}d templates can be called
     const ast::list * root = nullptr;  // execute this tree instead of the main one
-    std::size_t * steps_used = nullptr;   // where to add the steps this run took
+    // Budget already spent by earlier runs of one rendering (Ollama runs
+    // legacy templates once per turn): steps counted on from *steps_used
+    // (and left there), bytes already written.
+    std::size_t * steps_used = nullptr;
+    std::size_t output_before = 0;
 };
 
 result<std::string> execute(const parsed_template & t, const json & data, const exec_options & opts,

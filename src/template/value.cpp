@@ -190,7 +190,8 @@ bool is_nil_container(const value & v) {
 
 long long length_of(const value & v) {
     resolved r = resolve(v);
-    const json & j = v.valid() ? v.j() : json();
+    static const json null_node;  // an immutable null, not a copy of the data
+    const json & j = v.valid() ? v.j() : null_node;
     switch (r.kind) {
     case vkind::string:
     case vkind::bytes:
