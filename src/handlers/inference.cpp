@@ -22,12 +22,7 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 // Request fields that belong to later work: refused loudly, never ignored.
-status refuse_unsupported(const std::optional<std::string> & template_text, const std::string & suffix,
-                          bool has_images, const json & think, const std::string & model) {
-    if (template_text && !template_text->empty()) {
-        return make_error(errc::invalid_request, "\"template\" is not supported yet: put the template in a Modelfile");
-    }
-    if (!suffix.empty()) return make_error(errc::invalid_request, "\"suffix\" is not supported yet");
+status refuse_unsupported(bool has_images, const json & think, const std::string & model) {
     if (has_images) return make_error(errc::invalid_request, "images are not supported yet");
     if (!think.is_null() && !(think.is_boolean() && !think.get<bool>())) {
         return make_error(errc::invalid_request, "\"" + model + "\" does not support thinking");
@@ -197,10 +192,10 @@ void generate(context & ctx, const http::request & req, http::response & res) {
         return http::set_error(res, make_error(errc::invalid_request,
                                                "raw mode does not support template, system, or context"));
     }
-    if (auto st = refuse_unsupported(g->template_text, g->suffix, !g->images.empty(), g->think, g->model); !st) {
+    if (auto st = refuse_unsupported(!g->images.empty(), g->think, g->model); !st) {
         return http::set_error(res, st.err());
     }
-    auto p = prepare(ctx, g->model, g->options, g->keep_alive);
+    auto p = prepare(ctx, g->model, g->options, g->keep_alive, g->template_text);
     if (!p) return http::set_error(res, p.err());
     shape sh{false, g->model};
     if (g->prompt.empty() && g->context.empty()) return load_or_unload(ctx, *p, sh, res);
@@ -214,7 +209,7 @@ void generate(context & ctx, const http::request & req, http::response & res) {
         creq.prompt = g->prompt;
     } else {
         render = [&](engine::runner & r) {
-            return render_generate_prompt(r, *p, g->system, g->prompt, !g->context.empty());
+            return render_generate_prompt(r, *p, g->system, g->prompt, g->suffix, !g->context.empty());
         };
     }
     run_completion(ctx, *p, std::move(creq), render, sh, t0, g->stream, req, res);
@@ -228,7 +223,7 @@ void chat(context & ctx, const http::request & req, http::response & res) {
     if (!c) return http::set_error(res, c.err());
     bool images = false;
     for (const auto & m : c->messages) images = images || !m.images.empty();
-    if (auto st = refuse_unsupported(std::nullopt, "", images, c->think, c->model); !st) {
+    if (auto st = refuse_unsupported(images, c->think, c->model); !st) {
         return http::set_error(res, st.err());
     }
     if (!c->tools.is_null() && !(c->tools.is_array() && c->tools.empty())) {

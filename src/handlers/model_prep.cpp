@@ -1,6 +1,7 @@
 #include "handlers/model_prep.h"
 
 #include "store/name.h"
+#include "template/ollama.h"
 
 namespace lokal::handlers {
 
@@ -26,7 +27,8 @@ json details_from_config(const json & config) {
 }
 
 result<prepared> prepare(context & ctx, const std::string & model, const json & options,
-                         std::optional<std::chrono::milliseconds> keep_alive) {
+                         std::optional<std::chrono::milliseconds> keep_alive,
+                         const std::optional<std::string> & template_override) {
     auto not_found = make_error(errc::not_found, "model '" + model + "' not found");
     auto name = store::parse_model_name(model);
     if (!name) return not_found;
@@ -55,6 +57,15 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
     l.num_parallel = ctx.cfg.num_parallel;
     l.use_mmap = p.opts.use_mmap.value_or(true);
     l.debug = ctx.cfg.debug;
+
+    const std::string * tmpl_text = template_override && !template_override->empty() ? &*template_override
+                                    : p.rec.template_text && !p.rec.template_text->empty() ? &*p.rec.template_text
+                                                                                           : nullptr;
+    if (tmpl_text) {
+        auto t = tmpl::parse(*tmpl_text);
+        if (!t) return make_error(errc::invalid_request, t.err().message);
+        p.go_template = *t;
+    }
 
     p.keep_alive = keep_alive.value_or(ctx.cfg.keep_alive);
     p.label.name = p.rec.name.display_short();
@@ -88,41 +99,72 @@ engine::completion_request completion_from(const prepared & p) {
 
 namespace {
 
-void add_model_messages(const prepared & p, std::vector<engine::chat_message> & out) {
-    if (!p.rec.messages.is_array()) return;
+tmpl::chat_turn turn(std::string role, std::string content) {
+    tmpl::chat_turn t;
+    t.role = std::move(role);
+    t.content = std::move(content);
+    return t;
+}
+
+// The Modelfile's MESSAGEs, as chat turns.
+std::vector<tmpl::chat_turn> model_messages(const prepared & p) {
+    std::vector<tmpl::chat_turn> out;
+    if (!p.rec.messages.is_array()) return out;
     for (const auto & m : p.rec.messages) {
         if (!m.is_object()) continue;
         auto role = m.find("role");
         auto content = m.find("content");
         if (role == m.end() || !role->is_string() || content == m.end() || !content->is_string()) continue;
-        out.push_back({role->get<std::string>(), content->get<std::string>()});
+        out.push_back(turn(role->get<std::string>(), content->get<std::string>()));
     }
+    return out;
+}
+
+// Without a Go template: the GGUF's Jinja template through libcommon.
+result<std::string> render_with_jinja(engine::runner & r, const std::vector<tmpl::chat_turn> & turns) {
+    std::vector<engine::chat_message> msgs;
+    for (const auto & t : turns) msgs.push_back({t.role, t.content});
+    return r.apply_chat_template(msgs);
 }
 
 }  // namespace
 
 result<std::string> render_generate_prompt(engine::runner & r, const prepared & p,
                                            const std::optional<std::string> & system, const std::string & prompt,
-                                           bool has_context) {
-    std::vector<engine::chat_message> msgs;
-    if (!has_context) {
-        std::string sys = system.value_or(p.rec.system.value_or(""));
-        if (!sys.empty()) msgs.push_back({"system", sys});
-        add_model_messages(p, msgs);
+                                           const std::string & suffix, bool has_context) {
+    std::string sys = system && !system->empty() ? *system : p.rec.system.value_or("");
+    std::vector<tmpl::chat_turn> history = has_context ? std::vector<tmpl::chat_turn>{} : model_messages(p);
+    if (p.go_template) {
+        tmpl::render_options opts;
+        opts.history = std::move(history);
+        return tmpl::render_generate(*p.go_template, sys, prompt, suffix, opts);
     }
-    msgs.push_back({"user", prompt});
-    return r.apply_chat_template(msgs);
+    if (!suffix.empty()) {
+        return make_error(errc::invalid_request, "\"suffix\" needs a model whose TEMPLATE uses .Suffix");
+    }
+    std::vector<tmpl::chat_turn> turns;
+    if (!sys.empty()) turns.push_back(turn("system", sys));
+    turns.insert(turns.end(), history.begin(), history.end());
+    turns.push_back(turn("user", prompt));
+    return render_with_jinja(r, turns);
 }
 
 result<std::string> render_chat_prompt(engine::runner & r, const prepared & p,
                                        const std::vector<api::message> & messages) {
-    std::vector<engine::chat_message> msgs;
-    bool has_system = false;
-    for (const auto & m : messages) has_system = has_system || m.role == "system";
-    if (!has_system && p.rec.system && !p.rec.system->empty()) msgs.push_back({"system", *p.rec.system});
-    add_model_messages(p, msgs);
-    for (const auto & m : messages) msgs.push_back({m.role, m.content});
-    return r.apply_chat_template(msgs);
+    std::vector<tmpl::chat_turn> turns = model_messages(p);
+    const size_t first_request = turns.size();
+    for (const auto & m : messages) turns.push_back(turn(m.role, m.content));
+    const std::string sys = p.rec.system.value_or("");
+    if (p.go_template) {
+        tmpl::render_options opts;
+        opts.system = sys;
+        opts.first_request_message = first_request;
+        return tmpl::render_chat(*p.go_template, turns, opts);
+    }
+    // Ollama's rule: the model's SYSTEM goes first unless the request brings one.
+    bool has_system = first_request < turns.size() && turns[first_request].role == "system";
+    if (!has_system && !sys.empty()) turns.insert(turns.begin(), turn("system", sys));
+    return render_with_jinja(r, turns);
 }
 
 }  // namespace lokal::handlers

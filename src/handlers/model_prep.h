@@ -8,6 +8,7 @@
 #include "handlers/routes.h"
 #include "sched/scheduler.h"
 #include "store/store.h"
+#include "template/template.h"
 
 #include <chrono>
 #include <optional>
@@ -22,22 +23,27 @@ struct prepared {
     std::chrono::milliseconds keep_alive{0};
     sched::model_label label;
     std::string key;   // scheduler key: one loaded runner per manifest
+    // The Go template prompts are rendered with: the request's "template",
+    // else the model's TEMPLATE layer. Null: the GGUF's own Jinja template.
+    tmpl::template_ptr go_template;
 };
 
 // Resolves the model (404 "model 'x' not found") and merges options:
 // Ollama's defaults < the model's PARAMETERs < the request's options.
 result<prepared> prepare(context & ctx, const std::string & model, const json & options,
-                         std::optional<std::chrono::milliseconds> keep_alive);
+                         std::optional<std::chrono::milliseconds> keep_alive,
+                         const std::optional<std::string> & template_override = std::nullopt);
 
 // The sampling and length settings of a completion, from the merged options.
 engine::completion_request completion_from(const prepared & p);
 
-// The prompt of /api/generate without raw: system (request, else the
-// model's SYSTEM), the model's MESSAGEs and the prompt, through the model's
-// chat template. With a context from an earlier turn only the new prompt.
+// The prompt of /api/generate without raw, as Ollama builds it: system
+// (request, else the model's SYSTEM), the model's MESSAGEs (unless a context
+// from an earlier turn continues), then the prompt; or, with a suffix, the
+// template's fill-in-the-middle form (Go templates only).
 result<std::string> render_generate_prompt(engine::runner & r, const prepared & p,
                                            const std::optional<std::string> & system, const std::string & prompt,
-                                           bool has_context);
+                                           const std::string & suffix, bool has_context);
 
 // The prompt of /api/chat: the model's SYSTEM unless the messages bring one,
 // the model's MESSAGEs, then the request's messages.
