@@ -5,7 +5,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 namespace lokal::tmpl {
 
@@ -96,9 +98,28 @@ std::string hex_float(double v, char fmt, int prec) {
     return s;
 }
 
+// strconv's 'b' format: decimal mantissa, binary exponent ("4503599627370496p-52").
+std::string binary_exponent_form(double v) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    const bool neg = (bits >> 63) != 0;
+    int exp = static_cast<int>((bits >> 52) & 0x7FF);
+    std::uint64_t mant = bits & ((std::uint64_t{1} << 52) - 1);
+    if (exp == 0) {
+        ++exp;
+    } else {
+        mant |= std::uint64_t{1} << 52;
+    }
+    exp -= 1023 + 52;
+    return (neg ? "-" : "") + std::to_string(mant) + "p" + (exp >= 0 ? "+" : "") + std::to_string(exp);
+}
+
 }  // namespace
 
 std::string format_float(double v, char fmt, int prec) {
+    if (fmt == 'b') {
+        return binary_exponent_form(v);
+    }
     if ((fmt == 'a' || fmt == 'A') && std::isfinite(v)) {
         return hex_float(v, fmt, prec);
     }

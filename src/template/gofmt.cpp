@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 
 namespace lokal::tmpl {
@@ -118,16 +119,21 @@ void fmt_rune_verbs(std::string & out, std::uint64_t u, char32_t verb, const spe
     if (verb == 'c') {
         append_utf8(s, r);
     } else if (verb == 'q') {
-        s = go_quote_rune(r);
+        s = go_quote_rune(r, f.plus);
     } else {  // 'U'
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "U+%04llX", static_cast<unsigned long long>(u));
+        char buf[64];
+        const int digits = f.prec > 4 ? std::min(f.prec, 40) : 4;
+        std::snprintf(buf, sizeof buf, "U+%0*llX", digits, static_cast<unsigned long long>(u));
         s = buf;
         if (f.sharp && u <= 0x10FFFF && is_print(r)) {
             s += " '";
             append_utf8(s, r);
             s += "'";
         }
+        spec g = f;
+        g.zero = false;  // %U pads with spaces only
+        pad(out, s, g);
+        return;
     }
     pad(out, s, f);
 }
@@ -161,7 +167,7 @@ void fmt_int_value(std::string & out, const value & v, bool is_unsigned, char32_
     case 'X': fmt_integer(out, mag, neg, 16, verb, f); return;
     case 'c':
     case 'q':
-    case 'U': fmt_rune_verbs(out, neg ? UINT64_MAX : mag, verb, f); return;
+    case 'U': fmt_rune_verbs(out, neg ? 0 - mag : mag, verb, f); return;
     default: bad_verb(out, v, verb, f); return;
     }
 }
@@ -169,6 +175,44 @@ void fmt_int_value(std::string & out, const value & v, bool is_unsigned, char32_
 }  // namespace
 
 namespace {
+
+// fmt's '#' flag for floats: always a decimal point, and %g keeps its
+// trailing zeros up to the precision.
+void keep_decimal_point(std::string & num, char conv, int prec) {
+    int digits = 0;
+    if (conv == 'g' || conv == 'G' || conv == 'a' || conv == 'A') {
+        digits = prec < 0 ? 6 : prec;
+    }
+    std::string tail;
+    bool has_point = false;
+    bool nonzero = false;
+    for (std::size_t i = 1; i < num.size(); ++i) {
+        const char c = num[i];
+        if (c == '.') {
+            has_point = true;
+            continue;
+        }
+        if (c == 'p' || c == 'P' || ((c == 'e' || c == 'E') && conv != 'a' && conv != 'A')) {
+            tail = num.substr(i);
+            num.resize(i);
+            break;
+        }
+        nonzero = nonzero || c != '0';
+        if (nonzero) {
+            --digits;
+        }
+    }
+    if (!has_point) {
+        if (num.size() == 2 && num[1] == '0') {
+            --digits;
+        }
+        num += '.';
+    }
+    for (; digits > 0; --digits) {
+        num += '0';
+    }
+    num += tail;
+}
 
 void fmt_float_value(std::string & out, double v, char32_t verb, const value & val, const spec & f) {
     char conv = 0;
@@ -179,6 +223,7 @@ void fmt_float_value(std::string & out, double v, char32_t verb, const value & v
     case 'e': case 'E': case 'f': conv = static_cast<char>(verb); prec = 6; break;
     case 'F': conv = 'f'; prec = 6; break;
     case 'x': case 'X': conv = static_cast<char>(verb == 'x' ? 'a' : 'A'); break;
+    case 'b': conv = 'b'; break;
     default: bad_verb(out, val, verb, f); return;
     }
     if (f.prec >= 0) {
@@ -187,6 +232,9 @@ void fmt_float_value(std::string & out, double v, char32_t verb, const value & v
     std::string num = format_float(v, conv, prec);
     if (num[0] != '-' && num[0] != '+') {
         num.insert(num.begin(), '+');
+    }
+    if (f.sharp && conv != 'b' && num[1] != 'I' && num[1] != 'N') {
+        keep_decimal_point(num, conv, prec);
     }
     if (f.space && num[0] == '+' && !f.plus) {
         num[0] = ' ';
@@ -260,14 +308,15 @@ void fmt_string(std::string & out, std::string_view s, char32_t verb, const valu
     switch (verb) {
     case 'v':
         if (f.sharp_v) {
-            pad(out, go_quote(s), f);
+            pad(out, go_quote(truncate_runes(s, f.prec)), f);
             return;
         }
         [[fallthrough]];
     case 's': pad(out, truncate_runes(s, f.prec), f); return;
     case 'x':
     case 'X': {
-        std::string t = truncate_runes(s, f.prec);
+        // The precision counts bytes of input here, not runes.
+        std::string_view t = f.prec >= 0 && static_cast<std::size_t>(f.prec) < s.size() ? s.substr(0, static_cast<std::size_t>(f.prec)) : s;
         pad(out, hex_string(t, verb == 'X', f), f);
         return;
     }
@@ -276,7 +325,7 @@ void fmt_string(std::string & out, std::string_view s, char32_t verb, const valu
         if (f.sharp && can_backquote(t)) {
             pad(out, "`" + t + "`", f);
         } else {
-            pad(out, go_quote(t), f);
+            pad(out, go_quote(t, f.plus), f);
         }
         return;
     }
@@ -375,17 +424,17 @@ void print_bytes(std::string & out, const value & v, char32_t verb, const spec &
 void print_value(std::string & out, const value & v, char32_t verb, const spec & f, int depth) {
     resolved r = resolve(v);
     if (r.kind == vkind::invalid || r.kind == vkind::nil) {
-        if (depth == 0 && verb != 'v' && verb != 'T') {
-            bad_verb(out, v, verb, f);
-        } else if (f.sharp_v) {
-            out += "interface {}(nil)";
-        } else {
+        if (depth > 0) {
+            out += f.sharp_v ? "interface {}(nil)" : "<nil>";  // nested: written, not padded
+        } else if (verb == 'v' || verb == 'T') {
             pad(out, "<nil>", f);
+        } else {
+            bad_verb(out, v, verb, f);
         }
         return;
     }
     if (verb == 'T') {
-        pad(out, type_name(v), f);
+        pad(out, truncate_runes(type_name(v), f.prec), f);
         return;
     }
     if (!f.sharp_v && (verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q')) {
@@ -601,11 +650,9 @@ struct printf_state {
             after_index = arg_number();
             if (i < format.size() && format[i] == '*') {
                 ++i;
-                if (!int_from_arg(f.prec)) {
-                    f.prec = -1;
+                if (!int_from_arg(f.prec) || f.prec < 0) {
+                    f.prec = -1;  // Go treats a negative precision as missing
                     out += "%!(BADPREC)";
-                } else if (f.prec < 0) {
-                    f.prec = -1;
                 }
                 after_index = false;
             } else {

@@ -16,14 +16,15 @@
 namespace lokal::tmpl {
 
 // One message as Ollama's api.Message holds it.
+// Every member has a default, so {"user", "hi"} is a whole message.
 struct chat_turn {
-    std::string role;
-    std::string content;
-    std::string thinking;
-    std::vector<std::string> images;  // raw bytes of each image
-    json tool_calls = nullptr;        // Ollama's wire shape: [{"id","function":{"index","name","arguments"}}]
-    std::string tool_name;
-    std::string tool_call_id;
+    std::string role = {};
+    std::string content = {};
+    std::string thinking = {};
+    std::vector<std::string> images = {};  // raw bytes of each image
+    json tool_calls = nullptr;             // Ollama's wire shape: [{"id","function":{"index","name","arguments"}}]
+    std::string tool_name = {};
+    std::string tool_call_id = {};
 };
 
 struct render_options {

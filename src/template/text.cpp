@@ -91,13 +91,13 @@ namespace {
 
 const char hex_digits[] = "0123456789abcdef";
 
-void append_escaped_rune(std::string & out, char32_t r, char quote) {
+void append_escaped_rune(std::string & out, char32_t r, char quote, bool ascii_only) {
     if (r == static_cast<char32_t>(quote) || r == '\\') {
         out.push_back('\\');
         out.push_back(static_cast<char>(r));
         return;
     }
-    if (is_print(r)) {
+    if (is_print(r) && (!ascii_only || r < 0x80)) {
         append_utf8(out, r);
         return;
     }
@@ -130,7 +130,7 @@ void append_escaped_rune(std::string & out, char32_t r, char quote) {
 
 }  // namespace
 
-std::string go_quote(std::string_view s) {
+std::string go_quote(std::string_view s, bool ascii_only) {
     std::string out = "\"";
     for (std::size_t i = 0; i < s.size();) {
         std::size_t w = 1;
@@ -142,7 +142,7 @@ std::string go_quote(std::string_view s) {
             out.push_back(hex_digits[b >> 4]);
             out.push_back(hex_digits[b & 0xF]);
         } else {
-            append_escaped_rune(out, r, '"');
+            append_escaped_rune(out, r, '"', ascii_only);
         }
         i += w;
     }
@@ -150,12 +150,12 @@ std::string go_quote(std::string_view s) {
     return out;
 }
 
-std::string go_quote_rune(char32_t r) {
+std::string go_quote_rune(char32_t r, bool ascii_only) {
     if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
         r = rune_error;
     }
     std::string out = "'";
-    append_escaped_rune(out, r, '\'');
+    append_escaped_rune(out, r, '\'', ascii_only);
     out.push_back('\'');
     return out;
 }

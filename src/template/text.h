@@ -26,9 +26,10 @@ bool is_print(char32_t r);
 // (any printable non-ASCII rune counts as a letter).
 bool is_alnum_rune(char32_t r);
 
-// strconv.Quote / strconv.QuoteRune.
-std::string go_quote(std::string_view s);
-std::string go_quote_rune(char32_t r);
+// strconv.Quote / strconv.QuoteRune; ascii_only for QuoteToASCII and
+// QuoteRuneToASCII (printf's %+q).
+std::string go_quote(std::string_view s, bool ascii_only = false);
+std::string go_quote_rune(char32_t r, bool ascii_only = false);
 
 // Parses a Go string, raw string or rune literal body with its quotes, as
 // strconv.Unquote does. Returns false on malformed input.

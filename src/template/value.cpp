@@ -97,7 +97,7 @@ resolved resolve_any(const json & j, const go_type * t) {
             return {vkind::float_, float64()};
         }
         if (j.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return {vkind::uint_, uint_()};
+            return {vkind::float_, float64()};  // beyond int64, as Go's decoder would hold it
         }
         return {vkind::int_, int_()};
     case json::value_t::number_float:
