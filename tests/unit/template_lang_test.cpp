@@ -137,6 +137,44 @@ b
     {"Errors", R"~({{ .m.a 1 }})~", R"~()~", R"~(template: :1:5: executing "" at <.m.a>: a is not a method but has arguments)~"},
 };
 
+// printf's flags, widths and precisions (a sample of generated directives,
+// each printed by Go's fmt).
+const char * k_printf_data = R"~({"A": [1, "two", null, {"k": 2.5}], "B": {"b": 1, "a": [true]}, "C": "str",
+  "N": null, "F": 1234567.0})~";
+
+const std::pair<const char *, const char *> k_printf_cases[] = {
+    {R"~({{ printf "[%.5e]" .A }})~", R"~([[%!e(int=00001) %!e(string=two) <nil> map[%!e(string=k):2.50000e+00]]])~"},
+    {R"~({{ printf "[%.5c]" 255 }})~", R"~([ÿ])~"},
+    {R"~({{ printf "[%-03.*q]" -1 .F }})~", R"~([%!(BADPREC)%!q(float64=1.234567e+06)])~"},
+    {R"~({{ printf "[%8.0T]" 'x' }})~", R"~([        ])~"},
+    {R"~({{ printf "[%0-3.*b]" -1 'x' }})~", R"~([%!(BADPREC)1111000])~"},
+    {R"~({{ printf "[%+3.*b]" 2 .B }})~", R"~([map[%!b(string=  a):[%!b(bool=true)] %!b(string=  b):+01]])~"},
+    {R"~({{ printf "[%8.2g]" -0.5 }})~", R"~([    -0.5])~"},
+    {R"~({{ printf "[%*.5T]" "x" -0.5 }})~", R"~([%!(BADWIDTH)float])~"},
+    {R"~({{ printf "[%-3.2o]" "hi" 1 }})~", R"~([%!o(string=hi )]%!(EXTRA int=1))~"},
+    {R"~({{ printf "[%#.0e]" .B }})~", R"~([map[%!e(string=):[%!e(bool=true)] %!e(string=):%!e(int=1)]])~"},
+    {R"~({{ printf "[%U]" "hi" }})~", R"~([%!U(string=hi)])~"},
+    {R"~({{ printf "[%03.5o]" .C }})~", R"~([%!o(string=str)])~"},
+    {R"~({{ printf "[% .*g]" -1 .C }})~", R"~([%!(BADPREC)%!g(string=str)])~"},
+    {R"~({{ printf "[%3.*t]" 2 -42 }})~", R"~([%!t(int=-42)])~"},
+    {R"~({{ printf "[%3v]" 1e-7 }})~", R"~([1e-07])~"},
+    {R"~({{ printf "[%0 3.5T]" .F }})~", R"~([float])~"},
+    {R"~({{ printf "[%*.0e]" 5 1e21 }})~", R"~([1e+21])~"},
+    {R"~({{ printf "[%-.5g]" -0.5 }})~", R"~([-0.5])~"},
+    {R"~({{ printf "[%0U]" "hi" }})~", R"~([%!U(string=hi)])~"},
+    {R"~({{ printf "[%3.0e]" .B }})~", R"~([map[%!e(string=   ):[%!e(bool=true)] %!e(string=   ):%!e(int=  1)]])~"},
+    {R"~({{ printf "[% v]" -42 }})~", R"~([-42])~"},
+    {R"~({{ printf "[%0+*.2f]" -5 255 }})~", R"~([%!f(int=+255 )])~"},
+    {R"~({{ printf "[%+8.0g]" .F }})~", R"~([  +1e+06])~"},
+    {R"~({{ printf "[%8.0s]" 1e-7 nil }})~", R"~([%!s(float64=   1e-07)]%!(EXTRA <nil>))~"},
+    {R"~({{ printf "[%0*.0E]" "x" .N }})~", R"~([%!(BADWIDTH)%!E(<nil>)])~"},
+    {R"~({{ printf "[%+-8b]" .B }})~", R"~([map[%!b(string=a       ):[%!b(bool=true    )] %!b(string=b       ):+1      ]])~"},
+    {R"~({{ printf "[% *.2q]" "x" 1 }})~", R"~([%!(BADWIDTH)'\x01'])~"},
+    {R"~({{ printf "[% 0*.0s]" 5 255 }})~", R"~([%!s(int=  255)])~"},
+    {R"~({{ printf "[%0#*.5G]" "x" .C }})~", R"~([%!(BADWIDTH)%!G(string=str)])~"},
+    {R"~({{ printf "[% 3.2q]" "hi" 1e-7 }})~", R"~(["hi"]%!(EXTRA float64=1e-07))~"},
+};
+
 std::string render_text(std::string_view text, const json & data, std::string & err) {
     result<template_ptr> t = parse(text);
     if (!t) {
@@ -162,6 +200,15 @@ TEST(template_lang, MatchesGoTextTemplate) {
         if (err.empty()) {
             EXPECT_EQ(out, c.output) << c.group << ": " << c.text;
         }
+    }
+}
+
+TEST(template_lang, PrintfMatchesGoFmt) {
+    const json data = json::parse(k_printf_data);
+    for (const auto & [text, expected] : k_printf_cases) {
+        std::string err;
+        EXPECT_EQ(render_text(text, data, err), expected) << text;
+        EXPECT_EQ(err, "") << text;
     }
 }
 
