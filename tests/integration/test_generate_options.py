@@ -140,18 +140,19 @@ def test_system_is_used(api, stories_digest):
         plain["prompt_eval_count"], with_sys["prompt_eval_count"])
 
 
-def test_template_override_is_used_or_refused(api, stories):
+def test_template_override_is_used(api, stories):
     base = api.generate(model=stories, prompt="The cat sat.", options={"num_predict": 2})
-    r = api.refusal("/api/generate", {
-        "model": stories, "prompt": "The cat sat.", "stream": False, "options": {"num_predict": 2},
-        "template": "The dog ran far away from the house and hid. {{ .Prompt }}"})
-    if r.status_code == 400:
-        assert "template" in error_of(r)
-        return
-    assert r.status_code == 200, r.text
-    over = r.json()
+    over = api.generate(model=stories, prompt="The cat sat.", options={"num_predict": 2},
+                        template="The dog ran far away from the house and hid. {{ .Prompt }}")
     assert over["prompt_eval_count"] >= base["prompt_eval_count"] + 8, (
         base["prompt_eval_count"], over["prompt_eval_count"])
+
+
+def test_bad_template_override_is_400(api, stories):
+    r = api.post("/api/generate", {"model": stories, "prompt": "x", "stream": False,
+                                   "template": "{{ .Prompt "})
+    assert r.status_code == 400, r.text
+    assert "template" in error_of(r)
 
 
 def test_modelfile_system_is_used(api, stories_digest):
