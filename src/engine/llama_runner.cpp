@@ -29,6 +29,7 @@ using clock_type = std::chrono::steady_clock;
 
 struct task {
     completion_request req;
+    std::vector<llama_token> tokens;  // tokenized on the caller's thread, not the inference thread
     std::shared_ptr<channel> out;
 };
 
@@ -117,6 +118,7 @@ public:
         auto t = std::make_unique<task>();
         t->out = std::make_shared<channel>();
         auto stream = std::make_unique<channel_stream>(t->out);
+        t->tokens = model_->tokenize(req.context, req.prompt);
         t->req = std::move(req);
         t->req.format = grammar->empty() ? json(nullptr) : json(*grammar);  // carries GBNF from here on
         {
@@ -211,7 +213,7 @@ void llama_runner::assign_tasks() {
             active_--;
             continue;
         }
-        auto tokens = model_->tokenize(t->req.context, t->req.prompt);
+        auto tokens = std::move(t->tokens);
         slot * best = nullptr;
         size_t best_len = 0;
         for (auto & s : slots_) {
