@@ -49,8 +49,8 @@ int run_root_flags(const std::vector<command_spec> & commands, const std::string
 
 std::string version_text(const config::settings & settings) {
     client::client c(settings.base_url());
-    auto v = c.get("/api/version");
-    std::string server = v && v->is_object() && (*v)["version"].is_string() ? (*v)["version"].get<std::string>() : "";
+    auto v = c.server_version();
+    std::string server = v ? *v : "";
     std::string out;
     if (!v) out += "Warning: could not connect to a running lokal instance\n";
     if (!server.empty()) out += "lokal version is " + server + "\n";

@@ -109,7 +109,17 @@ result<client::response> client::send_json(const std::string & method, const std
     }
     httplib::Result res = h.send(req);
     if (!res) return cancel_or(connection_error(static_cast<int>(res.error())));
-    return response{res->status, res->body};
+    return response{res->status, res->body, res->get_header_value("X-Lokal-Version")};
+}
+
+result<std::string> client::server_version() {
+    auto r = send_json("GET", "/api/version", nullptr);
+    if (!r) return r.err();
+    if (r->status >= 300) return make_error(errc_from_status(r->status), error_message(r->status, r->body));
+    if (!r->lokal_version.empty()) return r->lokal_version;
+    json j = json::parse(r->body, nullptr, false);
+    if (j.is_object() && j.contains("version") && j["version"].is_string()) return j["version"].get<std::string>();
+    return make_error(errc::internal, "the server sent no version");
 }
 
 result<json> client::get(const std::string & path) {

@@ -42,6 +42,11 @@ public:
     result<json> post(const std::string & path, const json & body);
     result<json> del(const std::string & path, const json & body);
 
+    // The server's own version: lokal's X-Lokal-Version header of
+    // /api/version (its body carries the Ollama API version lokal follows),
+    // or the body's version for an Ollama server.
+    result<std::string> server_version();
+
     // HEAD: the HTTP status code (a 404 is an answer, not an error here).
     result<int> head(const std::string & path);
 
@@ -61,6 +66,7 @@ private:
     struct response {
         int status = 0;
         std::string body;
+        std::string lokal_version;  // X-Lokal-Version, when the server sent it
     };
     result<response> send_json(const std::string & method, const std::string & path, const json * body);
     error connection_error(int httplib_error) const;
