@@ -100,6 +100,7 @@ result<generate_request> parse_generate(const json & body) {
     if (auto st = get_opt_string(body, "system", r.system); !st) return st.err();
     if (auto st = get_opt_string(body, "template", r.template_text); !st) return st.err();
     if (auto st = get_bool(body, "raw", r.raw); !st) return st.err();
+    if (auto st = get_bool(body, "_debug_render_only", r.debug_render_only); !st) return st.err();
     if (auto st = get_images(body, "images", r.images); !st) return st.err();
     if (auto it = body.find("context"); it != body.end() && !it->is_null()) {
         if (!it->is_array()) return type_error("context", "an array of token ids");
@@ -117,6 +118,7 @@ result<chat_request> parse_chat(const json & body) {
     chat_request r;
     if (auto st = get_common(body, r.model, r.format, r.options, r.think, r.keep_alive, r.stream); !st) return st.err();
     if (auto it = body.find("tools"); it != body.end() && !it->is_null()) r.tools = *it;
+    if (auto st = get_bool(body, "_debug_render_only", r.debug_render_only); !st) return st.err();
     auto it = body.find("messages");
     if (it == body.end() || it->is_null()) return r;
     if (!it->is_array()) return type_error("messages", "an array of messages");

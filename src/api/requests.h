@@ -27,6 +27,7 @@ struct generate_request {
     std::optional<std::chrono::milliseconds> keep_alive;
     bool stream = true;
     bool raw = false;
+    bool debug_render_only = false;  // "_debug_render_only": answer the rendered prompt, run nothing
 };
 
 struct message {
@@ -44,6 +45,7 @@ struct chat_request {
     json think = nullptr;
     std::optional<std::chrono::milliseconds> keep_alive;
     bool stream = true;
+    bool debug_render_only = false;  // "_debug_render_only", as on generate
 };
 
 result<generate_request> parse_generate(const json & body);

@@ -76,6 +76,21 @@ struct shape {
         return j;
     }
 
+    // Ollama's answer to "_debug_render_only": a response with no text and
+    // done left false (as Ollama leaves it), plus the prompt it would run.
+    json debug(const std::string & prompt) const {
+        json j{{"model", model}, {"created_at", api::timestamp_now()}};
+        if (chat) {
+            j["message"] = json{{"role", ""}, {"content", ""}};
+        } else {
+            j["response"] = "";
+        }
+        j["done"] = false;
+        // image_count is omitted when zero, and images are refused for now.
+        j["_debug_info"] = json{{"rendered_template", prompt}};
+        return j;
+    }
+
     json done(const std::string & text, const engine::completion_stats & st, steady::time_point t0,
               std::chrono::nanoseconds load) const {
         json j = final(text, st.done_reason);
@@ -156,7 +171,27 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
     }
 }
 
-using render_fn = std::function<result<std::string>(engine::runner &)>;
+// Renders the prompt; the runner is null when the template needs no model.
+using render_fn = std::function<result<std::string>(engine::runner *)>;
+
+// "_debug_render_only": one object with the rendered prompt, streamed or not,
+// like Ollama. A Go template renders without the model; the GGUF's Jinja
+// template lives in the model, so only then is a runner leased.
+void render_only(context & ctx, prepared & p, const std::string & raw_prompt, const render_fn & render,
+                 const shape & sh, http::response & res) {
+    if (!render) return http::set_json(res, sh.debug(raw_prompt));
+    if (p.go_template) {
+        auto prompt = render(nullptr);
+        if (!prompt) return http::set_error(res, prompt.err());
+        return http::set_json(res, sh.debug(*prompt));
+    }
+    auto l = ctx.sched.acquire(p.key, p.label, p.load, p.keep_alive);
+    if (!l) return http::set_error(res, l.err());
+    sched::lease lease = std::move(*l);
+    auto prompt = render(&*lease);
+    if (!prompt) return http::set_error(res, prompt.err());
+    http::set_json(res, sh.debug(*prompt));
+}
 
 // Leases the model, renders the prompt with it (the chat template lives in
 // the loaded model) and relays the completion.
@@ -171,7 +206,7 @@ void run_completion(context & ctx, prepared & p, engine::completion_request creq
     r->t0 = t0;
     r->load = steady::now() - t0;
     if (render) {
-        auto prompt = render(*r->lease);
+        auto prompt = render(&*r->lease);
         if (!prompt) return http::set_error(res, prompt.err());
         creq.prompt = std::move(*prompt);
     }
@@ -208,10 +243,11 @@ void generate(context & ctx, const http::request & req, http::response & res) {
     if (g->raw) {
         creq.prompt = g->prompt;
     } else {
-        render = [&](engine::runner & r) {
+        render = [&](engine::runner * r) {
             return render_generate_prompt(r, *p, g->system, g->prompt, g->suffix, !g->context.empty());
         };
     }
+    if (g->debug_render_only) return render_only(ctx, *p, creq.prompt, render, sh, res);
     run_completion(ctx, *p, std::move(creq), render, sh, t0, g->stream, req, res);
 }
 
@@ -236,7 +272,8 @@ void chat(context & ctx, const http::request & req, http::response & res) {
 
     engine::completion_request creq = completion_from(*p);
     creq.format = c->format;
-    render_fn render = [&](engine::runner & r) { return render_chat_prompt(r, *p, c->messages); };
+    render_fn render = [&](engine::runner * r) { return render_chat_prompt(r, *p, c->messages); };
+    if (c->debug_render_only) return render_only(ctx, *p, "", render, sh, res);
     run_completion(ctx, *p, std::move(creq), render, sh, t0, c->stream, req, res);
 }
 

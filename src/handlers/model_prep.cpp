@@ -121,15 +121,16 @@ std::vector<tmpl::chat_turn> model_messages(const prepared & p) {
 }
 
 // Without a Go template: the GGUF's Jinja template through libcommon.
-result<std::string> render_with_jinja(engine::runner & r, const std::vector<tmpl::chat_turn> & turns) {
+result<std::string> render_with_jinja(engine::runner * r, const std::vector<tmpl::chat_turn> & turns) {
+    if (!r) return make_error(errc::internal, "the model's own template needs the model loaded");
     std::vector<engine::chat_message> msgs;
     for (const auto & t : turns) msgs.push_back({t.role, t.content});
-    return r.apply_chat_template(msgs);
+    return r->apply_chat_template(msgs);
 }
 
 }  // namespace
 
-result<std::string> render_generate_prompt(engine::runner & r, const prepared & p,
+result<std::string> render_generate_prompt(engine::runner * r, const prepared & p,
                                            const std::optional<std::string> & system, const std::string & prompt,
                                            const std::string & suffix, bool has_context) {
     std::string sys = system && !system->empty() ? *system : p.rec.system.value_or("");
@@ -149,7 +150,7 @@ result<std::string> render_generate_prompt(engine::runner & r, const prepared & 
     return render_with_jinja(r, turns);
 }
 
-result<std::string> render_chat_prompt(engine::runner & r, const prepared & p,
+result<std::string> render_chat_prompt(engine::runner * r, const prepared & p,
                                        const std::vector<api::message> & messages) {
     std::vector<tmpl::chat_turn> turns = model_messages(p);
     const size_t first_request = turns.size();

@@ -41,13 +41,15 @@ engine::completion_request completion_from(const prepared & p);
 // (request, else the model's SYSTEM), the model's MESSAGEs (unless a context
 // from an earlier turn continues), then the prompt; or, with a suffix, the
 // template's fill-in-the-middle form (Go templates only).
-result<std::string> render_generate_prompt(engine::runner & r, const prepared & p,
+// The runner is needed only without a Go template (the GGUF's Jinja lives in
+// the loaded model); with p.go_template it may be null.
+result<std::string> render_generate_prompt(engine::runner * r, const prepared & p,
                                            const std::optional<std::string> & system, const std::string & prompt,
                                            const std::string & suffix, bool has_context);
 
 // The prompt of /api/chat: the model's SYSTEM unless the messages bring one,
 // the model's MESSAGEs, then the request's messages.
-result<std::string> render_chat_prompt(engine::runner & r, const prepared & p,
+result<std::string> render_chat_prompt(engine::runner * r, const prepared & p,
                                        const std::vector<api::message> & messages);
 
 // Ollama's "details" object from a model's config blob.

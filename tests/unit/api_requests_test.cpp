@@ -64,3 +64,11 @@ TEST(api_requests, timestamps_are_rfc3339) {
     EXPECT_EQ(api::format_timestamp(std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))),
               "2023-11-14T22:13:20Z");
 }
+
+TEST(api_requests, debug_render_only) {
+    EXPECT_FALSE(api::parse_generate(json{{"model", "m"}})->debug_render_only);
+    EXPECT_TRUE(api::parse_generate(json{{"model", "m"}, {"_debug_render_only", true}})->debug_render_only);
+    EXPECT_FALSE(api::parse_chat(json{{"model", "m"}})->debug_render_only);
+    EXPECT_TRUE(api::parse_chat(json{{"model", "m"}, {"_debug_render_only", true}})->debug_render_only);
+    EXPECT_FALSE(api::parse_chat(json{{"model", "m"}, {"_debug_render_only", "yes"}}).ok());
+}
