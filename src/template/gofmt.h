@@ -3,6 +3,7 @@
 // `json` function marshals. Internal to lokal_template.
 #pragma once
 
+#include "core/gojson.h"
 #include "template/value.h"
 
 #include <optional>
@@ -21,9 +22,8 @@ std::string go_sprint(const std::vector<value> & args);
 std::string go_sprintln(const std::vector<value> & args);
 std::string go_sprintf(std::string_view format, const std::vector<value> & args);
 
-// strconv.FormatFloat(v, fmt, prec, 64) for fmt 'e', 'E', 'f', 'g', 'G';
-// prec -1 is the shortest representation that reads back exactly.
-std::string format_float(double v, char fmt, int prec);
+// strconv.FormatFloat lives in core, shared with the store's encoders.
+using gofmt::format_float;
 
 // json.Marshal. Empty when Go would fail (NaN or infinite numbers).
 std::optional<std::string> go_json_marshal(const value & v);

@@ -1,78 +1,23 @@
 // encoding/json's Marshal over template values: compact, map keys sorted,
 // struct fields in declaration order under their json tags, HTML-sensitive
 // characters escaped, numbers in Go's float format.
+#include "core/gojson.h"
 #include "template/gofmt.h"
-#include "template/text.h"
-
-#include <cmath>
 
 namespace lokal::tmpl {
 
 namespace {
 
 void append_json_string(std::string & out, std::string_view s) {
-    static const char * hex = "0123456789abcdef";
-    out += '"';
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '<':
-            case '>':
-            case '&':
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 0xF];
-                break;
-            default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 0xF];
-                } else {
-                    out += static_cast<char>(c);
-                }
-            }
-            ++i;
-            continue;
-        }
-        std::size_t w = 1;
-        const char32_t r = decode_rune(s, i, w);
-        if (r == rune_error && w == 1) {
-            out += "\\ufffd";
-        } else if (r == 0x2028 || r == 0x2029) {
-            out += r == 0x2028 ? "\\u2028" : "\\u2029";
-        } else {
-            out.append(s.substr(i, w));
-        }
-        i += w;
-    }
-    out += '"';
+    gofmt::append_json_string(out, s, gofmt::bf_escape::short_form);
 }
 
-// Go's float encoding: shortest digits, exponent form below 1e-6 and from
-// 1e21 on, with "e-07" written "e-7".
 bool append_json_float(std::string & out, double f) {
-    if (std::isnan(f) || std::isinf(f)) {
+    auto s = gofmt::json_float(f);
+    if (!s) {
         return false;
     }
-    const double a = std::fabs(f);
-    const bool exp = a != 0 && (a < 1e-6 || a >= 1e21);
-    std::string s = format_float(f, exp ? 'e' : 'f', -1);
-    if (exp) {
-        const std::size_t n = s.size();
-        if (n >= 4 && s[n - 4] == 'e' && s[n - 3] == '-' && s[n - 2] == '0') {
-            s.erase(n - 2, 1);
-        }
-    }
-    out += s;
+    out += *s;
     return true;
 }
 

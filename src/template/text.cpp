@@ -1,40 +1,14 @@
 #include "template/text.h"
 
+#include "core/gojson.h"
+
 namespace lokal::tmpl {
 
 char32_t decode_rune(std::string_view s, std::size_t i, std::size_t & width) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    const unsigned char c = byte(0);
-    width = 1;
-    if (c < 0x80) {
-        return c;
-    }
-    std::size_t len = 0;
     char32_t r = 0;
-    char32_t min = 0;
-    if ((c & 0xE0) == 0xC0) {
-        len = 2, r = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3, r = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4, r = c & 0x07, min = 0x10000;
-    } else {
-        return rune_error;
-    }
-    if (i + len > s.size()) {
-        return rune_error;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-        if ((byte(k) & 0xC0) != 0x80) {
-            return rune_error;
-        }
-        r = (r << 6) | (byte(k) & 0x3F);
-    }
-    if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
-        return rune_error;
-    }
-    width = len;
-    return r;
+    const std::size_t n = gofmt::decode_utf8(s, i, r);
+    width = n == 0 ? 1 : n;
+    return n == 0 ? rune_error : r;
 }
 
 void append_utf8(std::string & out, char32_t r) {

@@ -1,7 +1,9 @@
 // strconv.FormatFloat: Go's shortest round-trip digits and its choice
 // between fixed and exponent forms.
-#include "template/gofmt.h"
+#include "core/gojson.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -9,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace lokal::tmpl {
+namespace lokal::gofmt {
 
 namespace {
 
@@ -157,4 +159,4 @@ std::string format_float(double v, char fmt, int prec) {
     return s;
 }
 
-}  // namespace lokal::tmpl
+}  // namespace lokal::gofmt

@@ -1,0 +1,37 @@
+// Go's text encodings that more than one module must match byte for byte:
+// UTF-8 decoding with Go's rules, encoding/json's string and float forms,
+// and strconv.FormatFloat (which fmt's %v, %e, %f and %g print with).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lokal::gofmt {
+
+// Decodes the UTF-8 sequence at s[i] into cp and returns its length, or 0
+// when it is invalid (bad or truncated sequence, overlong form, surrogate,
+// above U+10FFFF). Go treats such a byte as U+FFFD one byte wide.
+std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t & cp);
+
+// How '\b' and '\f' are escaped in a JSON string: Go 1.22 and later write
+// them short ("\b", "\f"), older encoders as "\u0008" and "\u000c".
+enum class bf_escape { unicode, short_form };
+
+// Appends s as a JSON string literal the way encoding/json writes it: '<'
+// '>' '&' U+2028 U+2029 and control characters as \u escapes, invalid
+// UTF-8 as \ufffd.
+void append_json_string(std::string & out, std::string_view s, bf_escape bf);
+
+// encoding/json's float form: shortest digits, exponent form below 1e-6 and
+// from 1e21 on ("1e-7", "1e+21"). Empty for NaN and infinities, which Go
+// refuses to encode.
+std::optional<std::string> json_float(double v);
+
+// strconv.FormatFloat(v, fmt, prec, 64) for fmt 'e', 'E', 'f', 'g', 'G',
+// 'b', and 'a', 'A' (C's names for Go's 'x', 'X'); prec -1 is the shortest representation that
+// reads back exactly. NaN and infinities print as "NaN", "+Inf", "-Inf".
+std::string format_float(double v, char fmt, int prec);
+
+}  // namespace lokal::gofmt
