@@ -62,30 +62,30 @@ void append_json_string(std::string & out, std::string_view s, bf_escape bf) {
             continue;
         }
         switch (cp) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b':
-        case '\f':
-            if (short_bf) {
-                out += cp == '\b' ? "\\b" : "\\f";
-            } else {
-                append_hex4(out, cp);
-            }
-            break;
-        case '<':
-        case '>':
-        case '&':
-        case 0x2028:
-        case 0x2029: append_hex4(out, cp); break;
-        default:
-            if (cp < 0x20) {
-                append_hex4(out, cp);
-            } else {
-                out.append(s.substr(i, n));
-            }
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b':
+            case '\f':
+                if (short_bf) {
+                    out += cp == '\b' ? "\\b" : "\\f";
+                } else {
+                    append_hex4(out, cp);
+                }
+                break;
+            case '<':
+            case '>':
+            case '&':
+            case 0x2028:
+            case 0x2029: append_hex4(out, cp); break;
+            default:
+                if (cp < 0x20) {
+                    append_hex4(out, cp);
+                } else {
+                    out.append(s.substr(i, n));
+                }
         }
         i += n;
     }

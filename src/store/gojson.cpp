@@ -12,7 +12,9 @@ namespace {
 
 // Go's encoding/json float format; Go refuses NaN and infinities, which
 // parsed JSON never holds.
-std::string json_float(double v) { return gofmt::json_float(v).value_or("null"); }
+std::string json_float(double v) {
+    return gofmt::json_float(v).value_or("null");
+}
 
 void write_value(std::string & out, const json & v, bool sort_keys);
 
@@ -72,7 +74,9 @@ std::string go_json(const json & value, bool sort_keys) {
     return out;
 }
 
-std::string go_format_float(double v) { return gofmt::format_float(v, 'g', -1); }
+std::string go_format_float(double v) {
+    return gofmt::format_float(v, 'g', -1);
+}
 
 std::string go_quote(std::string_view s) {
     static const char * hex = "0123456789abcdef";
