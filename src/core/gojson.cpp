@@ -50,8 +50,7 @@ std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t & cp) {
     return len;
 }
 
-void append_json_string(std::string & out, std::string_view s, bf_escape bf) {
-    const bool short_bf = bf == bf_escape::short_form;
+void append_json_string(std::string & out, std::string_view s) {
     out.push_back('"');
     for (std::size_t i = 0; i < s.size();) {
         char32_t cp = 0;
@@ -67,14 +66,8 @@ void append_json_string(std::string & out, std::string_view s, bf_escape bf) {
             case '\n': out += "\\n"; break;
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
-            case '\b':
-            case '\f':
-                if (short_bf) {
-                    out += cp == '\b' ? "\\b" : "\\f";
-                } else {
-                    append_hex4(out, cp);
-                }
-                break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
             case '<':
             case '>':
             case '&':

@@ -15,14 +15,11 @@ namespace lokal::gofmt {
 // above U+10FFFF). Go treats such a byte as U+FFFD one byte wide.
 std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t & cp);
 
-// How '\b' and '\f' are escaped in a JSON string: Go 1.22 and later write
-// them short ("\b", "\f"), older encoders as "\u0008" and "\u000c".
-enum class bf_escape { unicode, short_form };
-
-// Appends s as a JSON string literal the way encoding/json writes it: '<'
-// '>' '&' U+2028 U+2029 and control characters as \u escapes, invalid
+// Appends s as a JSON string literal the way encoding/json (Go 1.22 and
+// later, which Ollama is built with) writes it: '<' '>' '&' U+2028 U+2029
+// and control characters as \u escapes except \b \f \n \r \t, invalid
 // UTF-8 as \ufffd.
-void append_json_string(std::string & out, std::string_view s, bf_escape bf);
+void append_json_string(std::string & out, std::string_view s);
 
 // encoding/json's float form: shortest digits, exponent form below 1e-6 and
 // from 1e21 on ("1e-7", "1e+21"). Empty for NaN and infinities, which Go

@@ -64,7 +64,7 @@ void write_value(std::string & out, const json & v, bool sort_keys) {
 
 std::string go_json_string(std::string_view s) {
     std::string out;
-    gofmt::append_json_string(out, s, gofmt::bf_escape::unicode);
+    gofmt::append_json_string(out, s);
     return out;
 }
 

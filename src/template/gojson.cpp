@@ -9,7 +9,7 @@ namespace lokal::tmpl {
 namespace {
 
 void append_json_string(std::string & out, std::string_view s) {
-    gofmt::append_json_string(out, s, gofmt::bf_escape::short_form);
+    gofmt::append_json_string(out, s);
 }
 
 bool append_json_float(std::string & out, double f) {

@@ -11,9 +11,9 @@ namespace gofmt = lokal::gofmt;
 
 namespace {
 
-std::string json_string(std::string_view s, gofmt::bf_escape bf) {
+std::string json_string(std::string_view s) {
     std::string out;
-    gofmt::append_json_string(out, s, bf);
+    gofmt::append_json_string(out, s);
     return out;
 }
 
@@ -30,13 +30,11 @@ TEST(core_gojson, decode_utf8_follows_go) {
 }
 
 TEST(core_gojson, json_string_escapes_as_encoding_json) {
-    const auto u = gofmt::bf_escape::unicode;
-    EXPECT_EQ(json_string("a<b>&c", u), R"("a\u003cb\u003e\u0026c")");
-    EXPECT_EQ(json_string("\xe2\x80\xa8\xe2\x80\xa9", u), R"("\u2028\u2029")");
-    EXPECT_EQ(json_string(std::string("\xff\x01\"\\\n\r\t", 7), u), R"("\ufffd\u0001\"\\\n\r\t")");
-    EXPECT_EQ(json_string("\xef\xbf\xbd\xc3\xa9\x7f", u), "\"\xef\xbf\xbd\xc3\xa9\x7f\"");
-    EXPECT_EQ(json_string("\b\f", u), R"("\u0008\u000c")");
-    EXPECT_EQ(json_string("\b\f", gofmt::bf_escape::short_form), R"("\b\f")");
+    EXPECT_EQ(json_string("a<b>&c"), R"("a\u003cb\u003e\u0026c")");
+    EXPECT_EQ(json_string("\xe2\x80\xa8\xe2\x80\xa9"), R"("\u2028\u2029")");
+    EXPECT_EQ(json_string(std::string("\xff\x01\"\\\n\r\t", 7)), R"("\ufffd\u0001\"\\\n\r\t")");
+    EXPECT_EQ(json_string("\xef\xbf\xbd\xc3\xa9\x7f"), "\"\xef\xbf\xbd\xc3\xa9\x7f\"");
+    EXPECT_EQ(json_string("\b\f"), R"("\b\f")");
 }
 
 TEST(core_gojson, json_float_switches_to_exponent_outside_1e_minus6_to_1e21) {
