@@ -30,6 +30,7 @@ using clock_type = std::chrono::steady_clock;
 struct task {
     completion_request req;
     std::vector<llama_token> tokens;  // tokenized on the caller's thread, not the inference thread
+    std::string grammar;              // GBNF from req.format, empty for free text
     std::shared_ptr<channel> out;
 };
 
@@ -119,8 +120,8 @@ public:
         t->out = std::make_shared<channel>();
         auto stream = std::make_unique<channel_stream>(t->out);
         t->tokens = model_->tokenize(req.context, req.prompt);
+        t->grammar = std::move(*grammar);
         t->req = std::move(req);
-        t->req.format = grammar->empty() ? json(nullptr) : json(*grammar);  // carries GBNF from here on
         {
             std::lock_guard<std::mutex> lock(mu_);
             if (stopping_) return make_error(errc::unavailable, "the model is being unloaded");
@@ -134,7 +135,7 @@ public:
 private:
     void loop();
     void assign_tasks();
-    bool start(slot & s, std::unique_ptr<task> t);
+    void start(slot & s, std::unique_ptr<task> t);
     void fill_batch();
     void after_decode();
     void emit_token(slot & s, llama_token tok);
@@ -229,14 +230,14 @@ void llama_runner::assign_tasks() {
     }
 }
 
-bool llama_runner::start(slot & s, std::unique_ptr<task> t) {
+void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     s.t = std::move(t);
     const auto & req = s.t->req;
     const int n_ctx = model_->facts().context_length;
 
     if (s.prompt.empty()) {
         fail(s, make_error(errc::invalid_request, "prompt is empty after tokenization"));
-        return false;
+        return;
     }
     // A prompt longer than the context keeps its first num_keep tokens and
     // its tail, as Ollama does.
@@ -265,11 +266,11 @@ bool llama_runner::start(slot & s, std::unique_ptr<task> t) {
     sp.penalty_repeat = p.repeat_penalty;
     sp.penalty_present = p.presence_penalty;
     sp.penalty_freq = p.frequency_penalty;
-    if (req.format.is_string()) sp.grammar = common_grammar(COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, req.format.get<std::string>());
+    if (!s.t->grammar.empty()) sp.grammar = common_grammar(COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, s.t->grammar);
     s.sampler.reset(common_sampler_init(model_->model(), sp));
     if (!s.sampler) {
         fail(s, make_error(errc::invalid_request, "could not set up sampling (invalid grammar?)"));
-        return false;
+        return;
     }
     // Like llama.cpp's own tools, the prompt feeds the repetition penalties.
     for (auto tok : s.prompt) common_sampler_accept(s.sampler.get(), tok, false);
@@ -279,7 +280,6 @@ bool llama_runner::start(slot & s, std::unique_ptr<task> t) {
     s.next = -1;
     s.prompt_evaluated = 0;
     s.t_prompt_start = clock_type::now();
-    return true;
 }
 
 // Builds one batch: first the pending token of every generating slot, then
