@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <sstream>
 #include <thread>
 
 namespace lokal::config {
@@ -35,18 +34,6 @@ result<bool> parse_bool(const char * name, std::string_view text) {
                       std::string(name) + ": expected true/false/1/0, got \"" + std::string(text) + "\"");
 }
 
-std::vector<std::string> split_list(std::string_view text) {
-    std::vector<std::string> out;
-    std::string item;
-    std::istringstream in{std::string(text)};
-    while (std::getline(in, item, ',')) {
-        auto b = item.find_first_not_of(" \t");
-        auto e = item.find_last_not_of(" \t");
-        if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-    }
-    return out;
-}
-
 int default_parallel() {
     // One slot per core is a poor fit for CPU decoding; a few slots batch well.
     unsigned n = std::thread::hardware_concurrency();
@@ -64,7 +51,6 @@ const std::vector<variable> & variables() {
         {"LOKAL_NUM_PARALLEL", "auto", "parallel sequences (slots) per loaded model"},
         {"LOKAL_MAX_QUEUE", "512", "most requests waiting for a model before new ones get 503"},
         {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
-        {"LOKAL_ORIGINS", "", "comma-separated extra origins allowed by CORS"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
         {"LOKAL_REGISTRY_AUTH_FILE", "", "JSON file with registry logins, Docker's {\"auths\": {...}} shape (never on the command line)"},
         {"LOKAL_DEBUG", "false", "log llama.cpp and request details"},
@@ -222,7 +208,6 @@ result<settings> load(const env_lookup & env) {
         if (!b) return b.err();
         s.debug = *b;
     }
-    if (const char * v = get("LOKAL_ORIGINS")) s.origins = split_list(v);
     if (const char * v = get("LOKAL_REGISTRY_AUTH_FILE")) s.registry_auth_file = v;
     return s;
 }

@@ -24,7 +24,6 @@ struct settings {
     int max_queue = 512;
     int num_threads = 0;                     // 0: llama.cpp's default for this machine
     bool debug = false;
-    std::vector<std::string> origins;        // extra CORS origins
     int64_t max_body_bytes = 64ll << 20;     // JSON bodies; blob uploads have their own limit
     int64_t max_blob_bytes = 256ll << 30;
     std::string registry_auth_file;          // Docker-shaped JSON with registry logins
