@@ -4,6 +4,7 @@
 #include "handlers/registry_routes.h"
 #include "handlers/routes.h"
 #include "http/server.h"
+#include "metrics/registry.h"
 #include "sched/scheduler.h"
 #include "store/store.h"
 
@@ -18,6 +19,7 @@ struct app::impl {
     config::settings cfg;
     store::store models;
     sched::scheduler sched;
+    metrics::registry metrics;  // outlives the server, whose workers count into it
     http::server http;
     context ctx;
 
@@ -27,11 +29,12 @@ struct app::impl {
           sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue}, engine::load_llama_runner),
           http(http::server_options{cfg.host, cfg.port, static_cast<size_t>(cfg.max_body_bytes),
                                     static_cast<size_t>(cfg.max_blob_bytes), 64}),
-          ctx{cfg, models, sched} {
+          ctx{cfg, models, sched, metrics} {
         register_misc_routes(http, ctx);
         register_model_routes(http, ctx);
         register_inference_routes(http, ctx);
         register_registry_routes(http, ctx);
+        register_metrics_routes(http, ctx);
     }
 };
 

@@ -8,6 +8,7 @@
 #include "api/requests.h"
 #include "handlers/routes.h"
 #include "handlers/model_prep.h"
+#include "metrics/names.h"
 #include "sched/scheduler.h"
 #include "store/store.h"
 
@@ -118,6 +119,16 @@ struct running {
     shape sh;
     steady::time_point t0;
     std::chrono::nanoseconds load{0};  // request start until the model was ready, as Ollama counts it
+    metrics::registry * metrics = nullptr;
+
+    // Counts a finished completion's tokens and duration.
+    void record(const engine::completion_stats & st) const {
+        std::chrono::duration<double> took = steady::now() - t0;
+        metrics->add(metrics::prompt_tokens_total, st.prompt_eval_count);
+        metrics->add(metrics::cached_prompt_tokens_total, st.prompt_cached);
+        metrics->add(metrics::generated_tokens_total, st.eval_count);
+        metrics->observe(metrics::request_duration_seconds, took.count());
+    }
 };
 
 // How often a relay that is waiting for the model checks its client.
@@ -140,6 +151,7 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
                 if (item->type == engine::stream_item::kind::chunk) {
                     j = r->sh.chunk(item->text);
                 } else if (item->type == engine::stream_item::kind::done) {
+                    r->record(item->stats);
                     j = r->sh.done("", item->stats, r->t0, r->load);
                 } else {
                     j = json{{"error", item->err.message}};
@@ -164,6 +176,7 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
         if (item->type == engine::stream_item::kind::chunk) {
             text += item->text;
         } else if (item->type == engine::stream_item::kind::done) {
+            r->record(item->stats);
             return http::set_json(res, r->sh.done(text, item->stats, r->t0, r->load));
         } else {
             return http::set_error(res, item->err);
@@ -205,6 +218,7 @@ void run_completion(context & ctx, prepared & p, engine::completion_request creq
     r->sh = sh;
     r->t0 = t0;
     r->load = steady::now() - t0;
+    r->metrics = &ctx.metrics;
     if (render) {
         auto prompt = render(&*r->lease);
         if (!prompt) return http::set_error(res, prompt.err());

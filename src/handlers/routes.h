@@ -11,6 +11,9 @@ class store;
 namespace lokal::sched {
 class scheduler;
 }
+namespace lokal::metrics {
+class registry;
+}
 
 namespace lokal::handlers {
 
@@ -18,10 +21,12 @@ struct context {
     const config::settings & cfg;
     store::store & models;
     sched::scheduler & sched;
+    metrics::registry & metrics;
 };
 
 void register_misc_routes(http::server & srv, context & ctx);       // GET /, HEAD /, /api/version
 void register_model_routes(http::server & srv, context & ctx);      // tags, show, copy, delete, create, blobs
 void register_inference_routes(http::server & srv, context & ctx);  // generate, chat, ps
+void register_metrics_routes(http::server & srv, context & ctx);    // GET /metrics; counts every request
 
 }  // namespace lokal::handlers

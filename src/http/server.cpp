@@ -126,6 +126,11 @@ struct server::impl {
     server_options opts;
     httplib::Server svr;
     int port = 0;
+    std::function<void(const std::string &, int)> observer;
+
+    void observe(const std::string & pattern, int status) const {
+        if (observer) observer(pattern, status);
+    }
 };
 
 server::server(server_options opts) : impl_(std::make_unique<impl>()) {
@@ -157,18 +162,19 @@ void server::route(const std::string & method, const std::string & pattern, hand
     if (method == "GET" || method == "HEAD") {
         // cpp-httplib routes HEAD to GET handlers; keep the two apart.
         auto want = method;
-        svr.Get(pattern, [h, want](const httplib::Request & r, httplib::Response & out) {
+        svr.Get(pattern, [h, want, self = impl_.get(), pattern](const httplib::Request & r, httplib::Response & out) {
             if (r.method != want && !(want == "GET" && r.method == "HEAD")) {
                 out.status = 405;
                 out.set_content("405 method not allowed", "text/plain");
-                return;
+            } else {
+                guarded(out, [&](response & res) { h(convert(r), res); });
             }
-            guarded(out, [&](response & res) { h(convert(r), res); });
+            self->observe(pattern, out.status);
         });
         return;
     }
-    auto with_body = [h, limit](const httplib::Request & r, httplib::Response & out,
-                                const httplib::ContentReader & reader) {
+    auto with_body = [h, limit, self = impl_.get(), pattern](const httplib::Request & r, httplib::Response & out,
+                                                             const httplib::ContentReader & reader) {
         guarded(out, [&](response & res) {
             request req = convert(r);
             bool too_large = false;
@@ -187,6 +193,7 @@ void server::route(const std::string & method, const std::string & pattern, hand
             }
             h(req, res);
         });
+        self->observe(pattern, out.status);
     };
     if (method == "POST") svr.Post(pattern, with_body);
     else if (method == "DELETE") svr.Delete(pattern, with_body);
@@ -194,7 +201,8 @@ void server::route(const std::string & method, const std::string & pattern, hand
 }
 
 void server::upload_route(const std::string & method, const std::string & pattern, upload_handler h) {
-    auto handler = [h](const httplib::Request & r, httplib::Response & out, const httplib::ContentReader & reader) {
+    auto handler = [h, self = impl_.get(), pattern](const httplib::Request & r, httplib::Response & out,
+                                                    const httplib::ContentReader & reader) {
         bool consumed = false;
         guarded(out, [&](response & res) {
             body_reader read = [&](const body_sink & sink) {
@@ -207,6 +215,7 @@ void server::upload_route(const std::string & method, const std::string & patter
         // the digest is invalid). The unread bytes must not be parsed as the
         // next request on a kept-alive connection: close it instead.
         if (!consumed && r.get_header_value_u64("Content-Length") > 0) out.set_header("Connection", "close");
+        self->observe(pattern, out.status);
     };
     if (method == "PUT") impl_->svr.Put(pattern, handler);
     else impl_->svr.Post(pattern, handler);
@@ -236,5 +245,9 @@ status server::serve() {
 }
 
 void server::stop() { impl_->svr.stop(); }
+
+void server::on_response(std::function<void(const std::string & pattern, int status)> fn) {
+    impl_->observer = std::move(fn);
+}
 
 }  // namespace lokal::http

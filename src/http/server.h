@@ -71,6 +71,9 @@ public:
 
     void route(const std::string & method, const std::string & pattern, handler h);
     void upload_route(const std::string & method, const std::string & pattern, upload_handler h);
+    // Called after each routed request with the route's pattern and the status
+    // sent (for metrics). Set before serve().
+    void on_response(std::function<void(const std::string & pattern, int status)> fn);
 
     // Binds (port 0 picks a free one) without serving yet.
     status bind();

@@ -101,10 +101,14 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
     }
     graveyard.clear();  // free memory before loading the next model
 
+    auto load_start = std::chrono::steady_clock::now();
     auto loaded = loader_(params);
+    std::chrono::duration<double> load_time = std::chrono::steady_clock::now() - load_start;
     if (!loaded) return loaded.err();
 
     std::lock_guard<std::mutex> lock(mu_);
+    loads_.seconds += load_time.count();
+    loads_.count++;
     entry & e = models_[key];
     e.runner = std::shared_ptr<engine::runner>(std::move(*loaded));
     take(e);
@@ -183,9 +187,20 @@ std::vector<loaded_model> scheduler::list() {
         m.facts = e.runner->facts();
         m.expires_at = e.expires_at;
         m.in_use = e.leases > 0;
+        m.active = e.runner->active();
         out.push_back(std::move(m));
     }
     return out;
+}
+
+int scheduler::pending() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return pending_;
+}
+
+load_totals scheduler::loads() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return loads_;
 }
 
 void scheduler::timer_loop() {

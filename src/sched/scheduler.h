@@ -44,6 +44,13 @@ struct loaded_model {
     engine::model_facts facts;
     clock_type::time_point expires_at;  // max() when it never expires
     bool in_use = false;
+    int active = 0;  // the runner's requests in flight
+};
+
+// Model loads so far, for metrics.
+struct load_totals {
+    double seconds = 0;
+    uint64_t count = 0;
 };
 
 class scheduler;
@@ -86,6 +93,9 @@ public:
     // new leases. For server shutdown.
     void shutdown();
     std::vector<loaded_model> list();
+    // Requests waiting in acquire() (queued or loading).
+    int pending();
+    load_totals loads();
 
 private:
     friend class lease;
@@ -108,6 +118,7 @@ private:
     std::condition_variable cv_;
     std::map<std::string, entry> models_;
     int pending_ = 0;
+    load_totals loads_;
     bool stopping_ = false;
     std::thread timer_;
 };

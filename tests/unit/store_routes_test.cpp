@@ -3,6 +3,7 @@
 // status codes and error bodies. No model is loaded.
 #include "handlers/routes.h"
 #include "http/server.h"
+#include "metrics/registry.h"
 #include "sched/scheduler.h"
 #include "store/digest.h"
 #include "store/store.h"
@@ -50,7 +51,7 @@ protected:
             sched::scheduler_config{}, [](const engine::load_params &) -> result<std::unique_ptr<engine::runner>> {
                 return make_error(errc::unavailable, "no engine in this test");
             });
-        ctx = std::make_unique<handlers::context>(handlers::context{cfg, *models, *sched});
+        ctx = std::make_unique<handlers::context>(handlers::context{cfg, *models, *sched, metrics});
         srv = std::make_unique<http::server>(http::server_options{"127.0.0.1", 0, 64u << 20, 1ull << 30, 8});
         handlers::register_model_routes(*srv, *ctx);
         ASSERT_TRUE(srv->bind());
@@ -91,6 +92,7 @@ protected:
     config::settings cfg;
     std::unique_ptr<store::store> models;
     std::unique_ptr<sched::scheduler> sched;
+    metrics::registry metrics;
     std::unique_ptr<handlers::context> ctx;
     std::unique_ptr<http::server> srv;
     std::thread thread;
