@@ -122,35 +122,23 @@ result<std::string> client::server_version() {
     return make_error(errc::internal, "the server sent no version");
 }
 
-result<json> client::get(const std::string & path) {
-    auto r = send_json("GET", path, nullptr);
+result<json> client::request_json(const std::string & method, const std::string & path, const json * body) {
+    auto r = send_json(method, path, body);
     if (!r) return r.err();
     if (r->status >= 300) return make_error(errc_from_status(r->status), error_message(r->status, r->body));
     if (trim(r->body).empty()) return json();
     json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded()) return make_error(errc::internal, "invalid JSON from server for " + path);
+    // A DELETE's answer carries nothing the caller needs: tolerate any body.
+    if (j.is_discarded()) {
+        if (method == "DELETE") return json();
+        return make_error(errc::internal, "invalid JSON from server for " + path);
+    }
     return j;
 }
 
-result<json> client::post(const std::string & path, const json & body) {
-    auto r = send_json("POST", path, &body);
-    if (!r) return r.err();
-    if (r->status >= 300) return make_error(errc_from_status(r->status), error_message(r->status, r->body));
-    if (trim(r->body).empty()) return json();
-    json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded()) return make_error(errc::internal, "invalid JSON from server for " + path);
-    return j;
-}
-
-result<json> client::del(const std::string & path, const json & body) {
-    auto r = send_json("DELETE", path, &body);
-    if (!r) return r.err();
-    if (r->status >= 300) return make_error(errc_from_status(r->status), error_message(r->status, r->body));
-    if (trim(r->body).empty()) return json();
-    json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded()) return json();
-    return j;
-}
+result<json> client::get(const std::string & path) { return request_json("GET", path, nullptr); }
+result<json> client::post(const std::string & path, const json & body) { return request_json("POST", path, &body); }
+result<json> client::del(const std::string & path, const json & body) { return request_json("DELETE", path, &body); }
 
 result<int> client::head(const std::string & path) {
     httplib::Client & h = http();

@@ -69,6 +69,8 @@ private:
         std::string lokal_version;  // X-Lokal-Version, when the server sent it
     };
     result<response> send_json(const std::string & method, const std::string & path, const json * body);
+    // send_json, then a 2xx body as JSON or the server's error.
+    result<json> request_json(const std::string & method, const std::string & path, const json * body);
     error connection_error(int httplib_error) const;
     error cancel_or(error e);
     httplib::Client & http();
