@@ -333,17 +333,24 @@ void fmt_string(std::string & out, std::string_view s, char32_t verb, const valu
     }
 }
 
-void print_map(std::string & out, const value & v, char32_t verb, const spec & f, int depth) {
-    if (f.sharp_v) {
-        out += type_name(v);
-        if (v.j().is_null()) {
-            out += "(nil)";
-            return;
-        }
-        out += '{';
-    } else {
-        out += "map[";
+// Opens a map or slice: Go's %#v writes "T{" (or "T(nil)"), %v plain_open.
+// Returns false when nothing follows (a nil value under %#v).
+bool open_composite(std::string & out, const value & v, const spec & f, const char * plain_open) {
+    if (!f.sharp_v) {
+        out += plain_open;
+        return true;
     }
+    out += type_name(v);
+    if (v.j().is_null()) {
+        out += "(nil)";
+        return false;
+    }
+    out += '{';
+    return true;
+}
+
+void print_map(std::string & out, const value & v, char32_t verb, const spec & f, int depth) {
+    if (!open_composite(out, v, f, "map[")) return;
     bool first = true;
     for (const auto & [k, e] : map_entries(v)) {
         if (!first) {
@@ -381,16 +388,7 @@ void print_struct(std::string & out, const value & v, char32_t verb, const spec 
 }
 
 void print_slice(std::string & out, const value & v, char32_t verb, const spec & f, int depth) {
-    if (f.sharp_v) {
-        out += type_name(v);
-        if (v.j().is_null()) {
-            out += "(nil)";
-            return;
-        }
-        out += '{';
-    } else {
-        out += '[';
-    }
+    if (!open_composite(out, v, f, "[")) return;
     const long long n = length_of(v);
     for (long long i = 0; i < n; ++i) {
         if (i > 0) {

@@ -393,7 +393,10 @@ bool lexer::at_terminator() const {
     }
 }
 
-token lexer::lex_char() {
+token lexer::lex_char() { return lex_escaped('\'', tok::char_constant, "unterminated character constant"); }
+
+// A literal with backslash escapes that must close on its line.
+token lexer::lex_escaped(char32_t close, tok kind, const char * unterminated) {
     for (;;) {
         const char32_t r = next_rune();
         if (r == '\\') {
@@ -401,13 +404,13 @@ token lexer::lex_char() {
             if (e != eof_rune && e != '\n') {
                 continue;
             }
-            return error("unterminated character constant");
+            return error(unterminated);
         }
         if (r == eof_rune || r == '\n') {
-            return error("unterminated character constant");
+            return error(unterminated);
         }
-        if (r == '\'') {
-            return emit(tok::char_constant);
+        if (r == close) {
+            return emit(kind);
         }
     }
 }
@@ -458,24 +461,7 @@ token lexer::lex_number() {
     return emit(tok::number);
 }
 
-token lexer::lex_quote() {
-    for (;;) {
-        const char32_t r = next_rune();
-        if (r == '\\') {
-            const char32_t e = next_rune();
-            if (e != eof_rune && e != '\n') {
-                continue;
-            }
-            return error("unterminated quoted string");
-        }
-        if (r == eof_rune || r == '\n') {
-            return error("unterminated quoted string");
-        }
-        if (r == '"') {
-            return emit(tok::string);
-        }
-    }
-}
+token lexer::lex_quote() { return lex_escaped('"', tok::string, "unterminated quoted string"); }
 
 token lexer::lex_raw_quote() {
     for (;;) {

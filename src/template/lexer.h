@@ -74,6 +74,7 @@ private:
     token lex_char();
     token lex_number();
     token lex_quote();
+    token lex_escaped(char32_t close, tok kind, const char * unterminated);
     token lex_raw_quote();
     bool scan_number();
 

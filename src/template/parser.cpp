@@ -61,6 +61,8 @@ private:
     void parse_definition();
     void add_tree(const std::string & name, ast::list body);
     ast::list item_list(item_result & closing);
+    // Parses up to {{end}} as the tree `name` ({{define}} and {{block}}).
+    void parse_definition_body(const std::string & name, std::string_view context);
     item_result text_or_action();
     item_result action();
     ast::node loop_control(tok type, const token & t);
@@ -242,19 +244,7 @@ void parser::parse_definition() {
         errorf("invalid syntax");
     }
     expect(tok::right_delim, context);
-    // A definition is a tree of its own: fresh variables, not inside a range.
-    std::vector<std::string> saved_vars = std::move(vars_);
-    vars_ = {"$"};
-    const int saved_range = range_depth_;
-    range_depth_ = 0;
-    item_result closing;
-    ast::list body = item_list(closing);
-    if (closing.kind != item_kind::end) {
-        errorf("unexpected " + item_string(closing) + " in " + std::string(context));
-    }
-    vars_ = std::move(saved_vars);
-    range_depth_ = saved_range;
-    add_tree(name, std::move(body));
+    parse_definition_body(name, context);
 }
 
 ast::list parser::item_list(item_result & closing) {
@@ -477,6 +467,12 @@ ast::node parser::block_control() {
     n.text = name;
     n.p = pipeline(context, tok::right_delim);
     // The body is a definition of its own, parsed in place.
+    parse_definition_body(name, context);
+    return n;
+}
+
+void parser::parse_definition_body(const std::string & name, std::string_view context) {
+    // A definition is a tree of its own: fresh variables, not inside a range.
     std::vector<std::string> saved_vars = std::move(vars_);
     vars_ = {"$"};
     const int saved_range = range_depth_;
@@ -489,7 +485,6 @@ ast::node parser::block_control() {
     vars_ = std::move(saved_vars);
     range_depth_ = saved_range;
     add_tree(name, std::move(body));
-    return n;
 }
 
 ast::node parser::template_control() {
