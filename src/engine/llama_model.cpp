@@ -18,6 +18,37 @@ void log_callback(ggml_log_level level, const char * text, void *) {
     if (g_debug || level == GGML_LOG_LEVEL_ERROR) std::fputs(text, stderr);
 }
 
+// One sequence per slot, each with num_ctx tokens, never more than the
+// model was trained for (as Ollama clamps it).
+llama_context_params context_params(const load_params & p, const llama_model * model) {
+    const int n_seq = std::max(1, p.num_parallel);
+    llama_context_params cp = llama_context_default_params();
+    int n_ctx = p.num_ctx;
+    if (int train = llama_model_n_ctx_train(model); train > 0) n_ctx = std::min(n_ctx, train);
+    cp.n_ctx = static_cast<uint32_t>(std::max(n_ctx, 8)) * n_seq;
+    cp.n_batch = static_cast<uint32_t>(std::max(p.num_batch, n_seq));
+    cp.n_ubatch = std::min<uint32_t>(cp.n_batch, 512);
+    cp.n_seq_max = static_cast<uint32_t>(n_seq);
+    cp.kv_unified = false;
+    int threads = p.num_thread > 0 ? p.num_thread : common_cpu_get_num_math();
+    cp.n_threads = threads;
+    cp.n_threads_batch = threads;
+    cp.no_perf = true;
+    return cp;
+}
+
+// The GGUF's Jinja chat template through libcommon; null when the model has
+// none or libcommon cannot parse it (prompts are then the plain text).
+common_chat_templates_ptr chat_templates(const llama_model * model) {
+    char buf[8];
+    if (llama_model_meta_val_str(model, "tokenizer.chat_template", buf, sizeof buf) < 0) return nullptr;
+    try {
+        return common_chat_templates_init(model, "");
+    } catch (const std::exception &) {
+        return nullptr;
+    }
+}
+
 }  // namespace
 
 void init_backend(bool debug) {
@@ -52,21 +83,7 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
         h->adapters_.push_back(std::move(a));
     }
 
-    const int n_seq = std::max(1, p.num_parallel);
-    llama_context_params cp = llama_context_default_params();
-    // Like Ollama, never more context than the model was trained for.
-    int n_ctx = p.num_ctx;
-    if (int train = llama_model_n_ctx_train(h->model_.get()); train > 0) n_ctx = std::min(n_ctx, train);
-    cp.n_ctx = static_cast<uint32_t>(std::max(n_ctx, 8)) * n_seq;
-    cp.n_batch = static_cast<uint32_t>(std::max(p.num_batch, n_seq));
-    cp.n_ubatch = std::min<uint32_t>(cp.n_batch, 512);
-    cp.n_seq_max = static_cast<uint32_t>(n_seq);
-    cp.kv_unified = false;
-    int threads = p.num_thread > 0 ? p.num_thread : common_cpu_get_num_math();
-    cp.n_threads = threads;
-    cp.n_threads_batch = threads;
-    cp.no_perf = true;
-    h->ctx_.reset(llama_init_from_model(h->model_.get(), cp));
+    h->ctx_.reset(llama_init_from_model(h->model_.get(), context_params(p, h->model_.get())));
     if (!h->ctx_) {
         return make_error(errc::unavailable, "llama.cpp could not create a context (num_ctx " +
                                                  std::to_string(p.num_ctx) + " too large for memory?)");
@@ -81,22 +98,14 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
         llama_set_adapters_lora(h->ctx_.get(), ptrs.data(), ptrs.size(), scales.data());
     }
 
-    char buf[8];
-    bool has_template = llama_model_meta_val_str(h->model_.get(), "tokenizer.chat_template", buf, sizeof buf) >= 0;
-    if (has_template) {
-        try {
-            h->templates_ = common_chat_templates_init(h->model_.get(), "");
-        } catch (const std::exception &) {
-            has_template = false;  // a template libcommon cannot parse: fall back to plain prompts
-        }
-    }
+    h->templates_ = chat_templates(h->model_.get());
 
     auto & f = h->facts_;
     f.context_length = static_cast<int>(llama_n_ctx_seq(h->ctx_.get()));
     f.train_context_length = llama_model_n_ctx_train(h->model_.get());
     f.size_bytes = llama_model_size(h->model_.get()) + llama_state_get_size(h->ctx_.get());
     f.vram_bytes = 0;
-    f.has_chat_template = has_template && h->templates_ != nullptr;
+    f.has_chat_template = h->templates_ != nullptr;
     return h;
 }
 
