@@ -53,6 +53,8 @@ const std::vector<variable> & variables() {
         {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
         {"LOKAL_REGISTRY_AUTH_FILE", "", "JSON file with registry logins, Docker's {\"auths\": {...}} shape (never on the command line)"},
+        {"LOKAL_PULL_PARTS", "8", "most byte ranges of one blob downloaded at once on pull"},
+        {"LOKAL_PULL_PART_SIZE", "104857600", "smallest byte range a blob is split into on pull (smaller blobs: one request)"},
         {"LOKAL_DEBUG", "false", "log llama.cpp and request details"},
     };
     return vars;
@@ -192,6 +194,8 @@ result<settings> load(const env_lookup & env) {
         {"LOKAL_MAX_QUEUE", 1, 1 << 20, nullptr, &s.max_queue},
         {"LOKAL_NUM_THREADS", 0, 1024, nullptr, &s.num_threads},
         {"LOKAL_MAX_BODY", 1024, 1ll << 34, &body, nullptr},
+        {"LOKAL_PULL_PARTS", 1, 64, nullptr, &s.pull_parts},
+        {"LOKAL_PULL_PART_SIZE", 4096, 1ll << 40, &s.pull_part_size, nullptr},
     };
     s.num_parallel = default_parallel();
     for (const auto & iv : ints) {

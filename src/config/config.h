@@ -27,6 +27,8 @@ struct settings {
     int64_t max_body_bytes = 64ll << 20;     // JSON bodies; blob uploads have their own limit
     int64_t max_blob_bytes = 256ll << 30;
     std::string registry_auth_file;          // Docker-shaped JSON with registry logins
+    int pull_parts = 8;                      // concurrent ranged requests per blob on pull
+    int64_t pull_part_size = 100ll << 20;    // smallest part a blob is split into
 
     std::string base_url() const;            // "http://host:port" for clients
 };

@@ -98,10 +98,11 @@ void register_registry_routes(http::server & srv, context & ctx) {
         store::store * models = &ctx.models;
         auto manifest = std::make_shared<registry::remote_manifest>(std::move(*rm));
         store::model_name name = r->name;
+        registry::pull_options opts{ctx.cfg.pull_parts, ctx.cfg.pull_part_size};
         respond(req, res, r->stream, std::shared_ptr<registry::session>(std::move(*s)),
-                [models, manifest, name](registry::session & sess, registry::reporter & out) -> status {
+                [models, manifest, name, opts](registry::session & sess, registry::reporter & out) -> status {
                     if (!out.status("pulling manifest")) return make_error(errc::canceled, "client gone");
-                    return registry::pull_layers(*models, sess, name, *manifest, out);
+                    return registry::pull_layers(*models, sess, name, *manifest, opts, out);
                 });
     });
 

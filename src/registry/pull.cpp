@@ -1,11 +1,10 @@
 #include "registry/registry.h"
 
+#include "registry/download.h"
 #include "store/digest.h"
 #include "store/store.h"
 
-#include <chrono>
 #include <set>
-#include <thread>
 
 namespace lokal::registry {
 
@@ -13,50 +12,6 @@ namespace {
 
 constexpr std::string_view manifest_accept =
     "Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json";
-
-// Streams one blob into the store, verified against its digest and size.
-status download_once(store::store & st, session & s, const store::model_name & name, const store::layer & l,
-                     reporter & out) {
-    http_request req;
-    req.url = blob_url(s.where(), name, l.digest);
-    req.on_transfer = [&](int64_t done) { out.layer("pulling", l.digest, l.size, std::min(done, l.size)); };
-    std::optional<error> failure;  // why the transfer stopped, when it was not the store's doing
-    store::blob_reader reader = [&](const store::blob_sink & sink) {
-        req.sink = sink;
-        auto res = s.send(req);
-        if (!res) {
-            failure = res.err();
-            return false;
-        }
-        if (res->status != 200) {
-            failure = registry_error(*res, "pull blob " + short_digest(l.digest));
-            return false;
-        }
-        return true;
-    };
-    auto put = st.put_blob_from_reader(l.digest, reader, l.size);
-    if (!put) {
-        if (failure && put.err().code == errc::canceled) return *failure;
-        return put.err();
-    }
-    out.layer("pulling", l.digest, l.size, l.size);
-    return {};
-}
-
-// A dropped connection or a busy registry (errc::unavailable) is tried again
-// from the start, a few times; a wrong blob or a refusal is final.
-status download_blob(store::store & st, session & s, const store::model_name & name, const store::layer & l,
-                     reporter & out) {
-    constexpr int attempts = 3;
-    for (int attempt = 1;; ++attempt) {
-        auto r = download_once(st, s, name, l, out);
-        if (r || r.err().code != errc::unavailable || attempt == attempts) return r;
-        for (int waited = 0; waited < attempt * 10; ++waited) {  // attempt seconds, watching for a cancel
-            if (out.gone() || (s.cancel() && s.cancel()())) return make_error(errc::canceled, "client gone");
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-    }
-}
 
 // Digests the old manifest of name used that the new one does not.
 std::vector<std::string> replaced_digests(const store::store & st, const store::model_name & name,
@@ -98,22 +53,30 @@ result<remote_manifest> fetch_manifest(session & s, const store::model_name & na
 }
 
 status pull_layers(store::store & st, session & s, const store::model_name & name, const remote_manifest & rm,
-                   reporter & out) {
-    // Layers first and the config last, as Ollama does; the manifest after all of them.
+                   const pull_options & opts, reporter & out) {
+    // Layers first and the config last, as Ollama does. Each is fetched into
+    // its partial file; all are verified and named only once every one is
+    // there, and the manifest is written after all of them.
     std::vector<const store::layer *> blobs;
     for (const auto & l : rm.m.layers) blobs.push_back(&l);
     blobs.push_back(&rm.m.config);
+    std::vector<std::unique_ptr<store::partial_blob>> fetched;
     for (const store::layer * l : blobs) {
         if (st.has_blob(l->digest)) {
             if (!out.layer("pulling", l->digest, l->size, l->size)) return make_error(errc::canceled, "client gone");
             continue;
         }
-        if (!out.layer("pulling", l->digest, l->size, 0)) return make_error(errc::canceled, "client gone");
-        if (auto r = download_blob(st, s, name, *l, out); !r) return r;
+        auto pb = download_blob(st, s, name, *l, opts, out);
+        if (!pb) return pb.err();
+        if (*pb) fetched.push_back(std::move(*pb));
         if (out.gone()) return make_error(errc::canceled, "client gone");
     }
-    // Every blob was verified while it streamed in; the status is kept for clients that expect it.
     if (!out.status("verifying sha256 digest")) return make_error(errc::canceled, "client gone");
+    for (auto & pb : fetched) {
+        auto dest = st.blob_path(pb->digest());
+        if (!dest) return dest.err();
+        if (auto f = pb->finish(*dest); !f) return f;
+    }
     auto stale = replaced_digests(st, name, rm.m);
     if (!out.status("writing manifest")) return make_error(errc::canceled, "client gone");
     if (auto w = st.write_manifest(name, rm.m); !w) return w;

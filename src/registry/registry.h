@@ -5,15 +5,16 @@
 // Pull: the manifest is fetched and checked first (fetch_manifest, before a
 // handler starts streaming, so that an unknown model is a plain 404); then
 // every layer missing from the store and the config blob are streamed into
-// it, each verified against its sha256 (a wrong or truncated blob is
-// refused and nothing of it is kept); the manifest is written last. There
-// is no resume yet: an interrupted download starts over.
+// it through a partial file (download.h: resumable, ranged, parallel), each
+// verified against its sha256 before it gets its name (a wrong or truncated
+// blob is refused and nothing of it is kept); the manifest is written last.
 //
 // Push: every layer and the config is checked with HEAD and uploaded
 // monolithically (POST + PUT ?digest=) when missing; the manifest is PUT
 // last.
 #pragma once
 
+#include "registry/download.h"
 #include "registry/progress.h"
 #include "registry/session.h"
 #include "store/manifest.h"
@@ -40,7 +41,7 @@ result<remote_manifest> fetch_manifest(session & s, const store::model_name & na
 // Downloads what the store lacks and writes the manifest, reporting from
 // "pulling <digest>" on ("pulling manifest" is the caller's, who fetched it).
 status pull_layers(store::store & st, session & s, const store::model_name & name, const remote_manifest & rm,
-                   reporter & out);
+                   const pull_options & opts, reporter & out);
 
 // Pushes a local model, reporting from "retrieving manifest" to "success".
 status push_model(store::store & st, session & s, const store::model_name & name, reporter & out);

@@ -24,8 +24,13 @@ result<http_response> session::send(const http_request & req) {
     auto res = send_following(req);
     if (!res || res->status != 401) return res;
     // One answer to the challenge, then one retry; a second 401 is final.
-    if (auto st = answer_challenge(*res); !st) return st.err();
+    if (auto st = answer_challenge(*res, req.cancel ? req.cancel : cancel_); !st) return st.err();
     return send_following(req);
+}
+
+std::string session::authorization() const {
+    std::lock_guard lock(mu_);
+    return authorization_;
 }
 
 result<http_response> session::send_following(const http_request & req) {
@@ -34,10 +39,11 @@ result<http_response> session::send_following(const http_request & req) {
         auto where = parse_url(hop.url);
         if (!where) return where.err();
         hop.headers = req.headers;
-        if (!authorization_.empty() && may_send_credentials(origin_, *where)) {
-            hop.headers.push_back("Authorization: " + authorization_);
+        std::string authorization = this->authorization();
+        if (!authorization.empty() && may_send_credentials(origin_, *where)) {
+            hop.headers.push_back("Authorization: " + authorization);
         }
-        auto res = perform(hop, cancel_);
+        auto res = perform(hop, req.cancel ? req.cancel : cancel_);
         if (!res) return res;
         bool follow = is_redirect(res->status) && (req.method == "GET" || req.method == "HEAD");
         if (!follow) return res;
@@ -53,7 +59,7 @@ result<http_response> session::send_following(const http_request & req) {
     }
 }
 
-status session::answer_challenge(const http_response & res) {
+status session::answer_challenge(const http_response & res, const cancel_fn & cancel) {
     std::string header = res.header("www-authenticate");
     if (header.empty()) return registry_error(res, "authenticate");
     auto ch = parse_www_authenticate(header);
@@ -61,6 +67,7 @@ status session::answer_challenge(const http_response & res) {
     auto own = find_credentials(creds_, ep_.host);
     if (ch->scheme == "basic") {
         if (!own) return make_error(errc::unauthorized, "unauthorized: the registry " + ep_.host + " needs credentials");
+        std::lock_guard lock(mu_);
         authorization_ = basic_authorization(*own);
         return {};
     }
@@ -83,11 +90,12 @@ status session::answer_challenge(const http_response & res) {
         if (!creds) creds = find_credentials(creds_, realm->host);
     }
     if (creds) token_req.headers.push_back("Authorization: " + basic_authorization(*creds));
-    auto token_res = perform(token_req, cancel_);
+    auto token_res = perform(token_req, cancel);
     if (!token_res) return token_res.err();
     if (token_res->status != 200) return registry_error(*token_res, "get a registry token");
     auto token = parse_token_response(token_res->body);
     if (!token) return token.err();
+    std::lock_guard lock(mu_);
     authorization_ = "Bearer " + *token;
     return {};
 }

@@ -14,12 +14,16 @@
 //   realm's host, or the registry's when the realm is the registry itself);
 //   a Basic challenge is answered with the registry's basic credentials.
 //   Each request retries once.
+//
+// send() may be called from several threads at once (a download's parts);
+// set_cancel() only while no request is in flight.
 #pragma once
 
 #include "registry/auth.h"
 #include "registry/transport.h"
 #include "registry/url.h"
 
+#include <mutex>
 #include <string>
 
 namespace lokal::registry {
@@ -39,12 +43,14 @@ public:
 
 private:
     result<http_response> send_following(const http_request & req);
-    status answer_challenge(const http_response & res);
+    status answer_challenge(const http_response & res, const cancel_fn & cancel);
+    std::string authorization() const;
 
     endpoint ep_;
     url_parts origin_;
     credential_map creds_;
     cancel_fn cancel_;
+    mutable std::mutex mu_;       // guards authorization_
     std::string authorization_;  // "Bearer ..." or "Basic ...", for the registry's origin only
 };
 

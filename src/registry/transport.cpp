@@ -31,6 +31,7 @@ struct exchange {
     std::unique_ptr<FILE, file_closer> file;
     size_t body_offset = 0;
     bool sink_gave_up = false;
+    bool started = false;
     bool too_large = false;
 };
 
@@ -60,6 +61,11 @@ size_t on_body(char * data, size_t size, size_t n, void * user) {
     long status = 0;
     curl_easy_getinfo(ex->curl, CURLINFO_RESPONSE_CODE, &status);
     if (ex->req->sink && is_success(status)) {
+        if (!ex->started && ex->req->on_start && !ex->req->on_start(status, ex->res.headers)) {
+            ex->sink_gave_up = true;
+            return 0;
+        }
+        ex->started = true;
         if (!ex->req->sink(data, len)) {
             ex->sink_gave_up = true;
             return 0;

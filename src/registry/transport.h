@@ -29,6 +29,12 @@ struct http_request {
     int64_t body_size = 0;
     body_sink sink;                          // for 2xx bodies; otherwise collected
     transfer_fn on_transfer;
+    // Called once with the status and headers of a 2xx answer before its
+    // body reaches the sink; false aborts the transfer (canceled).
+    std::function<bool(long status, const std::map<std::string, std::string> & headers)> on_start;
+    // When set, replaces the session's cancel check for this request (a
+    // download's worker threads must not poll the client connection).
+    cancel_fn cancel;
     size_t max_collected = 1u << 20;         // cap for collected bodies (errors, JSON)
 };
 

@@ -2,6 +2,7 @@
 
 #include "store/digest.h"
 #include "store/files.h"
+#include "store/partial.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,9 @@ namespace lokal::store {
 namespace fs = std::filesystem;
 
 namespace {
+
+// A pull abandoned for this long is not coming back for its partial download.
+constexpr std::chrono::hours partial_max_age{24 * 7};
 
 bool is_temp_name(const std::string & file_name) {
     return file_name.rfind(files::temp_prefix, 0) == 0;
@@ -95,6 +99,8 @@ status store::init() {
             ::unlink(e.path().c_str());
         }
     }
+    // Downloads that cannot be continued (see partial.h for what is stale).
+    remove_stale_partials(blobs_dir_, partial_max_age);
     std::error_code ec;
     fs::recursive_directory_iterator it(manifests_dir_, ec);
     std::vector<fs::path> stale;

@@ -74,6 +74,8 @@ public:
     status init();
 
     const std::string & root() const { return root_; }
+    // Where blobs and partial downloads (partial.h) live.
+    const std::string & blobs_dir() const { return blobs_dir_; }
 
     // --- blobs ---
     // Absolute path of a blob; invalid_request for anything but a digest.
