@@ -15,8 +15,10 @@ namespace lokal::gofmt {
 
 namespace {
 
-// Shortest digits and the decimal exponent: v = 0.DIGITS * 10^dp.
-void shortest_digits(double v, std::string & digits, int & dp) {
+// Shortest digits and the decimal exponent: v = 0.DIGITS * 10^dp. For a
+// float, the shortest digits that read back as that float (Go's bitSize 32).
+template <typename Float>
+void shortest_digits(Float v, std::string & digits, int & dp) {
     char buf[64];
     auto res = std::to_chars(buf, buf + sizeof buf, std::fabs(v), std::chars_format::scientific);
     std::string_view s(buf, static_cast<std::size_t>(res.ptr - buf));
@@ -157,6 +159,20 @@ std::string format_float(double v, char fmt, int prec) {
     std::string s(static_cast<std::size_t>(n), '\0');
     std::snprintf(s.data(), s.size() + 1, spec_buf, v);
     return s;
+}
+
+std::string format_float32(float v, char fmt) {
+    if (std::isnan(v)) {
+        return "NaN";
+    }
+    if (std::isinf(v)) {
+        return v > 0 ? "+Inf" : "-Inf";
+    }
+    std::string digits;
+    int dp = 0;
+    shortest_digits(v, digits, dp);
+    const std::string sign = std::signbit(v) ? "-" : "";
+    return sign + (fmt == 'e' ? exp_form(digits, dp, 'e') : fixed_form(digits, dp));
 }
 
 }  // namespace lokal::gofmt

@@ -85,6 +85,19 @@ void append_json_string(std::string & out, std::string_view s) {
     out.push_back('"');
 }
 
+namespace {
+
+// strconv writes at least two exponent digits; encoding/json trims "e-07"
+// to "e-7" (positive exponents here have two already).
+void trim_exponent(std::string & s) {
+    const std::size_t n = s.size();
+    if (n >= 4 && s[n - 4] == 'e' && s[n - 3] == '-' && s[n - 2] == '0') {
+        s.erase(n - 2, 1);
+    }
+}
+
+}  // namespace
+
 std::optional<std::string> json_float(double v) {
     if (!std::isfinite(v)) {
         return std::nullopt;
@@ -93,12 +106,20 @@ std::optional<std::string> json_float(double v) {
     const bool exp = a != 0 && (a < 1e-6 || a >= 1e21);
     std::string s = format_float(v, exp ? 'e' : 'f', -1);
     if (exp) {
-        // strconv writes at least two exponent digits; encoding/json trims
-        // "e-07" to "e-7" (positive exponents here have two already).
-        const std::size_t n = s.size();
-        if (n >= 4 && s[n - 4] == 'e' && s[n - 3] == '-' && s[n - 2] == '0') {
-            s.erase(n - 2, 1);
-        }
+        trim_exponent(s);
+    }
+    return s;
+}
+
+std::optional<std::string> json_float32(float v) {
+    if (!std::isfinite(v)) {
+        return std::nullopt;
+    }
+    const float a = std::fabs(v);
+    const bool exp = a != 0 && (a < 1e-6f || a >= 1e21f);
+    std::string s = format_float32(v, exp ? 'e' : 'f');
+    if (exp) {
+        trim_exponent(s);
     }
     return s;
 }

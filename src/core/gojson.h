@@ -26,9 +26,16 @@ void append_json_string(std::string & out, std::string_view s);
 // refuses to encode.
 std::optional<std::string> json_float(double v);
 
+// The same for a float32 (Go's []float32 fields): the shortest digits that
+// read back as that float32, "1e-7" style below 1e-6.
+std::optional<std::string> json_float32(float v);
+
 // strconv.FormatFloat(v, fmt, prec, 64) for fmt 'e', 'E', 'f', 'g', 'G',
 // 'b', and 'a', 'A' (C's names for Go's 'x', 'X'); prec -1 is the shortest representation that
 // reads back exactly. NaN and infinities print as "NaN", "+Inf", "-Inf".
 std::string format_float(double v, char fmt, int prec);
+
+// strconv.FormatFloat(float64(v), fmt, -1, 32) for fmt 'e' and 'f'.
+std::string format_float32(float v, char fmt);
 
 }  // namespace lokal::gofmt

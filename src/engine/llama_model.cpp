@@ -49,6 +49,29 @@ common_chat_templates_ptr chat_templates(const llama_model * model) {
     }
 }
 
+std::string meta(const llama_model * model, const std::string & key) {
+    char buf[256];
+    int n = llama_model_meta_val_str(model, key.c_str(), buf, sizeof buf);
+    return n < 0 ? std::string() : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+}
+
+// Ollama's rule (legacyEmbeddingsWereRaw): /api/embeddings stayed raw for
+// embedding models whose old runner path did not normalise: BERT with a
+// non-BERT tokenizer or normalize_embeddings=false, nomic-bert unless
+// normalize_embeddings=true.
+bool legacy_embeddings_raw(const llama_model * model) {
+    const std::string arch = meta(model, "general.architecture");
+    if (arch.empty() || meta(model, arch + ".pooling_type").empty()) return false;
+    const std::string norm = meta(model, arch + ".normalize_embeddings");
+    if (arch == "bert") {
+        std::string tok = meta(model, "tokenizer.ggml.model");
+        if (!tok.empty() && tok != "bert") return true;
+        return norm == "false";
+    }
+    if (arch == "nomic-bert" || arch == "nomic-bert-moe") return norm != "true";
+    return false;
+}
+
 }  // namespace
 
 void init_backend(bool debug) {
@@ -83,19 +106,10 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
         h->adapters_.push_back(std::move(a));
     }
 
-    h->ctx_.reset(llama_init_from_model(h->model_.get(), context_params(p, h->model_.get())));
+    h->ctx_ = h->new_context(context_params(p, h->model_.get()));
     if (!h->ctx_) {
         return make_error(errc::unavailable, "llama.cpp could not create a context (num_ctx " +
                                                  std::to_string(p.num_ctx) + " too large for memory?)");
-    }
-    if (!h->adapters_.empty()) {
-        std::vector<llama_adapter_lora *> ptrs;
-        std::vector<float> scales;
-        for (auto & a : h->adapters_) {
-            ptrs.push_back(a.get());
-            scales.push_back(1.0f);
-        }
-        llama_set_adapters_lora(h->ctx_.get(), ptrs.data(), ptrs.size(), scales.data());
     }
 
     h->templates_ = chat_templates(h->model_.get());
@@ -106,6 +120,10 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
     f.size_bytes = llama_model_size(h->model_.get()) + llama_state_get_size(h->ctx_.get());
     f.vram_bytes = 0;
     f.has_chat_template = h->templates_ != nullptr;
+    f.n_embd = llama_model_n_embd_out(h->model_.get());
+    f.n_vocab = llama_vocab_n_tokens(h->vocab());
+    f.legacy_embeddings_raw = legacy_embeddings_raw(h->model_.get());
+    h->n_threads_ = p.num_thread > 0 ? p.num_thread : common_cpu_get_num_math();
     return h;
 }
 
@@ -113,22 +131,42 @@ std::vector<llama_token> llama_model_handle::tokenize(const std::vector<int32_t>
                                                       const std::string & prompt) const {
     std::vector<llama_token> out(context.begin(), context.end());
     if (prompt.empty()) return out;
-    bool add_special = context.empty();
-    int n = -llama_tokenize(vocab(), prompt.data(), static_cast<int32_t>(prompt.size()), nullptr, 0, add_special, true);
-    if (n <= 0) return out;
-    std::vector<llama_token> toks(n);
-    n = llama_tokenize(vocab(), prompt.data(), static_cast<int32_t>(prompt.size()), toks.data(), n, add_special, true);
-    toks.resize(std::max(0, n));
+    auto toks = tokenize_text(prompt, context.empty(), true);
     out.insert(out.end(), toks.begin(), toks.end());
     return out;
 }
 
-std::string llama_model_handle::piece(llama_token tok) const {
+std::vector<llama_token> llama_model_handle::tokenize_text(const std::string & text, bool add_special,
+                                                           bool parse_special) const {
+    const auto len = static_cast<int32_t>(text.size());
+    int n = -llama_tokenize(vocab(), text.data(), len, nullptr, 0, add_special, parse_special);
+    if (n <= 0) return {};
+    std::vector<llama_token> toks(n);
+    n = llama_tokenize(vocab(), text.data(), len, toks.data(), n, add_special, parse_special);
+    toks.resize(std::max(0, n));
+    return toks;
+}
+
+llama_context_ptr llama_model_handle::new_context(const llama_context_params & cp) const {
+    llama_context_ptr ctx(llama_init_from_model(model_.get(), cp));
+    if (ctx && !adapters_.empty()) {
+        std::vector<llama_adapter_lora *> ptrs;
+        std::vector<float> scales;
+        for (const auto & a : adapters_) {
+            ptrs.push_back(a.get());
+            scales.push_back(1.0f);
+        }
+        llama_set_adapters_lora(ctx.get(), ptrs.data(), ptrs.size(), scales.data());
+    }
+    return ctx;
+}
+
+std::string llama_model_handle::piece(llama_token tok, bool special) const {
     char buf[256];
-    int n = llama_token_to_piece(vocab(), tok, buf, sizeof buf, 0, false);
+    int n = llama_token_to_piece(vocab(), tok, buf, sizeof buf, 0, special);
     if (n >= 0) return std::string(buf, n);
     std::string big(static_cast<size_t>(-n), '\0');
-    n = llama_token_to_piece(vocab(), tok, big.data(), static_cast<int32_t>(big.size()), 0, false);
+    n = llama_token_to_piece(vocab(), tok, big.data(), static_cast<int32_t>(big.size()), 0, special);
     big.resize(std::max(0, n));
     return big;
 }

@@ -28,7 +28,16 @@ public:
     // Tokenizes context tokens + prompt text (special tokens parsed, BOS
     // added when the model wants one and there is no context before it).
     std::vector<llama_token> tokenize(const std::vector<int32_t> & context, const std::string & prompt) const;
-    std::string piece(llama_token tok) const;
+    // special: render control tokens ("<start_of_turn>") rather than nothing.
+    std::string piece(llama_token tok, bool special = false) const;
+    // Tokenizes text alone, with the caller's choice of special tokens.
+    std::vector<llama_token> tokenize_text(const std::string & text, bool add_special, bool parse_special) const;
+    bool valid_token(int32_t tok) const { return tok >= 0 && tok < facts_.n_vocab; }
+
+    // A second context on the same weights (the embedding context), with
+    // the model's adapters applied. Null when llama.cpp refuses it.
+    llama_context_ptr new_context(const llama_context_params & cp) const;
+    int n_threads() const { return n_threads_; }
 
     // Thread-safe: renders with libcommon's Jinja engine, no llama_context use.
     result<std::string> apply_chat_template(const std::vector<chat_message> & messages);
@@ -40,6 +49,7 @@ private:
     common_chat_templates_ptr templates_;
     std::mutex template_mu_;
     model_facts facts_;
+    int n_threads_ = 0;
 };
 
 }  // namespace lokal::engine

@@ -3,6 +3,7 @@
 // decodes one batch holding the next token of each generating slot plus as
 // much pending prompt as fits.
 #include "engine/channel.h"
+#include "engine/llama_embed.h"
 #include "engine/llama_model.h"
 #include "engine/runner.h"
 #include "engine/text_stream.h"
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -82,7 +84,8 @@ result<std::string> grammar_for_format(const json & format) {
 
 class llama_runner final : public runner {
 public:
-    llama_runner(std::unique_ptr<llama_model_handle> m, load_params p) : model_(std::move(m)), params_(std::move(p)) {
+    llama_runner(std::unique_ptr<llama_model_handle> m, load_params p)
+        : model_(std::move(m)), params_(std::move(p)), plan_(plan_embeddings(*model_, params_)), embedder_(*model_, plan_) {
         int n = std::max(1, params_.num_parallel);
         slots_.resize(n);
         for (int i = 0; i < n; ++i) slots_[i].id = i;
@@ -132,8 +135,14 @@ public:
         return std::unique_ptr<completion_stream>(std::move(stream));
     }
 
+    result<embed_result> embed(const embed_request & req, const std::function<bool()> & client_gone) override;
+    result<std::vector<int32_t>> tokenize(const std::string & text, const tokenize_options & opts) override;
+    result<std::string> token_piece(int32_t token) override;
+    result<std::string> detokenize(const std::vector<int32_t> & tokens) override;
+
 private:
     void loop();
+    void take_embed_jobs();
     void assign_tasks();
     void start(slot & s, std::unique_ptr<task> t);
     void fill_batch();
@@ -152,6 +161,9 @@ private:
     std::mutex join_mu_;
     std::condition_variable cv_;
     std::deque<std::unique_ptr<task>> queue_;
+    embed_plan plan_;
+    embedder embedder_;                                    // inference thread only
+    std::deque<std::shared_ptr<embed_job>> embed_queue_;  // guarded by mu_
     bool stopping_ = false;
     std::atomic<int> active_{0};
     std::thread worker_;
@@ -161,10 +173,14 @@ void llama_runner::loop() {
     for (;;) {
         {
             std::unique_lock<std::mutex> lock(mu_);
-            bool any_busy = std::any_of(slots_.begin(), slots_.end(), [](const slot & s) { return s.busy(); });
-            if (!any_busy) cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            bool any_busy = embedder_.busy() ||
+                            std::any_of(slots_.begin(), slots_.end(), [](const slot & s) { return s.busy(); });
+            if (!any_busy) cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !embed_queue_.empty(); });
             if (stopping_) break;
         }
+        // One embedding decode, then one generation decode: neither starves.
+        take_embed_jobs();
+        embedder_.step();
         for (auto & s : slots_) {
             if (s.busy() && s.t->out->canceled()) release(s);
         }
@@ -188,11 +204,66 @@ void llama_runner::loop() {
     for (auto & s : slots_) {
         if (s.busy()) fail(s, make_error(errc::unavailable, "the model was unloaded (server shutting down?)"));
     }
+    take_embed_jobs();
+    embedder_.fail_all(make_error(errc::unavailable, "the model was unloaded (server shutting down?)"));
     std::lock_guard<std::mutex> lock(mu_);
     for (auto & t : queue_) {
         t->out->push({stream_item::kind::error, {}, make_error(errc::unavailable, "the model was unloaded (server shutting down?)"), {}});
         active_--;
     }
+}
+
+void llama_runner::take_embed_jobs() {
+    std::deque<std::shared_ptr<embed_job>> jobs;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        jobs.swap(embed_queue_);
+    }
+    for (auto & j : jobs) embedder_.add(std::move(j));
+}
+
+result<embed_result> llama_runner::embed(const embed_request & req, const std::function<bool()> & client_gone) {
+    auto job = make_embed_job(*model_, plan_, req);
+    if (!job) return job.err();
+    auto done = (*job)->promise.get_future();
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return make_error(errc::unavailable, "the model is being unloaded");
+        active_++;
+        embed_queue_.push_back(*job);
+    }
+    cv_.notify_one();
+    // The job stays alive in the queue if we stop waiting; the flag makes
+    // the inference thread drop it.
+    while (done.wait_for(std::chrono::milliseconds(250)) != std::future_status::ready) {
+        if (client_gone && client_gone()) {
+            (*job)->canceled = true;
+            active_--;
+            return make_error(errc::canceled, "client disconnected");
+        }
+    }
+    active_--;
+    return done.get();
+}
+
+result<std::vector<int32_t>> llama_runner::tokenize(const std::string & text, const tokenize_options & opts) {
+    auto toks = model_->tokenize_text(text, opts.add_special, opts.parse_special);
+    return std::vector<int32_t>(toks.begin(), toks.end());
+}
+
+result<std::string> llama_runner::token_piece(int32_t token) {
+    if (!model_->valid_token(token)) return make_error(errc::invalid_request, "invalid token id " + std::to_string(token));
+    return model_->piece(token, true);
+}
+
+result<std::string> llama_runner::detokenize(const std::vector<int32_t> & tokens) {
+    std::string out;
+    for (auto t : tokens) {
+        auto p = token_piece(t);
+        if (!p) return p.err();
+        out += *p;
+    }
+    return out;
 }
 
 // Moves queued tasks into idle slots, preferring the slot whose cache shares

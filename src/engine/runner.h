@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,12 +95,35 @@ struct chat_message {
     std::string content;
 };
 
+// Embeds texts: one vector per input, pooled the model's way (its own
+// pooling type; the last token's hidden state for generative models), not
+// normalised.
+struct embed_request {
+    std::vector<std::string> inputs;
+    bool truncate = true;            // false: an input longer than the context is an error
+};
+
+struct embed_result {
+    std::vector<std::vector<float>> embeddings;
+    int prompt_tokens = 0;           // tokens evaluated over all inputs
+};
+
+struct tokenize_options {
+    bool add_special = false;        // BOS/EOS as the model adds them
+    bool parse_special = true;       // "<start_of_turn>" in the text becomes its special token
+};
+
 struct model_facts {
     uint64_t size_bytes = 0;         // weights + context buffers, for /api/ps
     uint64_t vram_bytes = 0;
     int context_length = 0;          // per slot, as loaded
     int train_context_length = 0;
     bool has_chat_template = false;
+    int n_embd = 0;                  // length of an embedding vector
+    int n_vocab = 0;
+    // Ollama kept /api/embeddings un-normalised for some older embedding
+    // models (BERT, nomic-bert); their legacy vectors stay raw.
+    bool legacy_embeddings_raw = false;
 };
 
 class runner {
@@ -113,6 +137,17 @@ public:
     virtual result<std::string> apply_chat_template(const std::vector<chat_message> & messages) = 0;
 
     virtual result<std::unique_ptr<completion_stream>> submit(completion_request req) = 0;
+
+    // Runs on the inference thread (so never races generation), several
+    // inputs per decode. Blocks until done; client_gone is polled on the
+    // caller's thread and ends the wait (and the work) with errc::canceled.
+    virtual result<embed_result> embed(const embed_request & req, const std::function<bool()> & client_gone);
+
+    // The model's tokenizer; thread-safe. Token ids are checked: an id
+    // outside the vocabulary is an error, never undefined behaviour.
+    virtual result<std::vector<int32_t>> tokenize(const std::string & text, const tokenize_options & opts);
+    virtual result<std::string> token_piece(int32_t token);
+    virtual result<std::string> detokenize(const std::vector<int32_t> & tokens);
 
     // Requests in flight (queued or running); the scheduler never unloads a
     // busy runner.

@@ -33,6 +33,7 @@ struct app::impl {
         register_misc_routes(http, ctx);
         register_model_routes(http, ctx);
         register_inference_routes(http, ctx);
+        register_embed_routes(http, ctx);
         register_registry_routes(http, ctx);
         register_metrics_routes(http, ctx);
     }

@@ -1,0 +1,72 @@
+// Wire structs of the embedding and tokenizer routes, their JSON decoding,
+// and the vector shaping Ollama applies before answering (normalisation,
+// dimension truncation) with its float formatting.
+#pragma once
+
+#include "core/json.h"
+#include "core/result.h"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lokal::api {
+
+// POST /api/embed
+struct embed_request {
+    std::string model;
+    std::vector<std::string> input;  // a string input becomes one item; "" becomes none
+    bool truncate = true;
+    int dimensions = 0;              // 0: the model's length
+    json options = json::object();
+    std::optional<std::chrono::milliseconds> keep_alive;
+};
+
+// POST /api/embeddings (legacy)
+struct embeddings_request {
+    std::string model;
+    std::string prompt;
+    json options = json::object();
+    std::optional<std::chrono::milliseconds> keep_alive;
+};
+
+// POST /api/tokenize, following llama-server's /tokenize
+struct tokenize_request {
+    std::string model;
+    std::string content;             // "prompt" is accepted too
+    bool add_special = false;
+    bool parse_special = true;
+    bool with_pieces = false;
+    std::optional<std::chrono::milliseconds> keep_alive;
+};
+
+// POST /api/detokenize
+struct detokenize_request {
+    std::string model;
+    std::vector<int32_t> tokens;
+    std::optional<std::chrono::milliseconds> keep_alive;
+};
+
+// Errors carry Ollama's wording; the model is checked by the handler.
+result<embed_request> parse_embed(const json & body);
+result<embeddings_request> parse_embeddings(const json & body);
+result<tokenize_request> parse_tokenize(const json & body);
+result<detokenize_request> parse_detokenize(const json & body);
+
+// Ollama's normalize(): scale to unit L2 norm in float32 (a zero vector
+// stays zero); NaN or Inf is an error.
+status normalize(std::vector<float> & v);
+// Ollama's /api/embed shaping: normalise, then, when 0 < dimensions < size,
+// keep the first `dimensions` values and normalise again.
+status shape_embedding(std::vector<float> & v, int dimensions);
+
+// {"model","embeddings",...} with Go's float32 formatting; zero metrics
+// are omitted as Go's omitempty does.
+std::string embed_response(const std::string & model, const std::vector<std::vector<float>> & vectors,
+                           int64_t total_ns, int64_t load_ns, int prompt_eval_count);
+// {"embedding":[...]}: float32 values written as Go writes float64.
+std::string embeddings_response(const std::vector<float> & vector);
+
+}  // namespace lokal::api

@@ -1,0 +1,21 @@
+// Defaults for the optional parts of the runner interface, so that runners
+// without a tokenizer (the tests' fakes) need not implement them.
+#include "engine/runner.h"
+
+namespace lokal::engine {
+
+namespace {
+
+error unsupported() { return make_error(errc::invalid_request, "this model runner does not support it"); }
+
+}  // namespace
+
+result<embed_result> runner::embed(const embed_request &, const std::function<bool()> &) { return unsupported(); }
+
+result<std::vector<int32_t>> runner::tokenize(const std::string &, const tokenize_options &) { return unsupported(); }
+
+result<std::string> runner::token_piece(int32_t) { return unsupported(); }
+
+result<std::string> runner::detokenize(const std::vector<int32_t> &) { return unsupported(); }
+
+}  // namespace lokal::engine
