@@ -74,6 +74,19 @@ status get_common(const json & body, std::string & model, json & format, json & 
     return get_bool(body, "stream", stream);
 }
 
+// "logprobs" and "top_logprobs" (0-20, checked as Ollama does).
+status get_logprobs(const json & body, bool & logprobs, int & top) {
+    if (auto st = get_bool(body, "logprobs", logprobs); !st) return st;
+    auto it = body.find("top_logprobs");
+    if (it == body.end() || it->is_null()) return {};
+    if (!it->is_number_integer()) return type_error("top_logprobs", "an integer");
+    if (it->get<int64_t>() < 0 || it->get<int64_t>() > 20) {
+        return make_error(errc::invalid_request, "top_logprobs must be between 0 and 20");
+    }
+    top = it->get<int>();
+    return {};
+}
+
 }  // namespace
 
 result<std::chrono::milliseconds> parse_keep_alive(const json & value) {
@@ -101,6 +114,7 @@ result<generate_request> parse_generate(const json & body) {
     if (auto st = get_opt_string(body, "template", r.template_text); !st) return st.err();
     if (auto st = get_bool(body, "raw", r.raw); !st) return st.err();
     if (auto st = get_bool(body, "_debug_render_only", r.debug_render_only); !st) return st.err();
+    if (auto st = get_logprobs(body, r.logprobs, r.top_logprobs); !st) return st.err();
     if (auto st = get_images(body, "images", r.images); !st) return st.err();
     if (auto it = body.find("context"); it != body.end() && !it->is_null()) {
         if (!it->is_array()) return type_error("context", "an array of token ids");
@@ -119,6 +133,7 @@ result<chat_request> parse_chat(const json & body) {
     if (auto st = get_common(body, r.model, r.format, r.options, r.think, r.keep_alive, r.stream); !st) return st.err();
     if (auto it = body.find("tools"); it != body.end() && !it->is_null()) r.tools = *it;
     if (auto st = get_bool(body, "_debug_render_only", r.debug_render_only); !st) return st.err();
+    if (auto st = get_logprobs(body, r.logprobs, r.top_logprobs); !st) return st.err();
     auto it = body.find("messages");
     if (it == body.end() || it->is_null()) return r;
     if (!it->is_array()) return type_error("messages", "an array of messages");

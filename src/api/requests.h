@@ -28,6 +28,8 @@ struct generate_request {
     bool stream = true;
     bool raw = false;
     bool debug_render_only = false;  // "_debug_render_only": answer the rendered prompt, run nothing
+    bool logprobs = false;
+    int top_logprobs = 0;            // 0-20
 };
 
 struct message {
@@ -46,6 +48,8 @@ struct chat_request {
     std::optional<std::chrono::milliseconds> keep_alive;
     bool stream = true;
     bool debug_render_only = false;  // "_debug_render_only", as on generate
+    bool logprobs = false;
+    int top_logprobs = 0;            // 0-20
 };
 
 result<generate_request> parse_generate(const json & body);

@@ -124,4 +124,54 @@ std::optional<std::string> json_float32(float v) {
     return s;
 }
 
+namespace {
+
+void dump_to(std::string & out, const json & v) {
+    switch (v.type()) {
+        case json::value_t::object: {
+            out += '{';
+            bool first = true;
+            for (const auto & [key, item] : v.items()) {
+                if (!first) {
+                    out += ',';
+                }
+                first = false;
+                append_json_string(out, key);
+                out += ':';
+                dump_to(out, item);
+            }
+            out += '}';
+            break;
+        }
+        case json::value_t::array: {
+            out += '[';
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                if (i) {
+                    out += ',';
+                }
+                dump_to(out, v[i]);
+            }
+            out += ']';
+            break;
+        }
+        case json::value_t::string:
+            append_json_string(out, v.get_ref<const std::string &>());
+            break;
+        case json::value_t::number_float:
+            out += json_float(v.get<double>()).value_or("null");
+            break;
+        default:
+            out += v.dump();  // null, booleans, integers: the same in both
+            break;
+    }
+}
+
+}  // namespace
+
+std::string dump_json(const json & v) {
+    std::string out;
+    dump_to(out, v);
+    return out;
+}
+
 }  // namespace lokal::gofmt

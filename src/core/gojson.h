@@ -3,6 +3,8 @@
 // and strconv.FormatFloat (which fmt's %v, %e, %f and %g print with).
 #pragma once
 
+#include "core/json.h"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -29,6 +31,11 @@ std::optional<std::string> json_float(double v);
 // The same for a float32 (Go's []float32 fields): the shortest digits that
 // read back as that float32, "1e-7" style below 1e-6.
 std::optional<std::string> json_float32(float v);
+
+// A JSON value as encoding/json writes it: compact, strings escaped as
+// append_json_string does, floats as json_float (non-finite ones as null,
+// which Go would refuse), keys in the value's own order.
+std::string dump_json(const json & v);
 
 // strconv.FormatFloat(v, fmt, prec, 64) for fmt 'e', 'E', 'f', 'g', 'G',
 // 'b', and 'a', 'A' (C's names for Go's 'x', 'X'); prec -1 is the shortest representation that

@@ -5,6 +5,7 @@
 #include "engine/channel.h"
 #include "engine/llama_embed.h"
 #include "engine/llama_model.h"
+#include "engine/logprobs.h"
 #include "engine/runner.h"
 #include "engine/text_stream.h"
 
@@ -45,6 +46,7 @@ struct slot {
     size_t n_prompt_done = 0;            // prompt tokens already in the KV cache
     std::vector<llama_token> generated;
     std::unique_ptr<text_stream> text;
+    std::vector<output_logprob> logprobs;  // of tokens whose text is not out yet
     llama_token next = -1;               // sampled, not yet decoded
     int batch_index = -1;                // where this slot's logits land in the batch
     int prompt_evaluated = 0;
@@ -148,6 +150,7 @@ private:
     void fill_batch();
     void after_decode();
     void emit_token(slot & s, llama_token tok);
+    void record_logprobs(slot & s, llama_token tok);
     void finish(slot & s, const std::string & reason);
     void fail(slot & s, const error & err);
     void release(slot & s);
@@ -208,7 +211,7 @@ void llama_runner::loop() {
     embedder_.fail_all(make_error(errc::unavailable, "the model was unloaded (server shutting down?)"));
     std::lock_guard<std::mutex> lock(mu_);
     for (auto & t : queue_) {
-        t->out->push({stream_item::kind::error, {}, make_error(errc::unavailable, "the model was unloaded (server shutting down?)"), {}});
+        t->out->push(stream_item::failure(make_error(errc::unavailable, "the model was unloaded (server shutting down?)")));
         active_--;
     }
 }
@@ -281,7 +284,7 @@ void llama_runner::assign_tasks() {
             queue_.pop_front();
         }
         if (t->out->canceled()) {
-            t->out->push({stream_item::kind::error, {}, make_error(errc::canceled, "canceled"), {}});
+            t->out->push(stream_item::failure(make_error(errc::canceled, "canceled")));
             active_--;
             continue;
         }
@@ -405,8 +408,19 @@ void llama_runner::after_decode() {
         if (s.generated.empty() && s.t_gen_start < s.t_prompt_start) s.t_gen_start = clock_type::now();
         llama_token tok = common_sampler_sample(s.sampler.get(), model_->ctx(), s.batch_index);
         common_sampler_accept(s.sampler.get(), tok, true);
+        if (s.t->req.logprobs && !llama_vocab_is_eog(model_->vocab(), tok)) record_logprobs(s, tok);
         emit_token(s, tok);
     }
+}
+
+void llama_runner::record_logprobs(slot & s, llama_token tok) {
+    const float * logits = llama_get_logits_ith(model_->ctx(), s.batch_index);
+    if (!logits) return;
+    auto raw = log_softmax_top(logits, model_->facts().n_vocab, tok, s.t->req.top_logprobs);
+    output_logprob lp;
+    lp.chosen = {model_->piece(tok), raw.chosen};
+    for (const auto & [id, value] : raw.top) lp.top.push_back({model_->piece(id), value});
+    s.logprobs.push_back(std::move(lp));
 }
 
 void llama_runner::emit_token(slot & s, llama_token tok) {
@@ -417,7 +431,10 @@ void llama_runner::emit_token(slot & s, llama_token tok) {
     }
     s.generated.push_back(tok);
     std::string text = s.text->push(model_->piece(tok));
-    if (!text.empty()) s.t->out->push({stream_item::kind::chunk, std::move(text), {}, {}});
+    // A token's log probability travels with the first chunk that carries
+    // its text (text held back for a possible stop sequence comes later).
+    if (!text.empty()) s.t->out->push(stream_item::chunk(std::move(text), std::move(s.logprobs)));
+    s.logprobs.clear();
     if (s.text->stopped()) {
         finish(s, "stop");
         return;
@@ -431,8 +448,14 @@ void llama_runner::emit_token(slot & s, llama_token tok) {
 }
 
 void llama_runner::finish(slot & s, const std::string & reason) {
+    // Tokens swallowed by a stop sequence are not output; their log
+    // probabilities are dropped with their text.
+    if (s.text->stopped()) s.logprobs.clear();
     std::string rest = s.text->flush();
-    if (!rest.empty()) s.t->out->push({stream_item::kind::chunk, std::move(rest), {}, {}});
+    if (!rest.empty()) {
+        s.t->out->push(stream_item::chunk(std::move(rest), std::move(s.logprobs)));
+        s.logprobs.clear();
+    }
     auto now = clock_type::now();
     completion_stats st;
     st.done_reason = reason;
@@ -446,12 +469,13 @@ void llama_runner::finish(slot & s, const std::string & reason) {
         st.context.assign(s.prompt.begin(), s.prompt.end());
         st.context.insert(st.context.end(), s.generated.begin(), s.generated.end());
     }
-    s.t->out->push({stream_item::kind::done, {}, {}, std::move(st)});
+    s.t->out->push(stream_item::done(std::move(st), std::move(s.logprobs)));
+    s.logprobs.clear();
     release(s);
 }
 
 void llama_runner::fail(slot & s, const error & err) {
-    s.t->out->push({stream_item::kind::error, {}, err, {}});
+    s.t->out->push(stream_item::failure(err));
     release(s);
 }
 
@@ -459,12 +483,13 @@ void llama_runner::fail(slot & s, const error & err) {
 // a half-evaluated prompt is trimmed to what is really in the KV cache.
 void llama_runner::release(slot & s) {
     if (s.t) {
-        s.t->out->push({stream_item::kind::error, {}, make_error(errc::canceled, "canceled"), {}});
+        s.t->out->push(stream_item::failure(make_error(errc::canceled, "canceled")));
         active_--;
     }
     s.t.reset();
     s.sampler.reset();
     s.text.reset();
+    s.logprobs.clear();
     s.next = -1;
     s.batch_index = -1;
 }

@@ -59,6 +59,20 @@ struct completion_request {
     sampling_params sampling;
     json format = nullptr;           // Ollama's format: null, "json" or a JSON schema
     bool want_context = false;       // return prompt+output tokens in the final stats
+    bool logprobs = false;           // report each output token's log probability
+    int top_logprobs = 0;            // and this many most likely alternatives (0-20)
+};
+
+// A token's log probability under the model's raw distribution (log-softmax
+// of the logits, before temperature or any other sampling transform).
+struct token_logprob {
+    std::string token;               // the token's text (raw bytes, maybe partial UTF-8)
+    double logprob = 0;
+};
+
+struct output_logprob {
+    token_logprob chosen;
+    std::vector<token_logprob> top;  // most likely first; empty unless top_logprobs > 0
 };
 
 struct completion_stats {
@@ -78,6 +92,13 @@ struct stream_item {
     std::string text;                // chunk
     lokal::error err;                // error
     completion_stats stats;          // done
+    // With completion_request::logprobs: the output tokens since the last
+    // item (on a chunk, those whose text it carries; on done, any left).
+    std::vector<output_logprob> logprobs;
+
+    static stream_item chunk(std::string text, std::vector<output_logprob> lp = {});
+    static stream_item failure(error err);
+    static stream_item done(completion_stats stats, std::vector<output_logprob> lp = {});
 };
 
 class completion_stream {

@@ -6,6 +6,7 @@
 // and relay the runner's stream as NDJSON (or one object when stream:false).
 #include "api/options.h"
 #include "api/requests.h"
+#include "core/gojson.h"
 #include "handlers/routes.h"
 #include "handlers/model_prep.h"
 #include "metrics/names.h"
@@ -47,10 +48,57 @@ void add_metrics(json & j, const engine::completion_stats & st, std::chrono::nan
     put("eval_duration", ns(st.eval_duration));
 }
 
+// Ollama's "logprobs": token, logprob, bytes (omitted when empty) and the
+// alternatives, each with its own token, logprob and bytes.
+json logprobs_json(const std::vector<engine::output_logprob> & lps) {
+    auto entry = [](const engine::token_logprob & t) {
+        json j{{"token", t.token}, {"logprob", t.logprob}};
+        if (!t.token.empty()) {
+            json bytes = json::array();
+            for (unsigned char c : t.token) bytes.push_back(static_cast<int>(c));
+            j["bytes"] = std::move(bytes);
+        }
+        return j;
+    };
+    json out = json::array();
+    for (const auto & lp : lps) {
+        json j = entry(lp.chosen);
+        if (!lp.top.empty()) {
+            json top = json::array();
+            for (const auto & t : lp.top) top.push_back(entry(t));
+            j["top_logprobs"] = std::move(top);
+        }
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+using logprob_list = std::vector<engine::output_logprob>;
+
 // How each route shapes its objects.
 struct shape {
     bool chat = false;
     std::string model;
+    // With logprobs, objects are written by Go's rules (float forms differ
+    // from nlohmann's: "1e-7", not "1e-07").
+    bool go_encoding = false;
+
+    std::string encode(const json & j) const {
+        return go_encoding ? gofmt::dump_json(j) : j.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+
+    void send(http::response & res, const json & j) const {
+        if (!go_encoding) return http::set_json(res, j);
+        res.status = 200;
+        res.content_type = "application/json; charset=utf-8";
+        res.body = encode(j);
+    }
+
+    json chunk(const std::string & text, const logprob_list & lp) const {
+        json j = chunk(text);
+        if (!lp.empty()) j["logprobs"] = logprobs_json(lp);
+        return j;
+    }
 
     json chunk(const std::string & text) const {
         json j{{"model", model}, {"created_at", api::timestamp_now()}};
@@ -93,10 +141,14 @@ struct shape {
     }
 
     json done(const std::string & text, const engine::completion_stats & st, steady::time_point t0,
-              std::chrono::nanoseconds load) const {
+              std::chrono::nanoseconds load, const logprob_list & lp = {}) const {
         json j = final(text, st.done_reason);
+        // Ollama's field order: chat has logprobs before the metrics,
+        // generate at the very end.
+        if (chat && !lp.empty()) j["logprobs"] = logprobs_json(lp);
         if (!chat && !st.context.empty()) j["context"] = st.context;
         add_metrics(j, st, steady::now() - t0, load);
+        if (!chat && !lp.empty()) j["logprobs"] = logprobs_json(lp);
         return j;
     }
 };
@@ -149,20 +201,21 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
                 }
                 json j;
                 if (item->type == engine::stream_item::kind::chunk) {
-                    j = r->sh.chunk(item->text);
+                    j = r->sh.chunk(item->text, item->logprobs);
                 } else if (item->type == engine::stream_item::kind::done) {
                     r->record(item->stats);
-                    j = r->sh.done("", item->stats, r->t0, r->load);
+                    j = r->sh.done("", item->stats, r->t0, r->load, item->logprobs);
                 } else {
                     j = json{{"error", item->err.message}};
                 }
-                if (!w.write(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n")) return;
+                if (!w.write(r->sh.encode(j) + "\n")) return;
                 if (item->type != engine::stream_item::kind::chunk) return;
             }
         };
         return;
     }
     std::string text;
+    logprob_list logprobs;
     auto next_check = steady::now() + client_check;
     for (;;) {
         auto item = r->stream->next_for(client_check);
@@ -173,11 +226,12 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
             next_check = steady::now() + client_check;
         }
         if (!item) continue;
+        logprobs.insert(logprobs.end(), item->logprobs.begin(), item->logprobs.end());
         if (item->type == engine::stream_item::kind::chunk) {
             text += item->text;
         } else if (item->type == engine::stream_item::kind::done) {
             r->record(item->stats);
-            return http::set_json(res, r->sh.done(text, item->stats, r->t0, r->load));
+            return r->sh.send(res, r->sh.done(text, item->stats, r->t0, r->load, logprobs));
         } else {
             return http::set_error(res, item->err);
         }
@@ -246,13 +300,15 @@ void generate(context & ctx, const http::request & req, http::response & res) {
     }
     auto p = prepare(ctx, g->model, g->options, g->keep_alive, g->template_text);
     if (!p) return http::set_error(res, p.err());
-    shape sh{false, g->model};
+    shape sh{false, g->model, g->logprobs};
     if (g->prompt.empty() && g->context.empty()) return load_or_unload(ctx, *p, sh, res);
 
     engine::completion_request creq = completion_from(*p);
     creq.context = g->context;
     creq.format = g->format;
     creq.want_context = !g->raw;  // Ollama returns no context for raw prompts
+    creq.logprobs = g->logprobs;
+    creq.top_logprobs = g->top_logprobs;
     render_fn render;
     if (g->raw) {
         creq.prompt = g->prompt;
@@ -281,11 +337,13 @@ void chat(context & ctx, const http::request & req, http::response & res) {
     }
     auto p = prepare(ctx, c->model, c->options, c->keep_alive);
     if (!p) return http::set_error(res, p.err());
-    shape sh{true, c->model};
+    shape sh{true, c->model, c->logprobs};
     if (c->messages.empty()) return load_or_unload(ctx, *p, sh, res);
 
     engine::completion_request creq = completion_from(*p);
     creq.format = c->format;
+    creq.logprobs = c->logprobs;
+    creq.top_logprobs = c->top_logprobs;
     render_fn render = [&](engine::runner * r) { return render_chat_prompt(r, *p, c->messages); };
     if (c->debug_render_only) return render_only(ctx, *p, "", render, sh, res);
     run_completion(ctx, *p, std::move(creq), render, sh, t0, c->stream, req, res);

@@ -152,3 +152,10 @@ TEST(api_tokenize, detokenize_checks_ids) {
         EXPECT_FALSE(api::parse_detokenize(json{{"model", "m"}, {"tokens", bad}})) << bad.dump();
     }
 }
+
+TEST(core_gojson, dump_json_writes_go_floats_and_escapes) {
+    namespace gofmt = lokal::gofmt;
+    json j{{"b", 1}, {"a", -1.2e-7}, {"s", "<&>"}, {"z", 0.0}, {"arr", json::array({true, nullptr, 2.5, -3})}};
+    EXPECT_EQ(gofmt::dump_json(j), R"({"b":1,"a":-1.2e-7,"s":"\u003c\u0026\u003e","z":0,"arr":[true,null,2.5,-3]})");
+    EXPECT_EQ(gofmt::dump_json(json(std::string("a\xff"))), R"("a\ufffd")");
+}
