@@ -62,3 +62,41 @@ def read_metadata(path, keep_arrays=False):
             vtype = r.take("<I")
             out[key] = r.value(vtype, keep_arrays)
         return out
+
+
+def with_extra_u32(src, dst, key: str, value: int) -> None:
+    """Copies a GGUF, adding one uint32 key/value (e.g. a pooling type).
+    Tensor offsets are relative to the aligned data section, so the data is
+    copied as it is after re-padding the grown header."""
+    with open(src, "rb") as f:
+        r = _Reader(f)
+        assert f.read(4) == b"GGUF"
+        version = r.take("<I")
+        n_tensors = r.take("<Q")
+        n_kv = r.take("<Q")
+        kv_start = f.tell()
+        alignment = 32
+        for _ in range(n_kv):
+            k = r.string()
+            vtype = r.take("<I")
+            v = r.value(vtype, False)
+            if k == "general.alignment":
+                alignment = v
+        kv_end = f.tell()
+        for _ in range(n_tensors):
+            r.string()
+            n_dims = r.take("<I")
+            f.seek(8 * n_dims + 4 + 8, 1)
+        infos_end = f.tell()
+        data_start = (infos_end + alignment - 1) // alignment * alignment
+        f.seek(kv_start)
+        kvs = f.read(kv_end - kv_start)
+        infos = f.read(infos_end - kv_end)
+        f.seek(data_start)
+        data = f.read()
+    name = key.encode()
+    extra = struct.pack("<Q", len(name)) + name + struct.pack("<II", 4, value)
+    head = b"GGUF" + struct.pack("<IQQ", version, n_tensors, n_kv + 1) + kvs + extra + infos
+    head += b"\0" * ((-len(head)) % alignment)
+    with open(dst, "wb") as out:
+        out.write(head + data)

@@ -228,3 +228,35 @@ def test_embedding_does_not_disturb_generation(api, stories):
         embed(api, stories, input=TEXTS)
     t.join(60)
     assert results["text"] == alone
+
+
+@pytest.fixture(scope="module")
+def stories_mean(api, tmp_path_factory):
+    """stories260K marked as an embedding model with mean pooling
+    (llama.pooling_type = 1): the model's own pooling must be used, each
+    input decoded whole."""
+    from gguf_meta import with_extra_u32
+    from lokal_helpers import STORIES_GGUF
+
+    path = tmp_path_factory.mktemp("mean") / "stories-mean.gguf"
+    with_extra_u32(STORIES_GGUF, path, "llama.pooling_type", 1)
+    api.create("stories-mean", files={"stories-mean.gguf": api.push_blob(path)})
+    return "stories-mean"
+
+
+def test_model_pooling_type_is_honoured(api, stories, stories_mean):
+    mean = embed(api, stories_mean, input=TEXTS)["embeddings"]
+    last = embed(api, stories, input=TEXTS)["embeddings"]
+    for m, l in zip(mean, last):
+        assert len(m) == len(l) == embedding_length(api, stories)
+        assert abs(norm(m) - 1) < 1e-5
+        # Same weights, other pooling: clearly another vector.
+        assert cosine(m, l) < 0.99
+    for text, v in zip(TEXTS, mean):
+        assert close(v, embed(api, stories_mean, input=text)["embeddings"][0], 1e-3)
+    long_text = "the little dog ran and ran " * 200
+    r = embed(api, stories_mean, input=long_text, options={"num_ctx": 64})
+    assert r["prompt_eval_count"] == 64
+    refused = api.post("/api/embed", {"model": stories_mean, "input": long_text, "truncate": False,
+                                      "options": {"num_ctx": 64}})
+    assert refused.status_code == 400
