@@ -1,6 +1,7 @@
 #include "engine/llama_model.h"
 
 #include <common.h>
+#include <mtmd-helper.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -74,11 +75,14 @@ bool legacy_embeddings_raw(const llama_model * model) {
 
 }  // namespace
 
+std::string media_marker() { return mtmd_default_marker(); }
+
 void init_backend(bool debug) {
     static std::once_flag once;
     std::call_once(once, [debug] {
         g_debug = debug;
         llama_log_set(log_callback, nullptr);
+        mtmd_helper_log_set(log_callback, nullptr);
         llama_backend_init();
     });
 }
@@ -113,6 +117,17 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
     }
 
     h->templates_ = chat_templates(h->model_.get());
+    if (!p.projector_path.empty()) {
+        mtmd_context_params mp = mtmd_context_params_default();
+        mp.use_gpu = p.num_gpu != 0;
+        mp.n_threads = p.num_thread > 0 ? p.num_thread : common_cpu_get_num_math();
+        mp.print_timings = false;
+        mp.warmup = false;
+        h->mtmd_.reset(mtmd_init_from_file(p.projector_path.c_str(), h->model_.get(), mp));
+        if (!h->mtmd_) {
+            return make_error(errc::invalid_request, "llama.cpp could not load the model's projector (vision) layer");
+        }
+    }
 
     auto & f = h->facts_;
     f.context_length = static_cast<int>(llama_n_ctx_seq(h->ctx_.get()));
@@ -120,6 +135,7 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
     f.size_bytes = llama_model_size(h->model_.get()) + llama_state_get_size(h->ctx_.get());
     f.vram_bytes = 0;
     f.has_chat_template = h->templates_ != nullptr;
+    f.vision = h->mtmd_ && mtmd_support_vision(h->mtmd_.get());
     f.n_embd = llama_model_n_embd_out(h->model_.get());
     f.n_vocab = llama_vocab_n_tokens(h->vocab());
     f.legacy_embeddings_raw = legacy_embeddings_raw(h->model_.get());

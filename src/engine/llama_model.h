@@ -6,6 +6,7 @@
 #include "engine/runner.h"
 
 #include <chat.h>
+#include <mtmd.h>
 #include <llama-cpp.h>
 #include <llama.h>
 
@@ -24,6 +25,7 @@ public:
     llama_context * ctx() const { return ctx_.get(); }
     const llama_vocab * vocab() const { return llama_model_get_vocab(model_.get()); }
     const model_facts & facts() const { return facts_; }
+    mtmd_context * mtmd() const { return mtmd_.get(); }  // null without a projector
 
     // Tokenizes context tokens + prompt text (special tokens parsed, BOS
     // added when the model wants one and there is no context before it).
@@ -46,6 +48,7 @@ private:
     llama_model_ptr model_;
     llama_context_ptr ctx_;
     std::vector<llama_adapter_lora_ptr> adapters_;
+    mtmd::context_ptr mtmd_;
     common_chat_templates_ptr templates_;
     std::mutex template_mu_;
     model_facts facts_;

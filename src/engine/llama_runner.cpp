@@ -4,6 +4,7 @@
 // much pending prompt as fits.
 #include "engine/channel.h"
 #include "engine/llama_embed.h"
+#include "engine/llama_media.h"
 #include "engine/llama_model.h"
 #include "engine/logprobs.h"
 #include "engine/runner.h"
@@ -34,6 +35,7 @@ struct task {
     completion_request req;
     std::vector<llama_token> tokens;  // tokenized on the caller's thread, not the inference thread
     std::string grammar;              // GBNF from req.format, empty for free text
+    std::unique_ptr<media_prompt> media;  // a prompt with images: evaluated through mtmd
     std::shared_ptr<channel> out;
 };
 
@@ -124,7 +126,15 @@ public:
         auto t = std::make_unique<task>();
         t->out = std::make_shared<channel>();
         auto stream = std::make_unique<channel_stream>(t->out);
-        t->tokens = model_->tokenize(req.context, req.prompt);
+        if (req.images.empty()) {
+            t->tokens = model_->tokenize(req.context, req.prompt);
+        } else {
+            if (!req.context.empty()) return make_error(errc::invalid_request, "images cannot be combined with context");
+            auto mp = tokenize_media(*model_, req.prompt, req.images);
+            if (!mp) return mp.err();
+            t->tokens = mp->tokens;
+            t->media = std::make_unique<media_prompt>(std::move(*mp));
+        }
         t->grammar = std::move(*grammar);
         t->req = std::move(req);
         {
@@ -151,6 +161,8 @@ private:
     void after_decode();
     void emit_token(slot & s, llama_token tok);
     void record_logprobs(slot & s, llama_token tok);
+    void sample_and_emit(slot & s);
+    void start_media(slot & s);
     void finish(slot & s, const std::string & reason);
     void fail(slot & s, const error & err);
     void release(slot & s);
@@ -313,6 +325,11 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
         fail(s, make_error(errc::invalid_request, "prompt is empty after tokenization"));
         return;
     }
+    if (s.t->media && static_cast<int>(s.prompt.size()) >= n_ctx) {
+        fail(s, make_error(errc::invalid_request, "the prompt with its images does not fit the context (num_ctx " +
+                                                      std::to_string(n_ctx) + ")"));
+        return;
+    }
     // A prompt longer than the context keeps its first num_keep tokens and
     // its tail, as Ollama does.
     if (static_cast<int>(s.prompt.size()) >= n_ctx) {
@@ -323,7 +340,8 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
 
     // Reuse the cached prefix; at least the last prompt token is evaluated
     // again so that there are logits to sample from.
-    size_t reuse = std::min(common_prefix(s.cached, s.prompt), s.prompt.size() - 1);
+    // A prompt with images is evaluated whole (mtmd decodes it in one go).
+    size_t reuse = s.t->media ? 0 : std::min(common_prefix(s.cached, s.prompt), s.prompt.size() - 1);
     llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, static_cast<llama_pos>(reuse), -1);
     s.cached.resize(reuse);
     s.n_prompt_done = reuse;
@@ -347,13 +365,34 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
         return;
     }
     // Like llama.cpp's own tools, the prompt feeds the repetition penalties.
-    for (auto tok : s.prompt) common_sampler_accept(s.sampler.get(), tok, false);
+    for (auto tok : s.prompt) {
+        if (tok != LLAMA_TOKEN_NULL) common_sampler_accept(s.sampler.get(), tok, false);
+    }
 
     s.generated.clear();
     s.text = std::make_unique<text_stream>(req.stop);
     s.next = -1;
     s.prompt_evaluated = 0;
     s.t_prompt_start = clock_type::now();
+    if (s.t->media) start_media(s);
+}
+
+// Evaluates a prompt with images at once (mtmd runs its own decodes, the
+// other slots wait that long) and samples its first token.
+void llama_runner::start_media(slot & s) {
+    if (auto st = eval_media(*model_, *s.t->media, s.id, std::max(1, params_.num_batch)); !st) {
+        llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, -1, -1);
+        s.cached.clear();
+        fail(s, st.err());
+        return;
+    }
+    s.t->media.reset();
+    s.cached = s.prompt;
+    s.n_prompt_done = s.prompt.size();
+    s.prompt_evaluated = static_cast<int>(s.prompt.size());
+    s.t_gen_start = clock_type::now();
+    s.batch_index = -1;  // the logits of mtmd's last decode
+    sample_and_emit(s);
 }
 
 // Builds one batch: first the pending token of every generating slot, then
@@ -406,11 +445,15 @@ void llama_runner::after_decode() {
     for (auto & s : slots_) {
         if (!s.busy() || s.batch_index < 0 || s.prompting()) continue;
         if (s.generated.empty() && s.t_gen_start < s.t_prompt_start) s.t_gen_start = clock_type::now();
-        llama_token tok = common_sampler_sample(s.sampler.get(), model_->ctx(), s.batch_index);
-        common_sampler_accept(s.sampler.get(), tok, true);
-        if (s.t->req.logprobs && !llama_vocab_is_eog(model_->vocab(), tok)) record_logprobs(s, tok);
-        emit_token(s, tok);
+        sample_and_emit(s);
     }
+}
+
+void llama_runner::sample_and_emit(slot & s) {
+    llama_token tok = common_sampler_sample(s.sampler.get(), model_->ctx(), s.batch_index);
+    common_sampler_accept(s.sampler.get(), tok, true);
+    if (s.t->req.logprobs && !llama_vocab_is_eog(model_->vocab(), tok)) record_logprobs(s, tok);
+    emit_token(s, tok);
 }
 
 void llama_runner::record_logprobs(slot & s, llama_token tok) {

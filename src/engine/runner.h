@@ -59,6 +59,9 @@ struct completion_request {
     sampling_params sampling;
     json format = nullptr;           // Ollama's format: null, "json" or a JSON schema
     bool want_context = false;       // return prompt+output tokens in the final stats
+    // Image files (PNG, JPEG, ...), one for each media_marker() in prompt, in
+    // order; needs a model loaded with a projector.
+    std::vector<std::string> images;
     bool logprobs = false;           // report each output token's log probability
     int top_logprobs = 0;            // and this many most likely alternatives (0-20)
 };
@@ -140,6 +143,7 @@ struct model_facts {
     int context_length = 0;          // per slot, as loaded
     int train_context_length = 0;
     bool has_chat_template = false;
+    bool vision = false;             // a projector is loaded: prompts may carry images
     int n_embd = 0;                  // length of an embedding vector
     int n_vocab = 0;
     // Ollama kept /api/embeddings un-normalised for some older embedding
@@ -178,6 +182,9 @@ public:
     // thread; later submits fail. Used at shutdown while leases still exist.
     virtual void stop() = 0;
 };
+
+// The text that stands for an image in a prompt (llama.cpp's media marker).
+std::string media_marker();
 
 // Loads a model with llama.cpp. Thread-safe; may take seconds.
 result<std::unique_ptr<runner>> load_llama_runner(const load_params & params);

@@ -10,6 +10,7 @@
 #include "handlers/routes.h"
 #include "handlers/model_prep.h"
 #include "metrics/names.h"
+#include "registry/auth.h"
 #include "sched/scheduler.h"
 #include "store/store.h"
 
@@ -33,6 +34,25 @@ status refuse_unsupported(bool has_images, const json & think, const std::string
 }
 
 int64_t ns(std::chrono::nanoseconds d) { return d.count(); }
+
+// Images (base64 in the request) go to the engine as files, each standing
+// at a media marker placed before the text, as Ollama places its image tags.
+status attach_images(const prepared & p, const std::vector<std::string> & images, std::string & prompt,
+                     engine::completion_request & creq) {
+    if (images.empty()) return {};
+    if (p.rec.projector_path.empty()) {
+        return make_error(errc::invalid_request, p.rec.name.to_string() + " does not support vision");
+    }
+    std::string markers;
+    for (size_t i = 0; i < images.size(); ++i) {
+        auto bytes = registry::base64_decode(images[i]);
+        if (!bytes) return make_error(errc::invalid_request, "images[" + std::to_string(i) + "] is not valid base64");
+        creq.images.push_back(std::move(*bytes));
+        markers += engine::media_marker();
+    }
+    prompt = markers + prompt;
+    return {};
+}
 
 // Ollama's Metrics: zero fields are omitted.
 void add_metrics(json & j, const engine::completion_stats & st, std::chrono::nanoseconds total,
@@ -295,7 +315,7 @@ void generate(context & ctx, const http::request & req, http::response & res) {
         return http::set_error(res, make_error(errc::invalid_request,
                                                "raw mode does not support template, system, or context"));
     }
-    if (auto st = refuse_unsupported(!g->images.empty(), g->think, g->model); !st) {
+    if (auto st = refuse_unsupported(false, g->think, g->model); !st) {
         return http::set_error(res, st.err());
     }
     auto p = prepare(ctx, g->model, g->options, g->keep_alive, g->template_text);
@@ -304,9 +324,12 @@ void generate(context & ctx, const http::request & req, http::response & res) {
     if (g->prompt.empty() && g->context.empty()) return load_or_unload(ctx, *p, sh, res);
 
     engine::completion_request creq = completion_from(*p);
+    if (auto st = attach_images(*p, g->images, g->prompt, creq); !st) return http::set_error(res, st.err());
     creq.context = g->context;
     creq.format = g->format;
-    creq.want_context = !g->raw;  // Ollama returns no context for raw prompts
+    // Ollama returns no context for raw prompts; an image has no token ids
+    // a later request could send back.
+    creq.want_context = !g->raw && g->images.empty();
     creq.logprobs = g->logprobs;
     creq.top_logprobs = g->top_logprobs;
     render_fn render;
