@@ -46,6 +46,7 @@ const std::vector<variable> & variables() {
     static const std::vector<variable> vars = {
         {"LOKAL_HOST", "127.0.0.1:11434", "address to listen on (serve) or connect to (clients); OLLAMA_HOST is used when unset"},
         {"LOKAL_MODELS", "~/.lokal/models", "model store, laid out as Ollama's; OLLAMA_MODELS is used when unset"},
+        {"LOKAL_DATA", "~/.lokal", "folder of lokal's own data: the chat database lokal.db (web UI conversations)"},
         {"LOKAL_KEEP_ALIVE", "5m", "how long a model stays loaded after its last request (duration or seconds; negative: forever)"},
         {"LOKAL_MAX_LOADED_MODELS", "3", "most models loaded at once"},
         {"LOKAL_NUM_PARALLEL", "auto", "parallel sequences (slots) per loaded model"},
@@ -175,6 +176,12 @@ result<settings> load(const env_lookup & env) {
         s.models_dir = v;
     } else {
         s.models_dir = default_models_dir(env);
+    }
+    if (const char * v = get("LOKAL_DATA")) {
+        s.data_dir = v;
+    } else {
+        const char * home = env("HOME");
+        s.data_dir = std::string(home && *home ? home : ".") + "/.lokal";
     }
     if (const char * v = get("LOKAL_KEEP_ALIVE")) {
         auto d = parse_duration(v);

@@ -18,6 +18,7 @@ struct settings {
     std::string host = "127.0.0.1";          // address to bind / to connect to
     int port = 11434;
     std::string models_dir;                  // LOKAL_MODELS
+    std::string data_dir;                    // LOKAL_DATA: chats database (lokal.db)
     std::chrono::milliseconds keep_alive{5 * 60 * 1000};  // negative: forever
     int max_loaded_models = 3;
     int num_parallel = 1;

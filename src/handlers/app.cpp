@@ -1,5 +1,7 @@
 #include "handlers/app.h"
 
+#include "chats/chats.h"
+#include "handlers/chat_routes.h"
 #include "engine/runner.h"
 #include "handlers/registry_routes.h"
 #include "handlers/routes.h"
@@ -20,6 +22,7 @@ struct app::impl {
     store::store models;
     sched::scheduler sched;
     metrics::registry metrics;  // outlives the server, whose workers count into it
+    chats::store chats;         // opened by bind()
     http::server http;
     context ctx;
 
@@ -27,6 +30,7 @@ struct app::impl {
         : cfg(std::move(c)),
           models(cfg.models_dir),
           sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue}, engine::load_llama_runner),
+          chats(cfg.data_dir + "/lokal.db"),
           http(http::server_options{cfg.host, cfg.port, static_cast<size_t>(cfg.max_body_bytes),
                                     static_cast<size_t>(cfg.max_blob_bytes), 64}),
           ctx{cfg, models, sched, metrics} {
@@ -36,6 +40,7 @@ struct app::impl {
         register_embed_routes(http, ctx);
         register_registry_routes(http, ctx);
         register_metrics_routes(http, ctx);
+        register_chat_routes(http, chats);
     }
 };
 
@@ -44,6 +49,7 @@ app::~app() = default;
 
 status app::bind() {
     if (auto st = impl_->models.init(); !st) return st;
+    if (auto st = impl_->chats.open(); !st) return st;
     return impl_->http.bind();
 }
 

@@ -198,6 +198,7 @@ void server::route(const std::string & method, const std::string & pattern, hand
     if (method == "POST") svr.Post(pattern, with_body);
     else if (method == "DELETE") svr.Delete(pattern, with_body);
     else if (method == "PUT") svr.Put(pattern, with_body);
+    else if (method == "PATCH") svr.Patch(pattern, with_body);
 }
 
 void server::upload_route(const std::string & method, const std::string & pattern, upload_handler h) {

@@ -92,3 +92,12 @@ TEST(config, help_lists_every_variable) {
     auto help = config::help_table();
     for (const auto & v : config::variables()) EXPECT_NE(help.find(v.name), std::string::npos) << v.name;
 }
+
+TEST(config, data_dir_defaults_to_home_and_follows_lokal_data) {
+    auto s = config::load(env_of({{"HOME", "/home/u"}, {"LOKAL_MODELS", "/elsewhere"}}));
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->data_dir, "/home/u/.lokal");  // not tied to the models dir
+    auto t = config::load(env_of({{"HOME", "/home/u"}, {"LOKAL_DATA", "/srv/lokal"}}));
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->data_dir, "/srv/lokal");
+}

@@ -1,0 +1,53 @@
+// The schema, as numbered migrations. Never edit a released migration: add
+// the next number. Accounts and API keys (the security issue) add theirs.
+#include "chats/schema.h"
+
+namespace lokal::chats {
+
+const std::vector<db::migration> & migrations() {
+    static const std::vector<db::migration> all = {
+        {1, R"sql(
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+-- The single local user until accounts exist.
+INSERT INTO users(id, name, created_at) VALUES (1, 'local', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+
+CREATE TABLE chats (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    title TEXT NOT NULL DEFAULT '',
+    pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+    folder TEXT NOT NULL DEFAULT '',
+    settings TEXT NOT NULL DEFAULT '{}',
+    -- the leaf shown; no foreign key, so deleting a branch never blocks
+    current_message_id INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX chats_by_user ON chats(user_id, pinned DESC, updated_at DESC);
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+    content TEXT NOT NULL DEFAULT '',
+    thinking TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'done' CHECK (status IN ('done', 'streaming', 'stopped', 'error')),
+    attachments TEXT NOT NULL DEFAULT '[]',
+    stats TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX messages_by_chat ON messages(chat_id, id);
+CREATE INDEX messages_by_parent ON messages(parent_id);
+)sql"},
+    };
+    return all;
+}
+
+}  // namespace lokal::chats

@@ -1,0 +1,237 @@
+// The web UI's conversation store: /lokal/api/chats... (a lokal-only prefix,
+// so it can never collide with Ollama's /api/*). Every route acts for the
+// local user until accounts exist.
+#include "handlers/chat_routes.h"
+
+#include "chats/wire.h"
+
+#include <cctype>
+#include <charconv>
+
+namespace lokal::handlers {
+
+namespace {
+
+using chats::local_user_id;
+
+result<int64_t> id_param(const http::request & req, const char * name) {
+    auto it = req.params.find(name);
+    const std::string v = it == req.params.end() ? std::string() : it->second;
+    int64_t id = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
+    if (v.empty() || ec != std::errc() || p != v.data() + v.size() || id <= 0) {
+        return make_error(errc::invalid_request, std::string("invalid ") + name + " \"" + v + "\"");
+    }
+    return id;
+}
+
+result<int> int_query(const http::request & req, const char * name, int fallback) {
+    auto it = req.query.find(name);
+    if (it == req.query.end() || it->second.empty()) return fallback;
+    int v = 0;
+    const auto & s = it->second;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) {
+        return make_error(errc::invalid_request, std::string(name) + " must be an integer");
+    }
+    return v;
+}
+
+std::string query(const http::request & req, const char * name) {
+    auto it = req.query.find(name);
+    return it == req.query.end() ? std::string() : it->second;
+}
+
+// Runs body, which returns the JSON to send or an error.
+template <class F>
+void reply(http::response & res, F && body, int ok_status = 200) {
+    result<json> r = body();
+    if (!r) return http::set_error(res, r.err());
+    http::set_json(res, *r, ok_status);
+}
+
+void list(chats::store & st, const http::request & req, http::response & res) {
+    reply(res, [&]() -> result<json> {
+        chats::list_query q;
+        q.q = query(req, "q");
+        q.folder = query(req, "folder");
+        auto limit = int_query(req, "limit", q.limit);
+        if (!limit) return limit.err();
+        auto offset = int_query(req, "offset", 0);
+        if (!offset) return offset.err();
+        q.limit = *limit;
+        q.offset = *offset;
+        auto l = st.list(local_user_id, q);
+        if (!l) return l.err();
+        json arr = json::array();
+        for (const auto & c : l->chats) arr.push_back(chats::to_json(c));
+        return json{{"chats", std::move(arr)}, {"total", l->total}};
+    });
+}
+
+void create(chats::store & st, const http::request & req, http::response & res) {
+    reply(
+        res,
+        [&]() -> result<json> {
+            auto body = http::parse_json_body(req, true);
+            if (!body) return body.err();
+            auto c = chats::chat_from_json(*body);
+            if (!c) return c.err();
+            if (!c->messages.empty()) {
+                return make_error(errc::invalid_request, "create a chat first, then add messages (or use import)");
+            }
+            auto made = st.create(local_user_id, *c);
+            if (!made) return made.err();
+            return chats::to_json(*made);
+        },
+        201);
+}
+
+void show(chats::store & st, const http::request & req, http::response & res) {
+    reply(res, [&]() -> result<json> {
+        auto id = id_param(req, "id");
+        if (!id) return id.err();
+        auto c = st.get(local_user_id, *id);
+        if (!c) return c.err();
+        return chats::to_json(*c);
+    });
+}
+
+void update(chats::store & st, const http::request & req, http::response & res) {
+    reply(res, [&]() -> result<json> {
+        auto id = id_param(req, "id");
+        if (!id) return id.err();
+        auto body = http::parse_json_body(req);
+        if (!body) return body.err();
+        auto p = chats::chat_patch_from_json(*body);
+        if (!p) return p.err();
+        auto c = st.update(local_user_id, *id, *p);
+        if (!c) return c.err();
+        return chats::to_json(*c);
+    });
+}
+
+void remove(chats::store & st, const http::request & req, http::response & res) {
+    reply(res, [&]() -> result<json> {
+        auto id = id_param(req, "id");
+        if (!id) return id.err();
+        if (auto s = st.remove(local_user_id, *id); !s) return s.err();
+        return json::object();
+    });
+}
+
+// Body: one message object, or {"messages": [...]} to add a chain at once.
+void add_messages(chats::store & st, const http::request & req, http::response & res) {
+    reply(
+        res,
+        [&]() -> result<json> {
+            auto id = id_param(req, "id");
+            if (!id) return id.err();
+            auto body = http::parse_json_body(req);
+            if (!body) return body.err();
+            std::vector<chats::message> msgs;
+            const bool batch = body->contains("messages");
+            json items = batch ? (*body)["messages"] : json::array({*body});
+            if (!items.is_array()) return make_error(errc::invalid_request, "messages must be an array");
+            for (const auto & item : items) {
+                auto m = chats::message_from_json(item);
+                if (!m) return m.err();
+                msgs.push_back(std::move(m.value()));
+            }
+            auto added = st.add_messages(local_user_id, *id, std::move(msgs));
+            if (!added) return added.err();
+            json arr = json::array();
+            for (const auto & m : *added) arr.push_back(chats::to_json(m));
+            return batch ? json{{"messages", std::move(arr)}} : arr[0];
+        },
+        201);
+}
+
+void update_message(chats::store & st, const http::request & req, http::response & res) {
+    reply(res, [&]() -> result<json> {
+        auto id = id_param(req, "id");
+        if (!id) return id.err();
+        auto mid = id_param(req, "message_id");
+        if (!mid) return mid.err();
+        auto body = http::parse_json_body(req);
+        if (!body) return body.err();
+        auto p = chats::message_patch_from_json(*body);
+        if (!p) return p.err();
+        auto m = st.update_message(local_user_id, *id, *mid, *p);
+        if (!m) return m.err();
+        return chats::to_json(*m);
+    });
+}
+
+// A download name from a title: letters, digits, '-' and '_' only.
+std::string file_name(const std::string & title, const char * ext) {
+    std::string out;
+    for (char ch : title) {
+        if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') out += ch;
+        else if (ch == ' ' && !out.empty() && out.back() != '-') out += '-';
+        if (out.size() >= 60) break;
+    }
+    return (out.empty() ? std::string("chat") : out) + ext;
+}
+
+void export_chat(chats::store & st, const http::request & req, http::response & res) {
+    auto id = id_param(req, "id");
+    if (!id) return http::set_error(res, id.err());
+    const std::string format = query(req, "format").empty() ? "json" : query(req, "format");
+    if (format != "json" && format != "markdown") {
+        return http::set_error(res, make_error(errc::invalid_request, "format must be json or markdown"));
+    }
+    auto c = st.get(local_user_id, *id);
+    if (!c) return http::set_error(res, c.err());
+    if (format == "markdown") {
+        res.content_type = "text/markdown; charset=utf-8";
+        res.body = chats::to_markdown(*c);
+    } else {
+        http::set_json(res, chats::export_document({*c}));
+    }
+    res.headers.emplace_back("Content-Disposition", "attachment; filename=\"" +
+                                                        file_name(c->meta.title, format == "json" ? ".json" : ".md") +
+                                                        "\"");
+}
+
+void export_all(chats::store & st, http::response & res) {
+    auto all = st.export_all(local_user_id);
+    if (!all) return http::set_error(res, all.err());
+    http::set_json(res, chats::export_document(*all));
+    res.headers.emplace_back("Content-Disposition", "attachment; filename=\"lokal-chats.json\"");
+}
+
+void import(chats::store & st, const http::request & req, http::response & res) {
+    reply(
+        res,
+        [&]() -> result<json> {
+            auto body = http::parse_json_body(req);
+            if (!body) return body.err();
+            auto doc = chats::import_document(*body);
+            if (!doc) return doc.err();
+            auto ids = st.import(local_user_id, *doc);
+            if (!ids) return ids.err();
+            return json{{"ids", *ids}};
+        },
+        201);
+}
+
+}  // namespace
+
+void register_chat_routes(http::server & srv, chats::store & st) {
+    using req_t = const http::request &;
+    using res_t = http::response &;
+    const std::string base = "/lokal/api/chats";
+    srv.route("GET", base, [&st](req_t q, res_t r) { list(st, q, r); });
+    srv.route("POST", base, [&st](req_t q, res_t r) { create(st, q, r); });
+    srv.route("GET", base + "/:id", [&st](req_t q, res_t r) { show(st, q, r); });
+    srv.route("PATCH", base + "/:id", [&st](req_t q, res_t r) { update(st, q, r); });
+    srv.route("DELETE", base + "/:id", [&st](req_t q, res_t r) { remove(st, q, r); });
+    srv.route("POST", base + "/:id/messages", [&st](req_t q, res_t r) { add_messages(st, q, r); });
+    srv.route("PATCH", base + "/:id/messages/:message_id", [&st](req_t q, res_t r) { update_message(st, q, r); });
+    srv.route("GET", base + "/:id/export", [&st](req_t q, res_t r) { export_chat(st, q, r); });
+    srv.route("GET", "/lokal/api/export", [&st](req_t, res_t r) { export_all(st, r); });
+    srv.route("POST", "/lokal/api/import", [&st](req_t q, res_t r) { import(st, q, r); });
+}
+
+}  // namespace lokal::handlers
