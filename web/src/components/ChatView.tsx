@@ -1,0 +1,205 @@
+// A conversation: the branch shown, the composer, the model picker and the
+// chat's settings. Generation runs here (generate.ts) and is saved as it goes.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api, type Chat, type ChatSettings, type Message, type ModelInfo } from '../api';
+import { generate, titleFrom } from '../generate';
+import { prefs } from '../prefs';
+import { contextUse } from '../stats';
+import { buildTree, newestLeafFrom, pathTo, siblingsOf } from '../tree';
+import { useT } from './context';
+import { MessageView } from './MessageView';
+import { SettingsPanel } from './SettingsPanel';
+
+interface Props {
+  chatId: number | null;
+  models: ModelInfo[];
+  onCreated: (id: number) => void;
+  onChanged: () => void;
+  onMenu: () => void;
+}
+
+const DEFAULT_CTX = 4096; // lokal's (and Ollama's) num_ctx default
+
+export function ChatView(p: Props) {
+  const t = useT();
+  const [chat, setChat] = useState<Chat | null>(null);
+  const [error, setError] = useState('');
+  const [model, setModel] = useState(prefs.model());
+  const [caps, setCaps] = useState<string[]>([]);
+  const [draft, setDraft] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [showSettings, setShowSettings] = useState(false);
+  const [pendingSettings, setPendingSettings] = useState<ChatSettings>({}); // before the chat exists
+  const abort = useRef<AbortController | null>(null);
+  const liveId = useRef<number | null>(null);
+  const bottom = useRef<HTMLDivElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    if (p.chatId === null) return;
+    api.getChat(p.chatId).then(
+      (c) => {
+        setChat(c);
+        if (c.settings.model) setModel(c.settings.model);
+      },
+      (e: Error) => setError(t('loadFailed', { error: e.message })),
+    );
+  }, [p.chatId]);
+
+  // The picked model must exist; otherwise take the first installed one.
+  useEffect(() => {
+    if (p.models.length && !p.models.some((m) => m.name === model)) setModel(p.models[0].name);
+  }, [p.models, model]);
+
+  useEffect(() => {
+    if (!model) return;
+    api.show(model).then((s) => setCaps(s.capabilities ?? []), () => setCaps([]));
+  }, [model]);
+
+  useEffect(() => () => abort.current?.abort(), []);
+  useEffect(() => input.current?.focus(), []);
+
+  const tree = useMemo(() => buildTree(chat?.messages ?? []), [chat?.messages]);
+  const path = useMemo(() => (chat ? pathTo(tree, chat.current_message_id) : []), [tree, chat?.current_message_id]);
+  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [path.length, path[path.length - 1]?.content]);
+
+  const settings = chat?.settings ?? pendingSettings;
+  const numCtx = settings.options?.num_ctx ?? DEFAULT_CTX;
+  const lastAnswer = [...path].reverse().find((m) => m.role === 'assistant' && m.stats.prompt_eval_count !== undefined);
+  const gauge = contextUse(lastAnswer?.stats, numCtx);
+
+  async function run(userText: string | null, parentId: number | null) {
+    if (!model || busy) return;
+    setBusy(true);
+    setError('');
+    let c = chat;
+    try {
+      if (!c) {
+        const made = await api.createChat(titleFrom(userText ?? ''), { ...pendingSettings, model });
+        c = { ...made, settings: { ...pendingSettings, model }, current_message_id: null, messages: [] };
+        setChat(c);
+        p.onCreated(made.id);
+      } else if (c.settings.model !== model) {
+        const s = { ...c.settings, model };
+        await api.updateChat(c.id, { settings: s });
+        c = { ...c, settings: s };
+      }
+      prefs.setModel(model);
+      abort.current = new AbortController();
+      await generate({
+        chat: c,
+        model,
+        userText,
+        parentId,
+        think: caps.includes('thinking'),
+        signal: abort.current.signal,
+        onUpdate: (next) => {
+          liveId.current = next.current_message_id;
+          setChat(next);
+        },
+      });
+      p.onChanged();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      abort.current = null;
+      liveId.current = null;
+      setBusy(false);
+      input.current?.focus();
+    }
+  }
+
+  const send = () => {
+    const text = draft.trim();
+    if (!text || busy || !model) return;
+    setDraft('');
+    void run(text, path.length ? path[path.length - 1].id : null);
+  };
+  const stop = () => abort.current?.abort();
+
+  const onSwitch = (siblingId: number) => {
+    if (!chat) return;
+    const leaf = newestLeafFrom(tree, siblingId);
+    setChat({ ...chat, current_message_id: leaf });
+    void api.updateChat(chat.id, { current_message_id: leaf ?? undefined }).catch((e: Error) => setError(e.message));
+  };
+
+  const saveSettings = async (s: ChatSettings) => {
+    if (!chat) {
+      setPendingSettings(s);
+      return;
+    }
+    await api.updateChat(chat.id, { settings: { ...s, model } });
+    setChat({ ...chat, settings: { ...s, model } });
+  };
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      send();
+    } else if (e.key === 'Escape' && busy) {
+      e.preventDefault();
+      stop();
+    }
+  };
+  useEffect(() => {
+    const on = (e: KeyboardEvent) => e.key === 'Escape' && busy && stop();
+    addEventListener('keydown', on);
+    return () => removeEventListener('keydown', on);
+  }, [busy]);
+
+  return (
+    <section class="chat">
+      <div class="toolbar">
+        <button type="button" class="icon menu-button" aria-label={t('menu')} onClick={p.onMenu}>☰</button>
+        <label class="model-picker">
+          <span class="sr-only">{t('model')}</span>
+          <select id="model" value={model} disabled={busy} aria-label={t('model')}
+            onChange={(e) => setModel((e.currentTarget as HTMLSelectElement).value)}>
+            {p.models.length === 0 && <option value="">{t('chooseModel')}</option>}
+            {p.models.map((m) => (
+              <option key={m.name} value={m.name}>
+                {m.name}{m.details?.parameter_size ? ` (${m.details.parameter_size})` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="caps" title={t('capabilities')}>
+          {caps.map((c) => <span key={c} class={`cap cap-${c}`}>{c}</span>)}
+        </span>
+        {gauge && (
+          <span class="gauge" title={t('context', { used: gauge.used, max: numCtx })}>
+            <meter min={0} max={1} value={gauge.ratio} />
+            <span>{t('context', { used: gauge.used, max: numCtx })}</span>
+          </span>
+        )}
+        <button type="button" id="chat-settings" onClick={() => setShowSettings(!showSettings)}>{t('settings')}</button>
+      </div>
+      {showSettings && (
+        <SettingsPanel settings={settings} onSave={saveSettings} onClose={() => setShowSettings(false)} />
+      )}
+      <div class="messages" aria-live="polite">
+        {p.models.length === 0 && <p class="muted">{t('noModels')}</p>}
+        {path.length === 0 && p.models.length > 0 && <p class="muted hint">{t('emptyHint')}</p>}
+        {path.map((m: Message) => (
+          <MessageView key={m.id} msg={m} siblings={siblingsOf(tree, m)} live={busy && m.id === liveId.current}
+            busy={busy} onSwitch={onSwitch}
+            onRegenerate={(x) => void run(null, x.parent_id)}
+            onEdit={(x, text) => void run(text, x.parent_id)} />
+        ))}
+        {error && <p class="error" role="alert">{error}</p>}
+        <div ref={bottom} />
+      </div>
+      <div class="composer">
+        <textarea id="prompt" ref={input} rows={2} value={draft} placeholder={t('placeholder', { model: model || '…' })}
+          onInput={(e) => setDraft((e.currentTarget as HTMLTextAreaElement).value)} onKeyDown={onKey} />
+        {busy ? (
+          <button type="button" id="stop" class="danger" onClick={stop}>{t('stop')}</button>
+        ) : (
+          <button type="button" id="send" class="primary" disabled={!draft.trim() || !model} onClick={send}>{t('send')}</button>
+        )}
+        <p class="shortcuts muted">{t('shortcuts')}</p>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,100 @@
+// One message. Answers are Markdown (sanitised); questions are plain text.
+// Memoised: while one answer streams, the others do not re-render.
+import { memo } from 'preact/compat';
+import { useMemo, useState } from 'preact/hooks';
+import type { Message } from '../api';
+import { renderMarkdown, renderPlain } from '../markdown';
+import { formatRate, tokensPerSecond } from '../stats';
+import type { Siblings } from '../tree';
+import { useT } from './context';
+
+interface Props {
+  msg: Message;
+  siblings: Siblings;
+  live: boolean; // streaming in this page right now
+  busy: boolean; // some answer is streaming: no edits meanwhile
+  onSwitch: (siblingId: number) => void;
+  onRegenerate: (msg: Message) => void;
+  onEdit: (msg: Message, text: string) => void;
+}
+
+function onCopyClick(e: MouseEvent, copiedLabel: string) {
+  const btn = (e.target as Element).closest('button.copy');
+  if (!btn) return;
+  const code = btn.closest('.code')?.querySelector('pre')?.textContent ?? '';
+  void navigator.clipboard?.writeText(code).then(() => {
+    const old = btn.textContent;
+    btn.textContent = copiedLabel;
+    setTimeout(() => (btn.textContent = old), 1200);
+  });
+}
+
+export const MessageView = memo(function MessageView(p: Props) {
+  const t = useT();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(p.msg.content);
+  const m = p.msg;
+  const html = useMemo(
+    () => (m.role === 'assistant' ? renderMarkdown(m.content, { copy: t('copy'), image: 'image' }) : renderPlain(m.content)),
+    [m.content, m.role, t('copy')],
+  );
+  const thinkingHtml = useMemo(() => (m.thinking ? renderMarkdown(m.thinking) : ''), [m.thinking]);
+  const rate = tokensPerSecond(m.stats.eval_count, m.stats.eval_duration);
+  const interrupted = m.status === 'streaming' && !p.live;
+  const error = (m.stats as { error?: string }).error;
+
+  return (
+    <article class={`msg ${m.role} ${p.live ? 'live' : ''}`} data-message-id={m.id} data-status={m.status}>
+      <header>
+        <strong>{m.role === 'user' ? t('you') : m.model || t('assistant')}</strong>
+        {p.siblings.count > 1 && (
+          <span class="branches">
+            <button type="button" class="icon prev-branch" aria-label={t('previousBranch')} disabled={p.busy || p.siblings.prev === null}
+              onClick={() => p.siblings.prev !== null && p.onSwitch(p.siblings.prev)}>‹</button>
+            <span class="branch-pos">{t('branch', { i: p.siblings.index + 1, n: p.siblings.count })}</span>
+            <button type="button" class="icon next-branch" aria-label={t('nextBranch')} disabled={p.busy || p.siblings.next === null}
+              onClick={() => p.siblings.next !== null && p.onSwitch(p.siblings.next)}>›</button>
+          </span>
+        )}
+      </header>
+      {m.thinking && (
+        <details class="thinking" open={p.live && !m.content}>
+          <summary>{p.live && !m.content ? t('thinking') : t('thoughts')}</summary>
+          <div class="markdown" dangerouslySetInnerHTML={{ __html: thinkingHtml }} />
+        </details>
+      )}
+      {editing ? (
+        <div class="edit">
+          <textarea value={draft} onInput={(e) => setDraft((e.currentTarget as HTMLTextAreaElement).value)} rows={4} />
+          <div class="row">
+            <button type="button" class="primary save-edit" disabled={!draft.trim()}
+              onClick={() => { setEditing(false); p.onEdit(m, draft); }}>{t('save')}</button>
+            <button type="button" onClick={() => setEditing(false)}>{t('cancel')}</button>
+          </div>
+        </div>
+      ) : (
+        <div class={m.role === 'assistant' ? 'markdown body' : 'plain body'}
+          onClick={(e) => onCopyClick(e as unknown as MouseEvent, t('copied'))}
+          dangerouslySetInnerHTML={{ __html: html }} />
+      )}
+      {p.live && !m.content && !m.thinking && <span class="cursor" aria-label={t('thinking')}>▍</span>}
+      <footer>
+        {m.status === 'stopped' && <span class="badge">{t('stopped')}</span>}
+        {interrupted && <span class="badge">{t('interrupted')}</span>}
+        {error && <span class="badge error">{t('error', { error })}</span>}
+        {m.role === 'assistant' && m.stats.eval_count !== undefined && (
+          <span class="stats">
+            {t('tokens', { n: m.stats.eval_count })} · {t('tokensPerSecond', { rate: formatRate(rate) })}
+            {m.stats.prompt_eval_count !== undefined && ` · ${t('promptTokens', { n: m.stats.prompt_eval_count })}`}
+          </span>
+        )}
+        {!p.busy && m.role === 'user' && !editing && (
+          <button type="button" class="link edit-msg" onClick={() => { setDraft(m.content); setEditing(true); }}>{t('edit')}</button>
+        )}
+        {!p.busy && m.role === 'assistant' && (
+          <button type="button" class="link regenerate" onClick={() => p.onRegenerate(m)}>{t('regenerate')}</button>
+        )}
+      </footer>
+    </article>
+  );
+});

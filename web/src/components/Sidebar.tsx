@@ -1,0 +1,175 @@
+// Conversations: search (titles and content, on the server), pinned first,
+// with rename, pin, folder, export and delete; export/import of all chats;
+// language and theme.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type ChatSummary } from '../api';
+import type { Lang } from '../i18n';
+import type { Theme } from '../prefs';
+import { useT } from './context';
+
+interface Props {
+  current: number | null;
+  version: number;
+  onOpen: (id: number | null) => void;
+  onChanged: () => void;
+  lang: Lang;
+  setLang: (l: Lang) => void;
+  theme: Theme;
+  setTheme: (t: Theme) => void;
+  onToggleMenu: () => void;
+}
+
+function download(url: string) {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = '';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+export function Sidebar(p: Props) {
+  const t = useT();
+  const [query, setQuery] = useState('');
+  const [chats, setChats] = useState<ChatSummary[]>([]);
+  const [error, setError] = useState('');
+  const [notice, setNotice] = useState('');
+  const [menuFor, setMenuFor] = useState<number | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      api.listChats(query).then(
+        (r) => {
+          setChats(r.chats);
+          setError('');
+        },
+        (e: Error) => setError(t('loadFailed', { error: e.message })),
+      );
+    }, query ? 200 : 0);
+    return () => clearTimeout(timer);
+  }, [query, p.version]);
+
+  const act = async (fn: () => Promise<unknown>) => {
+    setMenuFor(null);
+    try {
+      await fn();
+      p.onChanged();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  const rename = (c: ChatSummary) =>
+    act(async () => {
+      const title = prompt(t('renamePrompt'), c.title);
+      if (title !== null) await api.updateChat(c.id, { title });
+    });
+  const move = (c: ChatSummary) =>
+    act(async () => {
+      const folder = prompt(t('folderPrompt'), c.folder);
+      if (folder !== null) await api.updateChat(c.id, { folder });
+    });
+  const remove = (c: ChatSummary) =>
+    act(async () => {
+      if (!confirm(t('confirmDelete'))) return;
+      await api.deleteChat(c.id);
+      if (p.current === c.id) p.onOpen(null);
+    });
+
+  const onImport = async (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    try {
+      const r = await api.importChats(JSON.parse(await file.text()));
+      setNotice(t('imported', { n: r.ids.length }));
+      p.onChanged();
+    } catch (err) {
+      setNotice(t('importFailed', { error: (err as Error).message }));
+    }
+  };
+
+  const pinned = chats.filter((c) => c.pinned);
+  const rest = chats.filter((c) => !c.pinned);
+  const item = (c: ChatSummary) => (
+    <li key={c.id} class={`chat-item ${c.id === p.current ? 'active' : ''}`} data-chat-id={c.id}>
+      <a href={`#/chat/${c.id}`} class="chat-link" title={c.title}>
+        {c.folder && <span class="folder">{c.folder} / </span>}
+        {c.title || t('untitled')}
+      </a>
+      <button type="button" class="icon more" aria-label={t('menu')} onClick={() => setMenuFor(menuFor === c.id ? null : c.id)}>
+        ⋯
+      </button>
+      {menuFor === c.id && (
+        <div class="popup" role="menu">
+          <button type="button" role="menuitem" onClick={() => act(() => api.updateChat(c.id, { pinned: !c.pinned }))}>
+            {c.pinned ? t('unpin') : t('pin')}
+          </button>
+          <button type="button" role="menuitem" onClick={() => rename(c)}>{t('rename')}</button>
+          <button type="button" role="menuitem" onClick={() => move(c)}>{t('moveToFolder')}</button>
+          <button type="button" role="menuitem" onClick={() => { setMenuFor(null); download(api.exportChatUrl(c.id, 'markdown')); }}>
+            {t('exportMarkdown')}
+          </button>
+          <button type="button" role="menuitem" onClick={() => { setMenuFor(null); download(api.exportChatUrl(c.id, 'json')); }}>
+            {t('exportJson')}
+          </button>
+          <button type="button" role="menuitem" class="danger" onClick={() => remove(c)}>{t('delete')}</button>
+        </div>
+      )}
+    </li>
+  );
+
+  return (
+    <aside class="sidebar">
+      <div class="sidebar-head">
+        <a class="brand" href="#/">{t('appName')}</a>
+        <button type="button" class="primary" id="new-chat" onClick={() => p.onOpen(null)} title="Ctrl+Shift+O">
+          {t('newChat')}
+        </button>
+        <button type="button" class="icon close-menu" aria-label={t('close')} onClick={p.onToggleMenu}>×</button>
+      </div>
+      <input
+        id="chat-search"
+        type="search"
+        placeholder={t('search')}
+        aria-label={t('search')}
+        value={query}
+        onInput={(e) => setQuery((e.currentTarget as HTMLInputElement).value)}
+      />
+      {error && <p class="error">{error}</p>}
+      <nav class="chat-list" aria-label={t('chats')}>
+        {chats.length === 0 && !error && <p class="muted">{t('noChats')}</p>}
+        {pinned.length > 0 && <h3>{t('pinned')}</h3>}
+        <ul>{pinned.map(item)}</ul>
+        {pinned.length > 0 && rest.length > 0 && <h3>{t('recent')}</h3>}
+        <ul>{rest.map(item)}</ul>
+      </nav>
+      <div class="sidebar-foot">
+        <a href="#/models" class="nav-link" id="nav-models">{t('models')}</a>
+        <button type="button" id="export-all" onClick={() => download(api.exportAllUrl())}>{t('exportAll')}</button>
+        <button type="button" id="import-chats" onClick={() => fileInput.current?.click()}>{t('importChats')}</button>
+        <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={onImport} />
+        {notice && <p class="notice" role="status">{notice}</p>}
+        <div class="prefs">
+          <label>
+            {t('language')}{' '}
+            <select id="lang" value={p.lang} onChange={(e) => p.setLang((e.currentTarget as HTMLSelectElement).value as Lang)}>
+              <option value="en">English</option>
+              <option value="de">Deutsch</option>
+            </select>
+          </label>
+          <label>
+            {t('theme')}{' '}
+            <select id="theme" value={p.theme} onChange={(e) => p.setTheme((e.currentTarget as HTMLSelectElement).value as Theme)}>
+              <option value="system">{t('themeSystem')}</option>
+              <option value="light">{t('themeLight')}</option>
+              <option value="dark">{t('themeDark')}</option>
+            </select>
+          </label>
+        </div>
+      </div>
+    </aside>
+  );
+}

