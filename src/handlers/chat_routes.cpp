@@ -37,6 +37,18 @@ result<int> int_query(const http::request & req, const char * name, int fallback
     return v;
 }
 
+// Changes need a JSON content type. A form or text/plain POST is a "simple"
+// request that another web site can send without the browser asking first;
+// application/json makes the browser ask (CORS preflight), and lokal does not
+// say yes to other origins, so no page elsewhere can write into the chats.
+result<json> json_body(const http::request & req, bool allow_empty = false) {
+    const std::string type = req.header("Content-Type");
+    if (type.rfind("application/json", 0) != 0) {
+        return make_error(errc::invalid_request, "Content-Type must be application/json");
+    }
+    return http::parse_json_body(req, allow_empty);
+}
+
 std::string query(const http::request & req, const char * name) {
     auto it = req.query.find(name);
     return it == req.query.end() ? std::string() : it->second;
@@ -73,7 +85,7 @@ void create(chats::store & st, const http::request & req, http::response & res) 
     reply(
         res,
         [&]() -> result<json> {
-            auto body = http::parse_json_body(req, true);
+            auto body = json_body(req, true);
             if (!body) return body.err();
             auto c = chats::chat_from_json(*body);
             if (!c) return c.err();
@@ -101,7 +113,7 @@ void update(chats::store & st, const http::request & req, http::response & res) 
     reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
-        auto body = http::parse_json_body(req);
+        auto body = json_body(req);
         if (!body) return body.err();
         auto p = chats::chat_patch_from_json(*body);
         if (!p) return p.err();
@@ -127,7 +139,7 @@ void add_messages(chats::store & st, const http::request & req, http::response &
         [&]() -> result<json> {
             auto id = id_param(req, "id");
             if (!id) return id.err();
-            auto body = http::parse_json_body(req);
+            auto body = json_body(req);
             if (!body) return body.err();
             std::vector<chats::message> msgs;
             const bool batch = body->contains("messages");
@@ -153,7 +165,7 @@ void update_message(chats::store & st, const http::request & req, http::response
         if (!id) return id.err();
         auto mid = id_param(req, "message_id");
         if (!mid) return mid.err();
-        auto body = http::parse_json_body(req);
+        auto body = json_body(req);
         if (!body) return body.err();
         auto p = chats::message_patch_from_json(*body);
         if (!p) return p.err();
@@ -205,7 +217,7 @@ void import(chats::store & st, const http::request & req, http::response & res) 
     reply(
         res,
         [&]() -> result<json> {
-            auto body = http::parse_json_body(req);
+            auto body = json_body(req);
             if (!body) return body.err();
             auto doc = chats::import_document(*body);
             if (!doc) return doc.err();

@@ -140,7 +140,8 @@ def test_export_import_round_trip(api):
                                                                               "role": "user"}]}]}, 400, "parent"),
 ])
 def test_errors(api, method, path, body, status, fragment):
-    kw = {"data": body} if isinstance(body, str) else ({"json": body} if body is not None else {})
+    kw = ({"data": body, "headers": {"Content-Type": "application/json"}} if isinstance(body, str)
+          else ({"json": body} if body is not None else {}))
     r = api.s.request(method, api.base + path, timeout=30, **kw)
     assert r.status_code == status, r.text
     assert fragment in r.json()["error"]
@@ -173,6 +174,19 @@ def test_message_errors(api):
     assert r.status_code == 400 and "not a message of this chat" in r.json()["error"]
     r = api.get(f"{BASE}/{c['id']}/export", params={"format": "pdf"})
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize("ctype", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_writes_need_a_json_content_type(api, ctype):
+    # What a page on another site can send without a CORS preflight is refused.
+    headers = {"Content-Type": ctype} if ctype else {}
+    for path in (BASE, "/lokal/api/import"):
+        r = api.s.post(api.base + path, data='{"title": "x"}', headers=headers, timeout=30)
+        assert r.status_code == 400, r.text
+        assert r.json() == {"error": "Content-Type must be application/json"}
+    before = api.get(BASE).json()["total"]
+    assert api.post(BASE, {"title": "fine"}).status_code == 201
+    assert api.get(BASE).json()["total"] == before + 1
 
 
 def test_chats_survive_a_restart(fresh_server):
