@@ -10,10 +10,9 @@ namespace {
 
 // Sequences embedded at once (one llama sequence id each).
 constexpr int max_sequences = 8;
-// llama.cpp outputs every token of an embedding batch, and for a generative
-// model that includes its logits (n_vocab floats per token): the batch is
-// sized so that buffer stays near 64 MiB (64 tokens for Gemma's 262k vocab).
-constexpr long logits_budget_bytes = 64L << 20;
+// Tokens per decode for a generative model's inputs (decoded without
+// outputs, see final_pass), as llama.cpp's default micro-batch.
+constexpr int generative_batch = 512;
 // Ollama's default batch for embedding models, capped by the context.
 constexpr int embedding_model_batch = 2048;
 
@@ -32,9 +31,7 @@ embed_plan plan_embeddings(const llama_model_handle & m, const load_params & par
         p.chunked = true;
         p.max_tokens = limit;
         p.kv_size = limit;
-        long per_token = std::max(1L, static_cast<long>(f.n_vocab) * static_cast<long>(sizeof(float)));
-        p.n_batch = static_cast<int>(std::clamp(logits_budget_bytes / per_token, 16L, 512L));
-        p.n_batch = std::min(p.n_batch, limit);
+        p.n_batch = std::min(generative_batch, limit);
         return p;
     }
     p.pooling = own;
@@ -136,15 +133,45 @@ void embedder::drop_abandoned() {
     std::erase_if(pending_, abandoned);
 }
 
+// Adds the sequence's next tokens. Chunked (last-token pooling): all but
+// the final token, which final_pass() decodes on its own.
 void embedder::add_tokens(sequence & s, int budget) {
     const auto & toks = s.job->inputs[s.input];
+    const size_t end = plan_.chunked ? toks.size() - 1 : toks.size();
     s.in_batch = false;
-    while (s.n_done < toks.size() && batch_.n_tokens < budget) {
-        // Every token is an output: llama.cpp requires it for pooled embeddings.
-        common_batch_add(batch_, toks[s.n_done], static_cast<llama_pos>(s.n_done), {s.id}, true);
+    while (s.n_done < end && batch_.n_tokens < budget) {
+        // Whole inputs: every token is an output (llama.cpp requires it for
+        // pooled embeddings). Chunked: no outputs, so no logits either.
+        common_batch_add(batch_, toks[s.n_done], static_cast<llama_pos>(s.n_done), {s.id}, !plan_.chunked);
         s.n_done++;
         s.in_batch = true;
     }
+}
+
+// With embeddings on, llama.cpp outputs every token of a batch, logits
+// included (n_vocab floats each: for Gemma that tripled the cost). So a
+// generative model's inputs go in with embeddings off, and only their final
+// tokens are decoded with embeddings on; last-token pooling reads those.
+status embedder::final_pass() {
+    common_batch_clear(batch_);
+    for (auto & s : active_) {
+        const auto & toks = s.job->inputs[s.input];
+        s.in_batch = false;
+        if (s.n_done + 1 != toks.size()) continue;
+        common_batch_add(batch_, toks.back(), static_cast<llama_pos>(s.n_done), {s.id}, true);
+        s.n_done++;
+        s.in_batch = true;
+    }
+    if (batch_.n_tokens == 0) return {};
+    llama_set_embeddings(ctx_.get(), true);
+    return decode();
+}
+
+status embedder::decode() {
+    if (int rc = llama_decode(ctx_.get(), batch_); rc != 0) {
+        return make_error(errc::internal, "llama_decode failed with code " + std::to_string(rc) + " (embedding)");
+    }
+    return {};
 }
 
 // Starts waiting inputs, in order, while a sequence id, KV cells and (for
@@ -171,11 +198,15 @@ void embedder::step() {
     common_batch_clear(batch_);
     for (auto & s : active_) add_tokens(s, plan_.n_batch);
     admit();
-    if (batch_.n_tokens == 0) return;
-    if (int rc = llama_decode(ctx_.get(), batch_); rc != 0) {
-        error err = make_error(errc::internal, "llama_decode failed with code " + std::to_string(rc) + " (embedding)");
+    status st;
+    if (batch_.n_tokens > 0) {
+        llama_set_embeddings(ctx_.get(), !plan_.chunked);
+        st = decode();
+    }
+    if (st && plan_.chunked) st = final_pass();
+    if (!st) {
         for (auto & s : active_) {
-            s.job->settle(err);
+            s.job->settle(st.err());
             release(s);
         }
         active_.clear();

@@ -77,6 +77,8 @@ private:
 
     status ensure_context();
     void add_tokens(sequence & s, int budget);
+    status final_pass();
+    status decode();
     void admit();
     void drop_abandoned();
     void collect();
