@@ -51,6 +51,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_MAX_LOADED_MODELS", "3", "most models loaded at once"},
         {"LOKAL_NUM_PARALLEL", "auto", "parallel sequences (slots) per loaded model"},
         {"LOKAL_MAX_QUEUE", "512", "most requests waiting for a model before new ones get 503"},
+        {"LOKAL_MAX_MEMORY", "auto", "memory all loaded models may use, e.g. 12GiB (auto: what the system has available)"},
         {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
         {"LOKAL_REGISTRY_AUTH_FILE", "", "JSON file with registry logins, Docker's {\"auths\": {...}} shape (never on the command line)"},
@@ -162,6 +163,32 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
     return milliseconds(static_cast<int64_t>(total_ms));
 }
 
+result<uint64_t> parse_size(std::string_view text) {
+    std::string s(text);
+    auto bad = [&] {
+        return make_error(errc::invalid_request, "expected a size such as 8GiB, 512MiB or a number of bytes, got \"" + s + "\"");
+    };
+    char * end = nullptr;
+    errno = 0;
+    double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || end == s.c_str() || errno != 0 || !std::isfinite(v) || v < 0) return bad();
+    std::string unit(end);
+    static const std::pair<const char *, double> units[] = {
+        {"", 1},          {"B", 1},
+        {"K", 0x1p10},    {"KiB", 0x1p10}, {"KB", 1e3},
+        {"M", 0x1p20},    {"MiB", 0x1p20}, {"MB", 1e6},
+        {"G", 0x1p30},    {"GiB", 0x1p30}, {"GB", 1e9},
+        {"T", 0x1p40},    {"TiB", 0x1p40}, {"TB", 1e12},
+    };
+    for (const auto & [name, scale] : units) {
+        if (unit != name) continue;
+        double bytes = v * scale;
+        if (bytes >= 0x1p63) return bad();
+        return static_cast<uint64_t>(bytes);
+    }
+    return bad();
+}
+
 result<settings> load(const env_lookup & env) {
     settings s;
     auto get = [&](const char * name) -> const char * {
@@ -214,6 +241,11 @@ result<settings> load(const env_lookup & env) {
         if (iv.out64) *iv.out64 = *n;
     }
     s.max_body_bytes = body;
+    if (const char * v = get("LOKAL_MAX_MEMORY"); v && std::string_view(v) != "auto") {
+        auto n = parse_size(v);
+        if (!n) return make_error(errc::invalid_request, "LOKAL_MAX_MEMORY: " + n.err().message);
+        s.max_memory = *n;
+    }
     if (const char * v = get("LOKAL_DEBUG")) {
         auto b = parse_bool("LOKAL_DEBUG", v);
         if (!b) return b.err();

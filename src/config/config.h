@@ -23,6 +23,7 @@ struct settings {
     int max_loaded_models = 3;
     int num_parallel = 1;
     int max_queue = 512;
+    uint64_t max_memory = 0;                 // bytes loaded models may use; 0: what the system has free
     int num_threads = 0;                     // 0: llama.cpp's default for this machine
     bool debug = false;
     int64_t max_body_bytes = 64ll << 20;     // JSON bodies; blob uploads have their own limit
@@ -55,6 +56,10 @@ status parse_host(std::string_view text, settings & s);
 // Ollama's duration syntax for keep_alive and friends: a Go duration string
 // ("5m", "1h30m", "-1s", "300ms") or a plain number of seconds.
 result<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// A byte size: a plain number of bytes or a number with a unit, binary
+// (KiB, MiB, GiB, TiB; K, M, G, T) or decimal (KB, MB, GB, TB): "8GiB", "1.5G".
+result<uint64_t> parse_size(std::string_view text);
 
 std::string help_table();
 

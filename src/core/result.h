@@ -24,9 +24,15 @@ enum class errc {
 struct error {
     errc code = errc::internal;
     std::string message;
+    int retry_after = 0;  // seconds; set when trying again later can succeed (HTTP Retry-After)
 };
 
 inline error make_error(errc code, std::string message) { return error{code, std::move(message)}; }
+
+// A 503 that tells the client when to try again.
+inline error make_busy_error(std::string message, int retry_after_seconds = 1) {
+    return error{errc::unavailable, std::move(message), retry_after_seconds};
+}
 
 template <class T>
 class [[nodiscard]] result {

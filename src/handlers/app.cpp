@@ -29,7 +29,9 @@ struct app::impl {
     explicit impl(config::settings c)
         : cfg(std::move(c)),
           models(cfg.models_dir),
-          sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue}, engine::load_llama_runner),
+          sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue, cfg.max_memory}, engine::load_llama_runner,
+                sched::memory_probe{[](const engine::load_params & p) { return sched::estimate_memory(p); },
+                                    sched::available_system_memory}),
           chats(cfg.data_dir + "/lokal.db"),
           http(http::server_options{cfg.host, cfg.port, static_cast<size_t>(cfg.max_body_bytes),
                                     static_cast<size_t>(cfg.max_blob_bytes), 64}),

@@ -109,6 +109,7 @@ void set_json(response & res, const json & body, int status) {
 void set_error(response & res, const error & err) {
     res.stream = nullptr;
     set_json(res, json{{"error", err.message}}, status_for(err.code));
+    if (err.retry_after > 0) res.headers.emplace_back("Retry-After", std::to_string(err.retry_after));
 }
 
 result<json> parse_json_body(const request & req, bool allow_empty) {

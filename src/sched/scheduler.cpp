@@ -26,7 +26,8 @@ void lease::release() {
     owner_ = nullptr;
 }
 
-scheduler::scheduler(scheduler_config cfg, loader_fn loader) : cfg_(cfg), loader_(std::move(loader)) {
+scheduler::scheduler(scheduler_config cfg, loader_fn loader, memory_probe memory)
+    : cfg_(cfg), loader_(std::move(loader)), memory_(std::move(memory)) {
     timer_ = std::thread([this] { timer_loop(); });
 }
 
@@ -48,7 +49,7 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_) return make_error(errc::unavailable, "server is shutting down");
         if (pending_ >= cfg_.max_queue) {
-            return make_error(errc::unavailable, "server busy, please try again.  maximum pending requests exceeded");
+            return make_busy_error("server busy, please try again.  maximum pending requests exceeded");
         }
         pending_++;
     }
@@ -73,7 +74,7 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
         l.owner_ = this;
     };
 
-    std::vector<std::shared_ptr<engine::runner>> graveyard;
+    evicted graveyard;
     std::lock_guard<std::mutex> load_lock(load_mu_);
     {
         std::unique_lock<std::mutex> lock(mu_);
@@ -88,18 +89,27 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
             cv_.wait(lock, [&] { return stopping_ || models_.find(key) == models_.end() || models_[key].leases == 0; });
             if (stopping_) return make_error(errc::unavailable, "server is shutting down");
             if (auto again = models_.find(key); again != models_.end()) {
-                graveyard.push_back(std::move(again->second.runner));
+                graveyard.bytes += again->second.need;
+                graveyard.runners.push_back(std::move(again->second.runner));
                 models_.erase(again);
             }
         }
         while (static_cast<int>(models_.size()) >= cfg_.max_loaded) {
             if (!evict_one_locked(graveyard)) {
-                return make_error(errc::unavailable, "server busy: all loaded models are in use (LOKAL_MAX_LOADED_MODELS=" +
-                                                         std::to_string(cfg_.max_loaded) + ")");
+                return make_busy_error("server busy: all loaded models are in use (LOKAL_MAX_LOADED_MODELS=" +
+                                       std::to_string(cfg_.max_loaded) + ")");
             }
         }
     }
-    graveyard.clear();  // free memory before loading the next model
+    memory_need need;
+    if (memory_.estimate) {
+        auto estimate = memory_.estimate(params);
+        if (!estimate) return estimate.err();
+        need = *estimate;
+        std::lock_guard<std::mutex> lock(mu_);
+        if (auto st = make_room_locked(need, graveyard); !st) return st.err();
+    }
+    graveyard.runners.clear();  // free memory before loading the next model
 
     auto load_start = std::chrono::steady_clock::now();
     auto loaded = loader_(params);
@@ -111,20 +121,55 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
     loads_.count++;
     entry & e = models_[key];
     e.runner = std::shared_ptr<engine::runner>(std::move(*loaded));
+    e.need = need.total();
     take(e);
     return l;
 }
 
-bool scheduler::evict_one_locked(std::vector<std::shared_ptr<engine::runner>> & graveyard) {
+bool scheduler::evict_one_locked(evicted & graveyard) {
     auto victim = models_.end();
     for (auto it = models_.begin(); it != models_.end(); ++it) {
         if (it->second.leases > 0) continue;
         if (victim == models_.end() || it->second.expires_at < victim->second.expires_at) victim = it;
     }
     if (victim == models_.end()) return false;
-    graveyard.push_back(std::move(victim->second.runner));
+    graveyard.bytes += victim->second.need;
+    graveyard.runners.push_back(std::move(victim->second.runner));
     models_.erase(victim);
     return true;
+}
+
+uint64_t scheduler::free_memory_locked(const evicted & graveyard) {
+    // What the system reports, plus what the evicted runners will give back
+    // once destroyed (they still hold it while we decide).
+    uint64_t available = memory_.available ? memory_.available() : UINT64_MAX;
+    uint64_t free = available > UINT64_MAX - graveyard.bytes ? UINT64_MAX : available + graveyard.bytes;
+    if (cfg_.memory_limit > 0) {
+        uint64_t used = 0;
+        for (const auto & [key, e] : models_) used += e.need;
+        free = std::min(free, cfg_.memory_limit > used ? cfg_.memory_limit - used : 0);
+    }
+    return free;
+}
+
+status scheduler::make_room_locked(const memory_need & need, evicted & graveyard) {
+    // Evict only when that makes the model fit; a refusal leaves idle models loaded.
+    uint64_t idle = 0, busy = 0;
+    for (const auto & [key, e] : models_) (e.leases > 0 ? busy : idle) += e.need;
+    const uint64_t free = free_memory_locked(graveyard);
+    const uint64_t reachable = free > UINT64_MAX - idle ? UINT64_MAX : free + idle;
+    if (need.total() > reachable) {
+        std::string message = "model requires more system memory (" + format_memory(need.total()) +
+                              ") than is available (" + format_memory(reachable) + ")";
+        // Models in use give their memory back when their requests end.
+        if (busy > 0 && need.total() <= reachable + busy) {
+            return make_busy_error(message + "; models in use hold the rest, try again when they are idle", 5);
+        }
+        return make_error(errc::unavailable, message);
+    }
+    while (need.total() > free_memory_locked(graveyard) && evict_one_locked(graveyard)) {
+    }
+    return {};
 }
 
 void scheduler::release(const std::string & key, std::chrono::milliseconds keep_alive) {

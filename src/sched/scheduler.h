@@ -4,13 +4,16 @@
 // reloading it when a load-time option changed); while any lease is held the
 // model is never unloaded. When the last lease is released, the model expires
 // keep_alive later (0: at once; negative: never). A timer thread unloads
-// expired models. At most max_loaded models stay resident: loading one more
-// evicts the idle model that would expire first.
+// expired models. At most max_loaded models stay resident, and together they
+// must fit the memory budget: loading one more evicts idle models, the one
+// that would expire first first, until it fits; when it cannot fit even
+// then, the request is refused with the need and what is free.
 #pragma once
 
 #include "core/json.h"
 #include "core/result.h"
 #include "engine/runner.h"
+#include "sched/memory.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -30,6 +33,14 @@ using loader_fn = std::function<result<std::unique_ptr<engine::runner>>(const en
 struct scheduler_config {
     int max_loaded = 3;
     int max_queue = 512;
+    uint64_t memory_limit = 0;  // bytes all loaded models may use; 0: what the system has available
+};
+
+// How the scheduler learns what a model needs and what is free. Empty
+// functions turn memory accounting off (unit tests of other logic).
+struct memory_probe {
+    std::function<result<memory_need>(const engine::load_params &)> estimate;
+    std::function<uint64_t()> available;
 };
 
 // What /api/ps needs to say about a model besides the runner's own facts.
@@ -79,7 +90,7 @@ private:
 
 class scheduler {
 public:
-    scheduler(scheduler_config cfg, loader_fn loader);
+    scheduler(scheduler_config cfg, loader_fn loader, memory_probe memory = {});
     ~scheduler();
 
     // key identifies the model (e.g. its manifest digest + name).
@@ -105,14 +116,22 @@ private:
         int leases = 0;
         clock_type::time_point expires_at = clock_type::time_point::max();
         bool unload_when_idle = false;
+        uint64_t need = 0;  // estimated bytes
+    };
+    struct evicted {
+        std::vector<std::shared_ptr<engine::runner>> runners;  // freed outside the lock
+        uint64_t bytes = 0;                                    // their estimated need
     };
 
     void release(const std::string & key, std::chrono::milliseconds keep_alive);
     void timer_loop();
-    bool evict_one_locked(std::vector<std::shared_ptr<engine::runner>> & graveyard);
+    bool evict_one_locked(evicted & graveyard);
+    status make_room_locked(const memory_need & need, evicted & graveyard);
+    uint64_t free_memory_locked(const evicted & graveyard);
 
     scheduler_config cfg_;
     loader_fn loader_;
+    memory_probe memory_;
     std::mutex mu_;
     std::mutex load_mu_;  // one load at a time: loads compete for the same memory
     std::condition_variable cv_;

@@ -66,9 +66,10 @@ class LokalServer:
     """One `lokal serve` process on a free loopback port with its own models
     directory and HOME, logging to a file the tests can quote on failure."""
 
-    def __init__(self, binary: Path, workdir: Path):
+    def __init__(self, binary: Path, workdir: Path, extra_env: dict | None = None):
         self.binary = binary
         self.workdir = workdir
+        self.extra_env = extra_env or {}
         self.models_dir = workdir / "models"
         self.home = workdir / "home"
         self.log_path = workdir / "server.log"
@@ -87,6 +88,7 @@ class LokalServer:
     def env(self) -> dict:
         env = client_env(self.host, self.home)
         env["LOKAL_MODELS"] = str(self.models_dir)
+        env.update(self.extra_env)
         return env
 
     def start(self, ready_timeout: float = 60.0) -> None:

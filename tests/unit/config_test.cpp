@@ -93,6 +93,34 @@ TEST(config, help_lists_every_variable) {
     for (const auto & v : config::variables()) EXPECT_NE(help.find(v.name), std::string::npos) << v.name;
 }
 
+TEST(config, sizes) {
+    EXPECT_EQ(*config::parse_size("0"), 0u);
+    EXPECT_EQ(*config::parse_size("1234"), 1234u);
+    EXPECT_EQ(*config::parse_size("8GiB"), 8ull << 30);
+    EXPECT_EQ(*config::parse_size("8G"), 8ull << 30);
+    EXPECT_EQ(*config::parse_size("8GB"), 8000000000ull);
+    EXPECT_EQ(*config::parse_size("1.5MiB"), 3ull << 19);
+    EXPECT_EQ(*config::parse_size("512K"), 512ull << 10);
+    for (const char * bad : {"", "GiB", "-1G", "8 GiB", "8gib", "1e30", "nan", "8XB"}) {
+        EXPECT_FALSE(config::parse_size(bad).ok()) << bad;
+    }
+}
+
+TEST(config, memory_budget) {
+    auto d = config::load(env_of({}));
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->max_memory, 0u);  // auto: what the system has free
+    auto s = config::load(env_of({{"LOKAL_MAX_MEMORY", "12GiB"}}));
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->max_memory, 12ull << 30);
+    auto a = config::load(env_of({{"LOKAL_MAX_MEMORY", "auto"}}));
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->max_memory, 0u);
+    auto bad = config::load(env_of({{"LOKAL_MAX_MEMORY", "lots"}}));
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.err().message, "LOKAL_MAX_MEMORY: expected a size such as 8GiB, 512MiB or a number of bytes, got \"lots\"");
+}
+
 TEST(config, data_dir_defaults_to_home_and_follows_lokal_data) {
     auto s = config::load(env_of({{"HOME", "/home/u"}, {"LOKAL_MODELS", "/elsewhere"}}));
     ASSERT_TRUE(s.ok());
