@@ -108,6 +108,11 @@ export const api = {
   show: (model: string) => call<ModelShow>('POST', '/api/show', { model }),
   ps: () => call<{ models: { name: string; size: number; size_vram: number; expires_at: string }[] }>('GET', '/api/ps'),
   deleteModel: (model: string) => call<unknown>('DELETE', '/api/delete', { model }),
+  createModel: (body: Record<string, unknown>) => call<{ status: string }>('POST', '/api/create', body),
+  uploadBlob: async (digest: string, file: Blob) => {
+    const r = await fetch(`/api/blobs/${digest}`, { method: 'POST', body: file });
+    if (!r.ok) throw new ApiError((await r.text()) || `HTTP ${r.status}`, r.status);
+  },
 };
 
 export interface ChatChunk {

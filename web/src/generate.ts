@@ -2,6 +2,7 @@
 // it, save the partial text as it arrives (a reload mid-answer keeps it),
 // then store the final text and stats. Stopping keeps what arrived.
 import { api, streamChat, type Chat, type Message } from './api';
+import { imagesOf, promptWith, type Attachment } from './attachments';
 import type { GenStats } from './stats';
 import { buildTree, pathTo } from './tree';
 
@@ -11,6 +12,7 @@ export interface GenerateArgs {
   chat: Chat;
   model: string;
   userText: string | null; // null: regenerate an answer under parentId
+  attachments?: Attachment[];
   parentId: number | null;
   think: boolean;
   signal: AbortSignal;
@@ -24,19 +26,22 @@ function withMessage(chat: Chat, m: Message): Chat {
 
 // What /api/chat gets: the chat's system prompt, then the branch up to the question.
 export function historyFor(chat: Chat, leafId: number | null) {
-  const out: { role: string; content: string }[] = [];
+  const out: { role: string; content: string; images?: string[] }[] = [];
   if (chat.settings.system) out.push({ role: 'system', content: chat.settings.system });
   if (leafId === null) return out;
   for (const m of pathTo(buildTree(chat.messages), leafId)) {
     if (m.role === 'assistant' && m.status === 'error') continue;
-    out.push({ role: m.role, content: m.content });
+    const images = imagesOf(m.attachments);
+    out.push({ role: m.role, content: promptWith(m.content, m.attachments), ...(images.length ? { images } : {}) });
   }
   return out;
 }
 
 export async function generate(a: GenerateArgs): Promise<Chat> {
   const toAdd: Partial<Message>[] = [];
-  if (a.userText !== null) toAdd.push({ role: 'user', content: a.userText, parent_id: a.parentId });
+  if (a.userText !== null) {
+    toAdd.push({ role: 'user', content: a.userText, parent_id: a.parentId, attachments: a.attachments ?? [] });
+  }
   toAdd.push({
     role: 'assistant',
     content: '',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Chat, Message } from './api';
+import { cutText, imagesOf, isImage, isText, promptWith } from './attachments';
 import { historyFor, titleFrom } from './generate';
 import { dictionaries, detectLanguage, translate } from './i18n';
 import { NdjsonDecoder } from './ndjson';
@@ -94,7 +95,7 @@ describe('i18n', () => {
     expect(Object.keys(de).sort()).toEqual(Object.keys(en).sort());
     const same = Object.keys(en).filter((k) => en[k as keyof typeof en] === de[k as keyof typeof en]);
     // Words that are the same in both languages, on purpose.
-    expect(same.sort()).toEqual(['appName', 'branch', 'chats', 'seed', 'themeSystem'].sort());
+    expect(same.sort()).toEqual(['appName', 'branch', 'chats', 'modelName', 'seed', 'themeSystem'].sort());
   });
   it('keeps placeholders in both languages', () => {
     for (const k of Object.keys(dictionaries.en) as (keyof typeof dictionaries.en)[]) {
@@ -107,5 +108,29 @@ describe('i18n', () => {
     expect(detectLanguage(['fr-FR', 'en-GB'])).toBe('en');
     expect(detectLanguage(['fr'])).toBe('en');
     expect(translate('de', 'tokens', { n: 3 })).toBe('3 Token');
+  });
+});
+
+describe('attachments', () => {
+  it('cuts long text and says so', () => {
+    const a = cutText('a.txt', 'x'.repeat(50), 20);
+    expect(a).toMatchObject({ truncated: true, size: 50 });
+    expect(a.content).toHaveLength(20);
+    expect(cutText('b.txt', 'short', 20).truncated).toBe(false);
+  });
+  it('puts text files into the prompt, marking cuts', () => {
+    const p = promptWith('Summarise', [cutText('notes.md', 'abcdef', 3), { type: 'image', name: 'i.png', data: 'AA==', mime: 'image/png' }]);
+    expect(p).toBe('Summarise\n\n--- notes.md (first 3 of 6 characters) ---\n```\nabc\n```');
+    expect(promptWith('q', [cutText('c.md', 'has ``` inside')])).toContain('~~~~\nhas ``` inside\n~~~~');
+    expect(promptWith('plain', undefined)).toBe('plain');
+  });
+  it('collects images for vision models', () => {
+    expect(imagesOf([{ type: 'image', data: 'AA==' }, { type: 'text', content: 'x' }, { type: 'image' }])).toEqual(['AA==']);
+  });
+  it('tells text and images apart', () => {
+    expect(isText({ type: '', name: 'main.py' })).toBe(true);
+    expect(isText({ type: 'application/pdf', name: 'x.pdf' })).toBe(false);
+    expect(isImage({ type: 'image/png' })).toBe(true);
+    expect(isImage({ type: 'image/svg+xml' })).toBe(false); // SVG can carry script
   });
 });

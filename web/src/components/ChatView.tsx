@@ -2,7 +2,9 @@
 // chat's settings. Generation runs here (generate.ts) and is saved as it goes.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Chat, type ChatSettings, type Message, type ModelInfo } from '../api';
+import { readAttachment, type Attachment } from '../attachments';
 import { generate, titleFrom } from '../generate';
+import { AttachmentChips } from './AttachmentChips';
 import { prefs } from '../prefs';
 import { contextUse } from '../stats';
 import { buildTree, newestLeafFrom, pathTo, siblingsOf } from '../tree';
@@ -27,6 +29,8 @@ export function ChatView(p: Props) {
   const [model, setModel] = useState(prefs.model());
   const [caps, setCaps] = useState<string[]>([]);
   const [draft, setDraft] = useState('');
+  const [files, setFiles] = useState<Attachment[]>([]);
+  const fileInput = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
   const [showSettings, setShowSettings] = useState(false);
   const [pendingSettings, setPendingSettings] = useState<ChatSettings>({}); // before the chat exists
@@ -68,7 +72,7 @@ export function ChatView(p: Props) {
   const lastAnswer = [...path].reverse().find((m) => m.role === 'assistant' && m.stats.prompt_eval_count !== undefined);
   const gauge = contextUse(lastAnswer?.stats, numCtx);
 
-  async function run(userText: string | null, parentId: number | null) {
+  async function run(userText: string | null, parentId: number | null, attachments: Attachment[] = []) {
     if (!model || busy) return;
     setBusy(true);
     setError('');
@@ -90,6 +94,7 @@ export function ChatView(p: Props) {
         chat: c,
         model,
         userText,
+        attachments,
         parentId,
         think: caps.includes('thinking'),
         signal: abort.current.signal,
@@ -113,9 +118,25 @@ export function ChatView(p: Props) {
     const text = draft.trim();
     if (!text || busy || !model) return;
     setDraft('');
-    void run(text, path.length ? path[path.length - 1].id : null);
+    setFiles([]);
+    void run(text, path.length ? path[path.length - 1].id : null, files);
   };
   const stop = () => abort.current?.abort();
+
+  const onFiles = async (e: Event) => {
+    const el = e.currentTarget as HTMLInputElement;
+    const picked = Array.from(el.files ?? []);
+    el.value = '';
+    for (const f of picked) {
+      try {
+        const a = await readAttachment(f);
+        if (a.type === 'image' && !caps.includes('vision')) throw new Error(t('noVision', { model }));
+        setFiles((old) => [...old, a]);
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    }
+  };
 
   const onSwitch = (siblingId: number) => {
     if (!chat) return;
@@ -191,8 +212,14 @@ export function ChatView(p: Props) {
         <div ref={bottom} />
       </div>
       <div class="composer">
+        {files.length > 0 && (
+          <AttachmentChips items={files} onRemove={(i) => setFiles(files.filter((_, j) => j !== i))} />
+        )}
         <textarea id="prompt" ref={input} rows={2} value={draft} placeholder={t('placeholder', { model: model || '…' })}
           onInput={(e) => setDraft((e.currentTarget as HTMLTextAreaElement).value)} onKeyDown={onKey} />
+        <button type="button" id="attach" class="icon" aria-label={t('attach')} title={t('attach')} disabled={busy}
+          onClick={() => fileInput.current?.click()}>📎</button>
+        <input ref={fileInput} id="attach-input" type="file" multiple hidden onChange={onFiles} />
         {busy ? (
           <button type="button" id="stop" class="danger" onClick={stop}>{t('stop')}</button>
         ) : (

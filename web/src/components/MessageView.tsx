@@ -6,6 +6,7 @@ import type { Message } from '../api';
 import { renderMarkdown, renderPlain } from '../markdown';
 import { formatRate, tokensPerSecond } from '../stats';
 import type { Siblings } from '../tree';
+import { AttachmentChips } from './AttachmentChips';
 import { useT } from './context';
 
 interface Props {
@@ -78,6 +79,7 @@ export const MessageView = memo(function MessageView(p: Props) {
           dangerouslySetInnerHTML={{ __html: html }} />
       )}
       {p.live && !m.content && !m.thinking && <span class="cursor" aria-label={t('thinking')}>▍</span>}
+      {m.attachments.length > 0 && <AttachmentChips items={m.attachments} />}
       <footer>
         {m.status === 'stopped' && <span class="badge">{t('stopped')}</span>}
         {interrupted && <span class="badge">{t('interrupted')}</span>}

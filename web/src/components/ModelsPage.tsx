@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, streamPull, type ModelInfo } from '../api';
 import { useT } from './context';
+import { CreateModel } from './CreateModel';
 
 function size(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -89,6 +90,7 @@ export function ModelsPage(p: { models: ModelInfo[]; onChanged: () => void; onMe
         )}
         {message && <p class="notice" role="status">{message}</p>}
       </div>
+      <CreateModel onCreated={p.onChanged} />
       <div class="panel">
         <h3>{t('installed')}</h3>
         <table class="model-table">
