@@ -43,6 +43,7 @@ struct app::impl {
         register_registry_routes(http, ctx);
         register_metrics_routes(http, ctx);
         register_chat_routes(http, chats);
+        register_openai_routes(http, ctx);
     }
 };
 

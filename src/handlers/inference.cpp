@@ -9,6 +9,7 @@
 #include "core/gojson.h"
 #include "handlers/routes.h"
 #include "handlers/model_prep.h"
+#include "handlers/native.h"
 #include "metrics/names.h"
 #include "registry/auth.h"
 #include "sched/scheduler.h"
@@ -404,5 +405,8 @@ void register_inference_routes(http::server & srv, context & ctx) {
     srv.route("POST", "/api/chat", [&ctx](const http::request & q, http::response & r) { chat(ctx, q, r); });
     srv.route("GET", "/api/ps", [&ctx](const http::request &, http::response & r) { ps(ctx, r); });
 }
+
+void native_generate(context & ctx, const http::request & req, http::response & res) { generate(ctx, req, res); }
+void native_chat(context & ctx, const http::request & req, http::response & res) { chat(ctx, req, res); }
 
 }  // namespace lokal::handlers

@@ -5,6 +5,7 @@
 #include "api/requests.h"
 #include "handlers/model_prep.h"
 #include "handlers/models_common.h"
+#include "handlers/native.h"
 #include "handlers/routes.h"
 #include "store/digest.h"
 #include "store/store.h"
@@ -159,5 +160,8 @@ void register_model_routes(http::server & srv, context & ctx) {
                      });
     srv.route("POST", "/api/create", [&ctx](const http::request & q, http::response & r) { models::create(ctx, q, r); });
 }
+
+void native_tags(context & ctx, http::response & res) { tags(ctx, res); }
+void native_show(context & ctx, const http::request & req, http::response & res) { models::show(ctx, req, res); }
 
 }  // namespace lokal::handlers

@@ -13,6 +13,7 @@
 // own config writes keys that way.
 #pragma once
 
+#include "core/base64.h"
 #include "core/json.h"
 #include "core/result.h"
 
@@ -64,9 +65,8 @@ std::optional<credentials> find_credentials(const credential_map & m, std::strin
 // "Basic base64(user:password)".
 std::string basic_authorization(const credentials & c);
 
-std::string base64_encode(std::string_view data);
-// Standard alphabet with padding; nullopt for malformed input.
-std::optional<std::string> base64_decode(std::string_view text);
+using lokal::base64_decode;  // core/base64.h
+using lokal::base64_encode;
 
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string percent_encode(std::string_view s);
