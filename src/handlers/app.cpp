@@ -44,6 +44,7 @@ struct app::impl {
         register_metrics_routes(http, ctx);
         register_chat_routes(http, chats);
         register_openai_routes(http, ctx);
+        register_anthropic_routes(http, ctx);
     }
 };
 

@@ -30,5 +30,6 @@ void register_inference_routes(http::server & srv, context & ctx);  // generate,
 void register_embed_routes(http::server & srv, context & ctx);      // embed, embeddings, tokenize, detokenize
 void register_metrics_routes(http::server & srv, context & ctx);    // GET /metrics; counts every request
 void register_openai_routes(http::server & srv, context & ctx);     // /v1/chat/completions, completions, models
+void register_anthropic_routes(http::server & srv, context & ctx);  // /v1/messages, /v1/messages/count_tokens
 
 }  // namespace lokal::handlers

@@ -1,0 +1,83 @@
+// Anthropic's Messages API on /v1/messages: translate (compat/anthropic),
+// run native /api/chat through compat_bridge, translate back. Errors are
+// Anthropic's shape with the native status.
+#include "compat/anthropic/anthropic.h"
+#include "compat/common.h"
+#include "handlers/compat_bridge.h"
+#include "handlers/native.h"
+#include "handlers/routes.h"
+
+#include <memory>
+
+namespace lokal::handlers {
+
+namespace {
+
+namespace an = compat::anthropic;
+namespace bridge = compat_bridge;
+
+void send_error(http::response & res, int status, const std::string & message) {
+    res.stream = nullptr;
+    http::set_json(res, compat::anthropic_error(status, message), status);
+}
+
+void send_error(http::response & res, const error & err) { send_error(res, http::status_for(err.code), err.message); }
+
+// Parses and translates; on failure the error is already in res.
+template <class F>
+std::optional<an::plan> translate(const http::request & req, http::response & res, F && fn) {
+    auto body = http::parse_json_body(req);
+    if (!body) {
+        send_error(res, body.err());
+        return std::nullopt;
+    }
+    auto p = fn(*body);
+    if (!p) {
+        send_error(res, p.err());
+        return std::nullopt;
+    }
+    return std::move(*p);
+}
+
+void messages(context & ctx, const http::request & req, http::response & res) {
+    auto p = translate(req, res, an::messages_request);
+    if (!p) return;
+    auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
+    std::vector<bridge::outcome> outs;
+    outs.push_back(bridge::call(native, req, p->native));
+    if (!outs[0].ok()) return send_error(res, outs[0].status, outs[0].error);
+    std::string id = compat::random_hex_id("msg_");
+    if (!p->stream) return http::set_json(res, an::message(id, p->model, outs[0].body));
+    auto conv = std::make_shared<an::stream_converter>(id, p->model);
+    auto shared_outs = std::make_shared<std::vector<bridge::outcome>>(std::move(outs));
+    res.content_type = "text/event-stream";
+    res.headers.emplace_back("Cache-Control", "no-cache");
+    res.stream = [conv, shared_outs](http::stream_writer & w) {
+        try {
+            bridge::relay(*shared_outs, w, [conv](size_t, const json & obj, http::stream_writer & out) {
+                return out.write(conv->on_native(obj)) && !obj.contains("error");
+            });
+        } catch (const std::exception & e) {
+            w.write(compat::sse_event("error", compat::anthropic_error(500, std::string("internal error: ") + e.what())));
+        }
+    };
+}
+
+void count_tokens(context & ctx, const http::request & req, http::response & res) {
+    auto p = translate(req, res, an::count_tokens_request);
+    if (!p) return;
+    auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
+    auto out = bridge::call(native, req, p->native);
+    if (!out.ok()) return send_error(res, out.status, out.error);
+    http::set_json(res, json{{"input_tokens", out.body.value("prompt_eval_count", 0)}});
+}
+
+}  // namespace
+
+void register_anthropic_routes(http::server & srv, context & ctx) {
+    srv.route("POST", "/v1/messages", [&ctx](const http::request & q, http::response & r) { messages(ctx, q, r); });
+    srv.route("POST", "/v1/messages/count_tokens",
+              [&ctx](const http::request & q, http::response & r) { count_tokens(ctx, q, r); });
+}
+
+}  // namespace lokal::handlers
