@@ -67,9 +67,13 @@ void count_tokens(context & ctx, const http::request & req, http::response & res
     auto p = translate(req, res, an::count_tokens_request);
     if (!p) return;
     auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
-    auto out = bridge::call(native, req, p->native);
-    if (!out.ok()) return send_error(res, out.status, out.error);
-    http::set_json(res, json{{"input_tokens", out.body.value("prompt_eval_count", 0)}});
+    auto rendered = bridge::call(native, req, p->native);
+    if (!rendered.ok()) return send_error(res, rendered.status, rendered.error);
+    auto tokenize = [&ctx](const http::request & q, http::response & r) { native_tokenize(ctx, q, r); };
+    auto tokens = bridge::call(tokenize, req, an::tokenize_request(p->model, rendered.body));
+    if (!tokens.ok()) return send_error(res, tokens.status, tokens.error);
+    size_t n = tokens.body.contains("tokens") && tokens.body["tokens"].is_array() ? tokens.body["tokens"].size() : 0;
+    http::set_json(res, json{{"input_tokens", n}});
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "api/embed.h"
 #include "core/gojson.h"
 #include "handlers/model_prep.h"
+#include "handlers/native.h"
 #include "handlers/routes.h"
 #include "sched/scheduler.h"
 
@@ -150,6 +151,13 @@ void register_embed_routes(http::server & srv, context & ctx) {
     srv.route("POST", "/api/tokenize", [&ctx](const http::request & q, http::response & r) { tokenize(ctx, q, r); });
     srv.route("POST", "/api/detokenize",
               [&ctx](const http::request & q, http::response & r) { detokenize(ctx, q, r); });
+}
+
+void native_embed(context & ctx, const http::request & req, http::response & res) {
+    embed(ctx, req, res);
+}
+void native_tokenize(context & ctx, const http::request & req, http::response & res) {
+    tokenize(ctx, req, res);
 }
 
 }  // namespace lokal::handlers

@@ -406,7 +406,11 @@ void register_inference_routes(http::server & srv, context & ctx) {
     srv.route("GET", "/api/ps", [&ctx](const http::request &, http::response & r) { ps(ctx, r); });
 }
 
-void native_generate(context & ctx, const http::request & req, http::response & res) { generate(ctx, req, res); }
-void native_chat(context & ctx, const http::request & req, http::response & res) { chat(ctx, req, res); }
+void native_generate(context & ctx, const http::request & req, http::response & res) {
+    generate(ctx, req, res);
+}
+void native_chat(context & ctx, const http::request & req, http::response & res) {
+    chat(ctx, req, res);
+}
 
 }  // namespace lokal::handlers

@@ -161,7 +161,11 @@ void register_model_routes(http::server & srv, context & ctx) {
     srv.route("POST", "/api/create", [&ctx](const http::request & q, http::response & r) { models::create(ctx, q, r); });
 }
 
-void native_tags(context & ctx, http::response & res) { tags(ctx, res); }
-void native_show(context & ctx, const http::request & req, http::response & res) { models::show(ctx, req, res); }
+void native_tags(context & ctx, http::response & res) {
+    tags(ctx, res);
+}
+void native_show(context & ctx, const http::request & req, http::response & res) {
+    models::show(ctx, req, res);
+}
 
 }  // namespace lokal::handlers

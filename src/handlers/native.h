@@ -12,5 +12,7 @@ void native_generate(context & ctx, const http::request & req, http::response & 
 void native_chat(context & ctx, const http::request & req, http::response & res);      // POST /api/chat
 void native_tags(context & ctx, http::response & res);                                 // GET /api/tags
 void native_show(context & ctx, const http::request & req, http::response & res);      // POST /api/show
+void native_embed(context & ctx, const http::request & req, http::response & res);     // POST /api/embed
+void native_tokenize(context & ctx, const http::request & req, http::response & res);  // POST /api/tokenize
 
 }  // namespace lokal::handlers

@@ -147,12 +147,24 @@ void get_model(context & ctx, const http::request & req, http::response & res) {
     http::set_json(res, oa::model_object(id, out.body));
 }
 
+void embeddings(context & ctx, const http::request & req, http::response & res) {
+    auto body = body_of(req);
+    if (!body) return send_error(res, body.err());
+    auto p = oa::embeddings_request(*body);
+    if (!p) return send_error(res, p.err());
+    auto native = [&ctx](const http::request & q, http::response & r) { native_embed(ctx, q, r); };
+    auto out = bridge::call(native, req, p->native);
+    if (!out.ok()) return send_error(res, out.status, out.error);
+    http::set_json(res, oa::embedding_list(*p, out.body));
+}
+
 }  // namespace
 
 void register_openai_routes(http::server & srv, context & ctx) {
     srv.route("POST", "/v1/chat/completions",
               [&ctx](const http::request & q, http::response & r) { chat_completions(ctx, q, r); });
     srv.route("POST", "/v1/completions", [&ctx](const http::request & q, http::response & r) { completions(ctx, q, r); });
+    srv.route("POST", "/v1/embeddings", [&ctx](const http::request & q, http::response & r) { embeddings(ctx, q, r); });
     srv.route("GET", "/v1/models", [&ctx](const http::request &, http::response & r) { list_models(ctx, r); });
     srv.route("GET", "/v1/models/(.+)",
               [&ctx](const http::request & q, http::response & r) { get_model(ctx, q, r); });

@@ -227,3 +227,22 @@ def test_bad_input_through_client(client, gemma_chat):
 def test_invalid_json_body(api):
     r = api.post("/v1/chat/completions", data=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_embeddings(client, api, gemma_chat):
+    texts = ["The sky is blue.", "Grass is green."]
+    r = client.embeddings.create(model=gemma_chat, input=texts, encoding_format="float")
+    native = api.post("/api/embed", {"model": gemma_chat, "input": texts}).json()
+    assert r.object == "list" and r.model == gemma_chat
+    assert [d.index for d in r.data] == [0, 1] and all(d.object == "embedding" for d in r.data)
+    assert [d.embedding for d in r.data] == native["embeddings"]
+    assert r.usage.prompt_tokens == r.usage.total_tokens == native["prompt_eval_count"]
+    # the client asks for base64 by default and decodes it: float32 of the same values
+    b = client.embeddings.create(model=gemma_chat, input=texts[0], dimensions=8)
+    assert len(b.data) == 1 and len(b.data[0].embedding) == 8
+    short = api.post("/api/embed", {"model": gemma_chat, "input": texts[0], "dimensions": 8}).json()
+    assert b.data[0].embedding == pytest.approx(short["embeddings"][0], rel=1e-6)
+    raw = api.post("/v1/embeddings", {"model": gemma_chat, "input": "x", "encoding_format": "base64"}).json()
+    assert isinstance(raw["data"][0]["embedding"], str)
+    bad = api.post("/v1/embeddings", {"model": gemma_chat, "input": "x", "encoding_format": "int8"})
+    assert bad.status_code == 400 and "encoding_format" in bad.json()["error"]["message"]

@@ -63,7 +63,10 @@ TEST(compat_anthropic, request_tool_choice_and_extras) {
     EXPECT_EQ(effort["think"], "high");
     auto count = an::count_tokens_request(J(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"));
     ASSERT_TRUE(count.ok());
-    EXPECT_EQ(compat::dump(count->native["options"]), R"({"num_predict":1,"temperature":0})");
+    EXPECT_EQ(compat::dump(count->native),
+              R"({"model":"m","messages":[{"role":"user","content":"hi"}],"options":{},"stream":false,"_debug_render_only":true})");
+    EXPECT_EQ(compat::dump(an::tokenize_request("m", J(R"({"_debug_info":{"rendered_template":"<s>hi"}})"))),
+              R"({"model":"m","content":"<s>hi","add_special":true,"parse_special":true})");
 }
 
 TEST(compat_anthropic, request_errors) {

@@ -20,9 +20,11 @@ struct plan {
 
 // POST /v1/messages → /api/chat.
 result<plan> messages_request(const json & body);
-// POST /v1/messages/count_tokens → an /api/chat body that evaluates the
-// prompt and generates one token (its prompt_eval_count is the answer).
+// POST /v1/messages/count_tokens, in two native steps: an /api/chat body
+// that only renders the prompt ("_debug_render_only"), then an
+// /api/tokenize body for what it rendered; the token count is the answer.
 result<plan> count_tokens_request(const json & body);
+json tokenize_request(const std::string & model, const json & rendered);
 
 // Native done_reason (and whether tools were called) → stop_reason.
 std::string stop_reason(const std::string & done_reason, bool tool_calls);

@@ -244,10 +244,18 @@ result<plan> messages_request(const json & body) {
 result<plan> count_tokens_request(const json & body) {
     auto p = translate(body);
     if (!p) return p;
-    p->native["options"]["num_predict"] = 1;
-    p->native["options"]["temperature"] = 0;
     p->native["stream"] = false;
+    p->native["_debug_render_only"] = true;
     return p;
+}
+
+json tokenize_request(const std::string & model, const json & rendered) {
+    std::string prompt;
+    if (auto info = rendered.find("_debug_info"); info != rendered.end() && info->is_object()) {
+        prompt = info->value("rendered_template", std::string());
+    }
+    // As the runner tokenizes a rendered prompt: BOS added, special tokens parsed.
+    return json{{"model", model}, {"content", prompt}, {"add_special", true}, {"parse_special", true}};
 }
 
 std::string stop_reason(const std::string & done_reason, bool tool_calls) {
