@@ -246,3 +246,25 @@ def test_embeddings(client, api, gemma_chat):
     assert isinstance(raw["data"][0]["embedding"], str)
     bad = api.post("/v1/embeddings", {"model": gemma_chat, "input": "x", "encoding_format": "int8"})
     assert bad.status_code == 400 and "encoding_format" in bad.json()["error"]["message"]
+
+
+def test_logprobs(client, gemma_chat):
+    r = client.chat.completions.create(model=gemma_chat, messages=HELLO, temperature=0, max_tokens=4,
+                                       logprobs=True, top_logprobs=2)
+    lp = r.choices[0].logprobs.content
+    assert len(lp) == r.usage.completion_tokens == 4
+    assert "".join(t.token for t in lp) == r.choices[0].message.content
+    for t in lp:
+        assert t.logprob <= 0 and len(t.top_logprobs) == 2
+        assert t.top_logprobs[0].logprob >= t.top_logprobs[1].logprob
+        assert t.top_logprobs[0].token == t.token  # greedy: the chosen token is the likeliest
+    chunks = list(client.chat.completions.create(model=gemma_chat, messages=HELLO, temperature=0, max_tokens=4,
+                                                 logprobs=True, top_logprobs=2, stream=True))
+    streamed = [t.token for c in chunks if c.choices[0].logprobs for t in c.choices[0].logprobs.content]
+    assert streamed == [t.token for t in lp]
+    c = client.completions.create(model=gemma_chat, prompt="Once upon a time", temperature=0, max_tokens=3,
+                                  logprobs=2)
+    legacy = c.choices[0].logprobs
+    assert len(legacy.tokens) == len(legacy.token_logprobs) == len(legacy.top_logprobs) == 3
+    assert "".join(legacy.tokens) == c.choices[0].text
+    assert legacy.text_offset[0] == 0 and all(len(t) <= 2 for t in legacy.top_logprobs)
