@@ -57,6 +57,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_REGISTRY_AUTH_FILE", "", "JSON file with registry logins, Docker's {\"auths\": {...}} shape (never on the command line)"},
         {"LOKAL_PULL_PARTS", "8", "most byte ranges of one blob downloaded at once on pull"},
         {"LOKAL_PULL_PART_SIZE", "104857600", "smallest byte range a blob is split into on pull (smaller blobs: one request)"},
+        {"LOKAL_PUSH_CHUNK_SIZE", "67108864", "larger blobs are uploaded in chunks of this many bytes on push"},
         {"LOKAL_DEBUG", "false", "log llama.cpp and request details"},
     };
     return vars;
@@ -230,6 +231,7 @@ result<settings> load(const env_lookup & env) {
         {"LOKAL_MAX_BODY", 1024, 1ll << 34, &body, nullptr},
         {"LOKAL_PULL_PARTS", 1, 64, nullptr, &s.pull_parts},
         {"LOKAL_PULL_PART_SIZE", 4096, 1ll << 40, &s.pull_part_size, nullptr},
+        {"LOKAL_PUSH_CHUNK_SIZE", 4096, 1ll << 40, &s.push_chunk_size, nullptr},
     };
     s.num_parallel = default_parallel();
     for (const auto & iv : ints) {

@@ -31,6 +31,7 @@ struct settings {
     std::string registry_auth_file;          // Docker-shaped JSON with registry logins
     int pull_parts = 8;                      // concurrent ranged requests per blob on pull
     int64_t pull_part_size = 100ll << 20;    // smallest part a blob is split into
+    int64_t push_chunk_size = 64ll << 20;    // larger blobs are uploaded in PATCH chunks of this size
 
     std::string base_url() const;            // "http://host:port" for clients
 };

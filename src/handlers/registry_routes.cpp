@@ -114,9 +114,10 @@ void register_registry_routes(http::server & srv, context & ctx) {
         if (!s) return http::set_error(res, s.err());
         store::store * models = &ctx.models;
         store::model_name name = r->name;
+        registry::push_options opts{ctx.cfg.push_chunk_size};
         respond(req, res, r->stream, std::shared_ptr<registry::session>(std::move(*s)),
-                [models, name](registry::session & sess, registry::reporter & out) -> status {
-                    return registry::push_model(*models, sess, name, out);
+                [models, name, opts](registry::session & sess, registry::reporter & out) -> status {
+                    return registry::push_model(*models, sess, name, opts, out);
                 });
     });
 }

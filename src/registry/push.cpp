@@ -3,6 +3,7 @@
 #include "store/store.h"
 
 #include <filesystem>
+#include <optional>
 
 namespace lokal::registry {
 
@@ -21,30 +22,97 @@ result<bool> blob_exists(session & s, const store::model_name & name, const std:
     return registry_error(*res, "check blob " + short_digest(digest));
 }
 
-// Monolithic upload: POST starts it, one PUT with the whole blob ends it.
-status upload_blob(store::store & st, session & s, const store::model_name & name, const store::layer & l,
-                   reporter & out) {
-    auto path = st.blob_path(l.digest);
-    if (!path) return path.err();
+// Another repository on the same registry that a local model of ours uses
+// the blob in (pulled from or pushed to it): the registry may mount it from
+// there instead of receiving the bytes again.
+std::optional<std::string> mount_source(const store::store & st, const store::model_name & name,
+                                        const std::string & digest) {
+    for (const auto & e : st.list()) {
+        if (!store::iequals(e.name.host, name.host)) continue;
+        if (store::iequals(e.name.ns, name.ns) && store::iequals(e.name.model, name.model)) continue;
+        bool uses = e.m.config.digest == digest;
+        for (const auto & l : e.m.layers) uses = uses || l.digest == digest;
+        if (uses) return e.name.ns + "/" + e.name.model;
+    }
+    return std::nullopt;
+}
+
+struct upload_session {
+    bool mounted = false;
+    std::string location;  // where the bytes go, when not mounted
+};
+
+// POST .../blobs/uploads/, asking for a cross-repository mount when a source
+// is known: 201 means mounted, 202 an upload to fill.
+result<upload_session> start_upload(session & s, const store::model_name & name, const store::layer & l,
+                                    const std::optional<std::string> & from) {
     http_request start;
     start.method = "POST";
     start.url = upload_start_url(s.where(), name);
+    if (from) start.url = add_query(add_query(start.url, "mount", percent_encode(l.digest)), "from", percent_encode(*from));
     auto started = s.send(start);
     if (!started) return started.err();
+    if (from && started->status == 201) return upload_session{true, {}};
     if (started->status != 202) return registry_error(*started, "start upload of " + short_digest(l.digest));
     auto location = resolve_location(start.url, started->header("location"));
     if (!location) return location.err();
+    return upload_session{false, *location};
+}
 
+// The blob file's region [offset, offset + size) as a request body.
+void attach_file(http_request & req, const std::string & path, int64_t offset, int64_t size) {
+    req.headers.emplace_back("Content-Type: application/octet-stream");
+    req.body_file = path;
+    req.body_offset = offset;
+    req.body_size = size;
+}
+
+// Chunked upload: PATCH each chunk with its Content-Range (following the
+// Location each answer gives), then PUT ?digest= with no body.
+result<std::string> patch_chunks(session & s, std::string location, const std::string & path, int64_t size,
+                                 int64_t chunk, const store::layer & l, reporter & out) {
+    for (int64_t off = 0; off < size; off += chunk) {
+        int64_t n = std::min(chunk, size - off);
+        http_request patch;
+        patch.method = "PATCH";
+        patch.url = location;
+        attach_file(patch, path, off, n);
+        patch.headers.push_back("Content-Range: " + std::to_string(off) + "-" + std::to_string(off + n - 1));
+        patch.on_transfer = [&](int64_t done) { out.layer("pushing", l.digest, l.size, std::min(off + done, l.size)); };
+        auto res = s.send(patch);
+        if (!res) return res.err();
+        if (res->status != 202) return registry_error(*res, "upload " + short_digest(l.digest));
+        auto next = resolve_location(location, res->header("location"));
+        if (!next) return next.err();
+        location = *next;
+        if (out.gone()) return gone();
+    }
+    return location;
+}
+
+status upload_blob(store::store & st, session & s, const store::model_name & name, const store::layer & l,
+                   const push_options & opts, reporter & out) {
+    auto path = st.blob_path(l.digest);
+    if (!path) return path.err();
+    std::error_code ec;
+    auto file_size = std::filesystem::file_size(*path, ec);
+    if (ec) return make_error(errc::internal, "cannot read blob " + l.digest + ": " + ec.message());
+    auto size = static_cast<int64_t>(file_size);  // the file, not the manifest's claim: curl must send exactly it
+
+    auto up = start_upload(s, name, l, mount_source(st, name, l.digest));
+    if (!up) return up.err();
+    if (up->mounted) return {};
     http_request put;
     put.method = "PUT";
-    put.url = add_query(*location, "digest", percent_encode(l.digest));
-    put.headers.emplace_back("Content-Type: application/octet-stream");
-    std::error_code ec;
-    auto size = std::filesystem::file_size(*path, ec);
-    if (ec) return make_error(errc::internal, "cannot read blob " + l.digest + ": " + ec.message());
-    put.body_file = *path;
-    put.body_size = static_cast<int64_t>(size);  // the file, not the manifest's claim: curl must send exactly it
-    put.on_transfer = [&](int64_t done) { out.layer("pushing", l.digest, l.size, std::min(done, l.size)); };
+    if (size > opts.chunk_size) {
+        auto location = patch_chunks(s, up->location, *path, size, opts.chunk_size, l, out);
+        if (!location) return location.err();
+        put.url = add_query(*location, "digest", percent_encode(l.digest));
+    } else {
+        put.url = add_query(up->location, "digest", percent_encode(l.digest));
+        attach_file(put, *path, 0, size);
+        put.on_transfer = [&](int64_t done) { out.layer("pushing", l.digest, l.size, std::min(done, l.size)); };
+    }
     auto done = s.send(put);
     if (!done) return done.err();
     if (done->status != 201) return registry_error(*done, "upload " + short_digest(l.digest));
@@ -52,13 +120,13 @@ status upload_blob(store::store & st, session & s, const store::model_name & nam
 }
 
 status push_blob(store::store & st, session & s, const store::model_name & name, const store::layer & l,
-                 reporter & out) {
+                 const push_options & opts, reporter & out) {
     auto exists = blob_exists(s, name, l.digest);
     if (!exists) return exists.err();
     if (!*exists) {
         if (!st.has_blob(l.digest)) return make_error(errc::not_found, "blob " + l.digest + " is missing from the store");
         if (!out.layer("pushing", l.digest, l.size, 0)) return gone();
-        if (auto up = upload_blob(st, s, name, l, out); !up) return up;
+        if (auto up = upload_blob(st, s, name, l, opts, out); !up) return up;
     }
     if (!out.layer("pushing", l.digest, l.size, l.size)) return gone();
     return {};
@@ -66,7 +134,8 @@ status push_blob(store::store & st, session & s, const store::model_name & name,
 
 }  // namespace
 
-status push_model(store::store & st, session & s, const store::model_name & name, reporter & out) {
+status push_model(store::store & st, session & s, const store::model_name & name, const push_options & opts,
+                  reporter & out) {
     if (!out.status("retrieving manifest")) return gone();
     auto entry = st.read_manifest(name);
     if (!entry) return entry.err();
@@ -75,7 +144,7 @@ status push_model(store::store & st, session & s, const store::model_name & name
     for (const auto & l : m.layers) blobs.push_back(&l);
     if (!m.config.digest.empty()) blobs.push_back(&m.config);
     for (const store::layer * l : blobs) {
-        if (auto r = push_blob(st, s, name, *l, out); !r) return r;
+        if (auto r = push_blob(st, s, name, *l, opts, out); !r) return r;
     }
     if (!out.status("pushing manifest")) return gone();
     http_request req;

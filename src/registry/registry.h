@@ -9,9 +9,11 @@
 // verified against its sha256 before it gets its name (a wrong or truncated
 // blob is refused and nothing of it is kept); the manifest is written last.
 //
-// Push: every layer and the config is checked with HEAD and uploaded
-// monolithically (POST + PUT ?digest=) when missing; the manifest is PUT
-// last.
+// Push: every layer and the config is checked with HEAD; a missing one is
+// mounted from another repository of the same registry when a local model
+// from there uses it (POST ?mount=&from=), otherwise uploaded: in one PUT
+// when it is at most chunk_size bytes, else in PATCH chunks with
+// Content-Range, then a PUT ?digest=. The manifest is PUT last.
 #pragma once
 
 #include "registry/download.h"
@@ -43,7 +45,12 @@ result<remote_manifest> fetch_manifest(session & s, const store::model_name & na
 status pull_layers(store::store & st, session & s, const store::model_name & name, const remote_manifest & rm,
                    const pull_options & opts, reporter & out);
 
+struct push_options {
+    int64_t chunk_size = 64ll << 20;  // larger blobs go up in PATCH chunks of this size
+};
+
 // Pushes a local model, reporting from "retrieving manifest" to "success".
-status push_model(store::store & st, session & s, const store::model_name & name, reporter & out);
+status push_model(store::store & st, session & s, const store::model_name & name, const push_options & opts,
+                  reporter & out);
 
 }  // namespace lokal::registry

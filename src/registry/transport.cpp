@@ -30,6 +30,7 @@ struct exchange {
     http_response res;
     std::unique_ptr<FILE, file_closer> file;
     size_t body_offset = 0;
+    int64_t file_sent = 0;
     bool sink_gave_up = false;
     bool started = false;
     bool too_large = false;
@@ -84,7 +85,10 @@ size_t on_read(char * buf, size_t size, size_t n, void * user) {
     auto * ex = static_cast<exchange *>(user);
     size_t want = size * n;
     if (ex->file) {
+        // A file region: never more than body_size bytes from body_offset.
+        want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(want), ex->req->body_size - ex->file_sent));
         size_t got = std::fread(buf, 1, want, ex->file.get());
+        ex->file_sent += static_cast<int64_t>(got);
         if (got == 0 && std::ferror(ex->file.get())) return CURL_READFUNC_ABORT;
         return got;
     }
@@ -98,7 +102,7 @@ size_t on_read(char * buf, size_t size, size_t n, void * user) {
 int on_progress(void * user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
     auto * ex = static_cast<exchange *>(user);
     if (*ex->cancel && (*ex->cancel)()) return 1;
-    if (ex->req->on_transfer) ex->req->on_transfer(ex->req->method == "PUT" || ex->req->method == "POST" ? ulnow : dlnow);
+    if (ex->req->on_transfer) ex->req->on_transfer(ex->req->method == "GET" || ex->req->method == "HEAD" ? dlnow : ulnow);
     return 0;
 }
 
@@ -114,6 +118,9 @@ status set_method(exchange & ex, CURL * c) {
     if (!req.body_file.empty()) {
         ex.file.reset(std::fopen(req.body_file.c_str(), "rb"));
         if (!ex.file) return make_error(errc::internal, "cannot open " + req.body_file);
+        if (req.body_offset > 0 && fseeko(ex.file.get(), static_cast<off_t>(req.body_offset), SEEK_SET) != 0) {
+            return make_error(errc::internal, "cannot seek in " + req.body_file);
+        }
     }
     if (req.method == "GET") {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -124,8 +131,9 @@ status set_method(exchange & ex, CURL * c) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, size);
         curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(c, CURLOPT_READDATA, &ex);
-    } else if (req.method == "PUT") {
+    } else if (req.method == "PUT" || req.method == "PATCH") {
         curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        if (req.method == "PATCH") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PATCH");
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, size);
         curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(c, CURLOPT_READDATA, &ex);

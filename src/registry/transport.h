@@ -21,11 +21,12 @@ using body_sink = std::function<bool(const char * data, size_t size)>;
 using transfer_fn = std::function<void(int64_t done)>;
 
 struct http_request {
-    std::string method = "GET";             // GET, HEAD, POST or PUT
+    std::string method = "GET";             // GET, HEAD, POST, PUT or PATCH
     std::string url;
     std::vector<std::string> headers;       // "Name: value"
     std::string body;                        // sent as is unless body_file is set
-    std::string body_file;                   // sent from this file (body_size bytes)
+    std::string body_file;                   // sent from this file (body_size bytes from body_offset)
+    int64_t body_offset = 0;
     int64_t body_size = 0;
     body_sink sink;                          // for 2xx bodies; otherwise collected
     transfer_fn on_transfer;

@@ -1,7 +1,8 @@
 """A slow, counting HTTP proxy in front of the real registry, for the pull
-resume tests: it forwards GET/HEAD requests (Range included, or stripped to
-play a server that ignores ranges), sends blob bodies at a fixed rate, and
-counts the blob bytes it sent and the ranges it was asked for."""
+and push tests: it forwards every request (Range included, or stripped to
+play a server that ignores ranges; the Host header kept, so the registry's
+upload Locations point back at the proxy), sends blob bodies at a fixed
+rate, and records the requests, the ranges asked for and the blob bytes sent."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class RegistryProxy:
         self.in_flight = 0
         self.max_in_flight = 0
         self.generation = 0       # requests from before reset_counts() are not counted
+        self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,7 +33,7 @@ class RegistryProxy:
             def do_GET(self):  # noqa: N802
                 proxy._forward(self)
 
-            do_HEAD = do_GET
+            do_HEAD = do_POST = do_PUT = do_PATCH = do_GET
 
             def log_message(self, *args):
                 pass
@@ -49,13 +51,16 @@ class RegistryProxy:
             self.blob_bytes = 0
             self.ranges = []
             self.max_in_flight = 0
+            self.requests = []
             self.generation += 1
 
     def _forward(self, req: BaseHTTPRequestHandler) -> None:
-        headers = {k: v for k, v in req.headers.items() if k.lower() not in ("host", "connection")}
+        headers = {k: v for k, v in req.headers.items() if k.lower() != "connection"}
         is_blob = "/blobs/sha256:" in req.path and req.command == "GET"
+        body = req.rfile.read(int(req.headers.get("Content-Length") or 0)) if req.command in ("POST", "PUT", "PATCH") else None
         with self.lock:
             generation = self.generation
+            self.requests.append((req.command, req.path, dict(headers)))
         if is_blob:
             with self.lock:
                 self.ranges.append(headers.get("Range", ""))
@@ -64,7 +69,7 @@ class RegistryProxy:
         if self.ignore_range:
             headers.pop("Range", None)
         try:
-            up = requests.request(req.command, self.upstream + req.path, headers=headers, stream=True,
+            up = requests.request(req.command, self.upstream + req.path, headers=headers, data=body, stream=True,
                                   allow_redirects=False, timeout=30)
             req.send_response(up.status_code)
             for k, v in up.headers.items():
