@@ -3,10 +3,13 @@
 // sent, so input errors are 4xx JSON errors; the writing then streams
 // Ollama's status lines, and a failure there is an NDJSON {"error": ...}.
 #include "api/options.h"
+#include "engine/quantize.h"
 #include "handlers/models_common.h"
 #include "store/create.h"
 #include "store/store.h"
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 
 namespace lokal::handlers::models {
@@ -14,6 +17,7 @@ namespace lokal::handlers::models {
 namespace {
 
 error bad(const std::string & msg) { return make_error(errc::invalid_request, msg); }
+std::string unsupported_type(const std::string & given);
 
 status string_map(const json & body, const char * key, std::vector<std::pair<std::string, std::string>> & out) {
     auto it = body.find(key);
@@ -102,7 +106,9 @@ result<store::create_request> decode(const json & body) {
     for (const char * key : {"quantize", "quantization"}) {
         auto q = string_field(body, key);
         if (!q) return q.err();
-        if (!q->empty()) return bad("quantization is not supported yet");
+        if (q->empty() || !r.quantize.empty()) continue;
+        r.quantize = engine::canonical_quantize_type(*q);
+        if (r.quantize.empty()) return bad(unsupported_type(*q));
     }
     auto from = string_field(body, "from");
     if (!from) return from.err();
@@ -122,6 +128,25 @@ result<store::create_request> decode(const json & body) {
 
 std::string status_line(const std::string & s) { return json{{"status", s}}.dump() + "\n"; }
 
+// Ollama's ParseFileType error, listing what lokal offers.
+std::string unsupported_type(const std::string & given) {
+    std::string upper = given;
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    std::string list;
+    for (const auto & t : engine::quantize_types()) list += (list.empty() ? "" : ", ") + t;
+    return "unsupported quantization type " + upper + " - supported types are " + list;
+}
+
+store::quantizer quantizer_for(int threads, std::function<bool(const json &)> report) {
+    store::quantizer q;
+    q.run = [threads](const std::string & in, const std::string & source, const std::string & out,
+                      const std::string & type, const std::function<void(double)> & progress) {
+        return engine::quantize_model(in, source, out, type, threads, progress);
+    };
+    q.report = std::move(report);
+    return q;
+}
+
 }  // namespace
 
 void create(context & ctx, const http::request & req, http::response & res) {
@@ -135,7 +160,8 @@ void create(context & ctx, const http::request & req, http::response & res) {
     if (!plan) return http::set_error(res, plan.err());
 
     if (!stream->value_or(true)) {
-        auto st = store::execute_create(ctx.models, *plan, [](const std::string &) { return true; });
+        auto q = quantizer_for(ctx.cfg.num_threads, [](const json &) { return true; });
+        auto st = store::execute_create(ctx.models, *plan, [](const std::string &) { return true; }, &q);
         if (!st) return http::set_error(res, st.err());
         return http::set_json(res, json{{"status", "success"}});
     }
@@ -143,8 +169,10 @@ void create(context & ctx, const http::request & req, http::response & res) {
     store::store * models = &ctx.models;
     res.status = 200;
     res.content_type = "application/x-ndjson";
-    res.stream = [models, shared](http::stream_writer & w) {
-        auto st = store::execute_create(*models, *shared, [&w](const std::string & s) { return w.write(status_line(s)); });
+    int threads = ctx.cfg.num_threads;
+    res.stream = [models, shared, threads](http::stream_writer & w) {
+        auto q = quantizer_for(threads, [&w](const json & j) { return w.write(j.dump() + "\n"); });
+        auto st = store::execute_create(*models, *shared, [&w](const std::string & s) { return w.write(status_line(s)); }, &q);
         if (!st && st.err().code != errc::canceled) {
             w.write(json{{"error", st.err().message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
         }

@@ -1,10 +1,12 @@
 #include "store/create.h"
 
 #include "store/digest.h"
+#include "store/files.h"
 #include "store/gguf.h"
 #include "store/gojson.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace lokal::store {
 
@@ -138,6 +140,54 @@ std::string layer_status(bool existed, const std::string & digest) {
     return (existed ? "using existing layer " : "creating new layer ") + digest;
 }
 
+result<std::string> digest_of_file(const std::string & path) {
+    FILE * f = std::fopen(path.c_str(), "rb");
+    if (!f) return files::io_error("open " + path);
+    sha256 hasher;
+    std::vector<char> buf(1 << 20);
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) hasher.update(buf.data(), n);
+    bool failed = std::ferror(f) != 0;
+    std::fclose(f);
+    if (failed) return make_error(errc::internal, "read " + path + " failed");
+    return "sha256:" + hasher.finish_hex();
+}
+
+// Replaces the model layer with its quantized form: quantized into a temp
+// file next to the blobs, hashed, renamed into place (or dropped when that
+// blob exists already); the config takes the new file type.
+status quantize_model_layer(store & st, const create_plan & plan, const quantizer & q, layer & model,
+                            model_config & cfg) {
+    auto in = st.blob_path(model.digest);
+    if (!in) return in.err();
+    std::string status = "quantizing " + plan.source_file_type + " model to " + plan.quantize;
+    bool gone = false;
+    auto report = [&](double fraction) {
+        json j{{"status", status}, {"digest", "0000000000000000000"}, {"total", model.size}};
+        auto done = static_cast<int64_t>(fraction * static_cast<double>(model.size));
+        if (done > 0) j["completed"] = done;
+        if (!gone && !q.report(j)) gone = true;
+    };
+    report(0);
+    auto tmp = files::temp_file::create(st.blobs_dir());
+    if (!tmp) return tmp.err();
+    if (auto r = q.run(*in, plan.source_file_type, tmp->path(), plan.quantize, report); !r) return r;
+    if (gone) return make_error(errc::canceled, "client went away");
+    auto digest = digest_of_file(tmp->path());
+    if (!digest) return digest.err();
+    auto dest = st.blob_path(*digest);
+    if (!dest) return dest.err();
+    if (!st.has_blob(*digest)) {
+        if (auto c = tmp->commit(*dest); !c) return c;
+    }
+    auto meta = gguf::read_file(*dest);
+    if (!meta) return make_error(errc::internal, "the quantized model is unreadable: " + meta.err().message);
+    model.digest = *digest;
+    model.size = static_cast<int64_t>(meta->file_size);
+    cfg.file_type = meta->file_type();
+    return {};
+}
+
 }  // namespace
 
 result<create_plan> plan_create(const store & st, const create_request & req) {
@@ -178,6 +228,15 @@ result<create_plan> plan_create(const store & st, const create_request & req) {
         plan.messages = req.messages;
     }
     plan.config = config_for(*model_meta, base_config, req);
+    if (!req.quantize.empty()) {
+        std::string ft = model_meta->file_type();
+        // Ollama's words; BF16 sources are quantized too.
+        if (ft != "F32" && ft != "F16" && ft != "BF16") return bad("quantization is only supported for F16 and F32 models");
+        if (ft != req.quantize) {
+            plan.quantize = req.quantize;
+            plan.source_file_type = ft;
+        }
+    }
     if (auto old = st.read_manifest(plan.name)) {
         for (const auto & l : old->m.layers) plan.replaced_digests.push_back(l.digest);
         if (!old->m.config.digest.empty()) plan.replaced_digests.push_back(old->m.config.digest);
@@ -185,13 +244,22 @@ result<create_plan> plan_create(const store & st, const create_request & req) {
     return plan;
 }
 
-status execute_create(store & st, const create_plan & plan, const create_progress & report) {
+status execute_create(store & st, const create_plan & plan, const create_progress & report, const quantizer * q) {
     for (const auto & s : plan.early_statuses) {
         if (!report(s)) return make_error(errc::canceled, "client went away");
     }
     std::vector<layer> layers = plan.layers;
+    model_config cfg = plan.config;
+    std::string quantized;  // digest of the new model layer
+    if (!plan.quantize.empty()) {
+        if (!q || !q->run || !q->report) return make_error(errc::internal, "quantization is not available here");
+        auto model = std::find_if(layers.begin(), layers.end(), [](const layer & l) { return l.media_type == media_type::model; });
+        if (model == layers.end()) return make_error(errc::internal, "no model layer to quantize");
+        if (auto r = quantize_model_layer(st, plan, *q, *model, cfg); !r) return r;
+        quantized = model->digest;
+    }
     std::vector<std::string> statuses;
-    for (const auto & l : layers) statuses.push_back(layer_status(true, l.digest));
+    for (const auto & l : layers) statuses.push_back(layer_status(l.digest != quantized, l.digest));
     auto add_text = [&](std::string_view mt, const std::string & data) -> status {
         bool existed = st.has_blob(digest_of(data));
         auto d = st.put_blob_bytes(data);
@@ -215,7 +283,6 @@ status execute_create(store & st, const create_plan & plan, const create_progres
     if (!plan.messages.is_null()) {
         if (auto s = add_text(media_type::messages, go_json(plan.messages, false) + "\n"); !s) return s;
     }
-    model_config cfg = plan.config;
     for (const auto & l : layers) cfg.diff_ids.push_back(l.digest);
     std::string cfg_bytes = serialize_config(cfg);
     auto cfg_digest = st.put_blob_bytes(cfg_bytes);

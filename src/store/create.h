@@ -33,6 +33,7 @@ struct create_request {
     std::string renderer;
     std::string parser;
     std::string requires_version;
+    std::string quantize;        // target type, canonical ("Q4_K_M"); empty: none
 };
 
 // A checked create: what execute_create will write.
@@ -47,6 +48,8 @@ struct create_plan {
     json messages = nullptr;
     model_config config;
     std::vector<std::string> replaced_digests; // of the manifest being replaced
+    std::string quantize;                      // target type when the model layer is to be quantized
+    std::string source_file_type;              // the model layer's ("F16"), for the status line
 };
 
 result<create_plan> plan_create(const store & st, const create_request & req);
@@ -55,6 +58,23 @@ result<create_plan> plan_create(const store & st, const create_request & req);
 // "creating new layer sha256:...", "writing manifest", "success") in order;
 // when report returns false (the client left) it stops before the manifest.
 using create_progress = std::function<bool(const std::string & status)>;
-status execute_create(store & st, const create_plan & plan, const create_progress & report);
+
+// Quantization is llama.cpp's (engine/), which store/ cannot see: the caller
+// hands it in. run(in, source type, out, target type, fraction callback)
+// writes the quantized GGUF to out; report receives Ollama's progress
+// objects ({"status":"quantizing F16 model to Q4_K_M","digest":"0000000000000000000",
+// "total":<source size>,"completed":...}) and returns false once the client left.
+struct quantizer {
+    std::function<status(const std::string &, const std::string &, const std::string &, const std::string &,
+                         const std::function<void(double)> &)>
+        run;
+    std::function<bool(const json &)> report;
+};
+
+// With plan.quantize set, q is required: the model layer is quantized into
+// a temporary file in the blobs directory, hashed and renamed into place
+// before any other layer is written.
+status execute_create(store & st, const create_plan & plan, const create_progress & report,
+                      const quantizer * q = nullptr);
 
 }  // namespace lokal::store
