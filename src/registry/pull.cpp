@@ -43,7 +43,7 @@ result<remote_manifest> fetch_manifest(session & s, const store::model_name & na
     if (res->status != 200) return registry_error(*res, "pull model manifest");
     auto m = store::parse_manifest(res->body, limits);
     if (!m) return make_error(errc::invalid_request, "pull model manifest: " + m.err().message);
-    remote_manifest rm{std::move(*m), store::digest_of(res->body)};
+    remote_manifest rm{std::move(*m), store::digest_of(res->body), res->body};
     if (!name.digest.empty() && rm.digest != name.digest) {
         return make_error(errc::invalid_request, "pull model manifest: digest mismatch, expected " + name.digest +
                                                      ", got " + rm.digest);
@@ -79,7 +79,7 @@ status pull_layers(store::store & st, session & s, const store::model_name & nam
     }
     auto stale = replaced_digests(st, name, rm.m);
     if (!out.status("writing manifest")) return make_error(errc::canceled, "client gone");
-    if (auto w = st.write_manifest(name, rm.m); !w) return w;
+    if (auto w = st.write_manifest(name, rm.m, rm.bytes); !w) return w;
     if (!stale.empty()) {
         out.status("removing unused layers");
         if (auto p = st.prune_blobs(stale); !p) return p;

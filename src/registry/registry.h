@@ -33,6 +33,7 @@ namespace lokal::registry {
 struct remote_manifest {
     store::manifest m;
     std::string digest;  // "sha256:..." of the bytes the registry sent
+    std::string bytes;   // those bytes, stored as they are
 };
 
 // GET the manifest for name (by tag, or by digest when the name has one, in

@@ -237,7 +237,7 @@ result<manifest_entry> store::read_manifest(const model_name & name) const {
     return e;
 }
 
-status store::write_manifest(const model_name & name, const manifest & m) {
+status store::write_manifest(const model_name & name, const manifest & m, std::string_view raw) {
     std::lock_guard lock(write_mu_);
     for (const auto & d : referenced_digests(m)) {
         if (!has_blob(d)) {
@@ -250,7 +250,7 @@ status store::write_manifest(const model_name & name, const manifest & m) {
         return make_error(errc::invalid_request, "invalid model name");
     }
     if (auto st = make_dirs(manifests_dir_, {n.host, n.ns, n.model}); !st) return st;
-    return files::write_atomic(path, serialize_manifest(m));
+    return files::write_atomic(path, raw.empty() ? serialize_manifest(m) : std::string(raw));
 }
 
 std::vector<manifest_entry> store::list() const { return list_unlocked(); }

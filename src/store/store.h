@@ -94,7 +94,10 @@ public:
     // --- manifests ---
     result<manifest_entry> read_manifest(const model_name & name) const;
     // Atomic, and refused (not_found) when a referenced blob is missing.
-    status write_manifest(const model_name & name, const manifest & m);
+    // With raw (the bytes m was parsed from, e.g. a registry's), those bytes
+    // are written as they are, so the manifest keeps its digest; otherwise
+    // m in Ollama's serialisation.
+    status write_manifest(const model_name & name, const manifest & m, std::string_view raw = {});
     // Every readable manifest, most recently modified first. Unreadable
     // manifests are skipped, as Ollama does.
     std::vector<manifest_entry> list() const;

@@ -166,6 +166,9 @@ def test_killed_pull_resumes(registry, lokal, proxies, tmp_path, parts):  # noqa
     assert (_blobs(srv) / digest.replace(":", "-")).read_bytes() == model
     assert _leftovers(srv) == []
     assert find_model(api.tags(), name)
+    # The manifest is stored as the registry's bytes (Python's formatting here).
+    stored = srv.models_dir / "manifests" / proxy.host / "library" / f"big{parts}" / "v1"
+    assert stored.read_bytes() == json.dumps(manifest).encode()
 
 
 def test_large_blob_comes_in_parallel_ranges(registry, lokal, proxies, tmp_path):  # noqa: F811
