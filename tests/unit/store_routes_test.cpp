@@ -150,7 +150,10 @@ TEST_F(RoutesTest, CreateErrorsBeforeStreamingAreJsonErrors) {
     };
     expect({{"model", "x"}, {"files", {{"a.gguf", text}}}}, 400, "supplied file was not in GGUF format");
     expect({{"model", "x"}, {"files", {{"a.gguf", text}}}, {"quantize", "q4_K_M"}}, 400,
-           "quantization is not supported yet");
+           "supplied file was not in GGUF format");
+    expect({{"model", "x"}, {"files", {{"a.gguf", text}}}, {"quantize", "q9"}}, 400,
+           "unsupported quantization type Q9 - supported types are Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K_S, "
+           "Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, F16, BF16, F32");
     expect({{"model", "../x"}, {"files", {{"a.gguf", text}}}}, 400, "invalid model name");
     expect({{"model", "x"}}, 400, "neither 'from' or 'files' was specified");
     expect({{"model", "x"}, {"from", "missing"}}, 404, "model 'missing:latest' not found");
