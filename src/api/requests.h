@@ -23,7 +23,8 @@ struct generate_request {
     std::vector<std::string> images;
     json format = nullptr;
     json options = json::object();
-    json think = nullptr;
+    json think = nullptr;            // null, true/false or "low"/"medium"/"high"/"max" (checked)
+    std::string grammar;             // raw GBNF (lokal's extension)
     std::optional<std::chrono::milliseconds> keep_alive;
     bool stream = true;
     bool raw = false;
@@ -33,18 +34,32 @@ struct generate_request {
 };
 
 struct message {
-    std::string role;
-    std::string content;
-    std::vector<std::string> images;
+    std::string role = {};           // lowercased, as Ollama does
+    std::string content = {};
+    std::string thinking = {};
+    std::vector<std::string> images = {};
+    json tool_calls = nullptr;       // [{"id"?, "function": {"index"?, "name", "arguments": {...}}}]
+    std::string tool_name = {};
+    std::string tool_call_id = {};
+};
+
+// tool_choice (lokal's extension; Ollama ignores it): which tools the model
+// may or must call.
+struct tool_choice {
+    enum class mode { auto_, none, required, function };
+    mode how = mode::auto_;
+    std::string name;                // mode::function
 };
 
 struct chat_request {
     std::string model;
     std::vector<message> messages;
-    json tools = nullptr;
+    json tools = nullptr;            // null or an array of tool objects
+    api::tool_choice tool_choice;
     json format = nullptr;
     json options = json::object();
     json think = nullptr;
+    std::string grammar;
     std::optional<std::chrono::milliseconds> keep_alive;
     bool stream = true;
     bool debug_render_only = false;  // "_debug_render_only", as on generate

@@ -1,5 +1,7 @@
 #include "engine/llama_model.h"
 
+#include "engine/chat_adapter.h"
+
 #include <common.h>
 #include <mtmd-helper.h>
 
@@ -140,6 +142,7 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
     f.n_vocab = llama_vocab_n_tokens(h->vocab());
     f.legacy_embeddings_raw = legacy_embeddings_raw(h->model_.get());
     h->n_threads_ = p.num_thread > 0 ? p.num_thread : common_cpu_get_num_math();
+    f.chat_template = h->chat_template_source();
     return h;
 }
 
@@ -210,6 +213,24 @@ result<std::string> llama_model_handle::apply_chat_template(const std::vector<ch
     } catch (const std::exception & e) {
         return make_error(errc::invalid_request, std::string("chat template failed: ") + e.what());
     }
+}
+
+result<chat_prompt> llama_model_handle::render_chat(const chat_template_request & req) {
+    if (!facts_.has_chat_template) {
+        auto text = apply_chat_template(req.messages);
+        if (!text) return text.err();
+        chat_prompt p;
+        p.prompt = std::move(*text);
+        p.parser = std::make_unique<chat::plain_parser>();
+        return p;
+    }
+    std::lock_guard<std::mutex> lock(template_mu_);
+    return render_chat_with_templates(templates_.get(), req);
+}
+
+std::string llama_model_handle::chat_template_source() const {
+    if (!templates_) return "";
+    return common_chat_templates_source(templates_.get());
 }
 
 }  // namespace lokal::engine

@@ -43,6 +43,10 @@ public:
 
     // Thread-safe: renders with libcommon's Jinja engine, no llama_context use.
     result<std::string> apply_chat_template(const std::vector<chat_message> & messages);
+    // With tools and thinking, and the parser for the output (chat_adapter).
+    result<chat_prompt> render_chat(const chat_template_request & req);
+    // Ollama's capability heuristics read the template's source.
+    std::string chat_template_source() const;
 
 private:
     llama_model_ptr model_;

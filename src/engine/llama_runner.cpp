@@ -5,6 +5,7 @@
 #include "engine/channel.h"
 #include "engine/llama_embed.h"
 #include "engine/llama_media.h"
+#include "engine/grammar.h"
 #include "engine/llama_model.h"
 #include "engine/logprobs.h"
 #include "engine/runner.h"
@@ -12,8 +13,6 @@
 
 #include <chat.h>
 #include <common.h>
-#include <json-schema-to-grammar.h>
-#include <json.h>
 #include <llama-cpp.h>
 #include <llama.h>
 #include <sampling.h>
@@ -23,6 +22,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace lokal::engine {
@@ -34,8 +34,9 @@ using clock_type = std::chrono::steady_clock;
 struct task {
     completion_request req;
     std::vector<llama_token> tokens;  // tokenized on the caller's thread, not the inference thread
-    std::string grammar;              // GBNF from req.format, empty for free text
     std::unique_ptr<media_prompt> media;  // a prompt with images: evaluated through mtmd
+    grammar_spec grammar;
+    std::set<llama_token> preserved;  // special tokens printed as text
     std::shared_ptr<channel> out;
 };
 
@@ -63,27 +64,6 @@ size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama
     size_t i = 0;
     while (i < n && a[i] == b[i]) ++i;
     return i;
-}
-
-result<std::string> grammar_for_format(const json & format) {
-    if (format.is_null()) return std::string();
-    json schema;
-    if (format.is_string()) {
-        if (format.get<std::string>() != "json") {
-            return make_error(errc::invalid_request, "invalid format: \"" + format.get<std::string>() +
-                                                         "\"; expected \"json\" or a JSON schema");
-        }
-        schema = json{{"type", "object"}};
-    } else if (format.is_object()) {
-        schema = format;
-    } else {
-        return make_error(errc::invalid_request, "invalid format: expected \"json\" or a JSON schema object");
-    }
-    try {
-        return json_schema_to_grammar(common_json::parse(schema.dump()));
-    } catch (const std::exception & e) {
-        return make_error(errc::invalid_request, std::string("invalid JSON schema in format: ") + e.what());
-    }
 }
 
 class llama_runner final : public runner {
@@ -120,8 +100,10 @@ public:
         return model_->apply_chat_template(messages);
     }
 
+    result<chat_prompt> render_chat(const chat_template_request & req) override { return model_->render_chat(req); }
+
     result<std::unique_ptr<completion_stream>> submit(completion_request req) override {
-        auto grammar = grammar_for_format(req.format);
+        auto grammar = grammar_for(req, model_->vocab());
         if (!grammar) return grammar.err();
         auto t = std::make_unique<task>();
         t->out = std::make_shared<channel>();
@@ -136,6 +118,7 @@ public:
             t->media = std::make_unique<media_prompt>(std::move(*mp));
         }
         t->grammar = std::move(*grammar);
+        t->preserved = preserved_tokens(req.preserved_tokens);
         t->req = std::move(req);
         {
             std::lock_guard<std::mutex> lock(mu_);
@@ -153,6 +136,16 @@ public:
     result<std::string> detokenize(const std::vector<int32_t> & tokens) override;
 
 private:
+    // Tokens of the texts that are one token each.
+    std::set<llama_token> preserved_tokens(const std::vector<std::string> & texts) const {
+        std::set<llama_token> out;
+        for (const auto & text : texts) {
+            auto toks = model_->tokenize({1}, text);  // a context in front: no BOS
+            if (toks.size() == 2) out.insert(toks[1]);
+        }
+        return out;
+    }
+
     void loop();
     void take_embed_jobs();
     void assign_tasks();
@@ -358,8 +351,17 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     sp.penalty_repeat = p.repeat_penalty;
     sp.penalty_present = p.presence_penalty;
     sp.penalty_freq = p.frequency_penalty;
-    if (!s.t->grammar.empty()) sp.grammar = common_grammar(COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, s.t->grammar);
-    s.sampler.reset(common_sampler_init(model_->model(), sp));
+    const auto & g = s.t->grammar;
+    if (!g.text.empty()) {
+        sp.grammar = common_grammar(g.user ? COMMON_GRAMMAR_TYPE_USER : COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, g.text);
+        sp.grammar_lazy = g.lazy;
+        for (const auto & t : g.triggers) sp.grammar_triggers.push_back(common_grammar_trigger{COMMON_GRAMMAR_TRIGGER_TYPE_PATTERN, t, LLAMA_TOKEN_NULL});
+    }
+    try {
+        s.sampler.reset(common_sampler_init(model_->model(), sp));
+    } catch (const std::exception &) {
+        s.sampler.reset();
+    }
     if (!s.sampler) {
         fail(s, make_error(errc::invalid_request, "could not set up sampling (invalid grammar?)"));
         return;
@@ -473,7 +475,7 @@ void llama_runner::emit_token(slot & s, llama_token tok) {
         return;
     }
     s.generated.push_back(tok);
-    std::string text = s.text->push(model_->piece(tok));
+    std::string text = s.text->push(model_->piece(tok, s.t->preserved.count(tok) > 0));
     // A token's log probability travels with the first chunk that carries
     // its text (text held back for a possible stop sequence comes later).
     if (!text.empty()) s.t->out->push(stream_item::chunk(std::move(text), std::move(s.logprobs)));

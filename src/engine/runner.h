@@ -8,6 +8,7 @@
 // decode step.
 #pragma once
 
+#include "chat/output.h"
 #include "core/json.h"
 #include "core/result.h"
 
@@ -58,6 +59,18 @@ struct completion_request {
     std::vector<std::string> stop;
     sampling_params sampling;
     json format = nullptr;           // Ollama's format: null, "json" or a JSON schema
+    // Constrain by format only once this text has been generated (the end of
+    // a thinking block), so a thinking model thinks freely first.
+    std::string format_after;
+    std::string format_prefix;       // literal text the format's JSON follows (a tool-call tag)
+    std::string grammar;             // raw GBNF (root rule "root"); excludes format
+    // A lazy grammar waits until one of these regexes matches the output and
+    // constrains from the match on (tool calls from a chat template).
+    bool grammar_lazy = false;
+    std::vector<std::string> grammar_triggers;
+    // Special tokens to print as text (tool-call and thinking markers the
+    // output parser must see); others are not printed.
+    std::vector<std::string> preserved_tokens;
     bool want_context = false;       // return prompt+output tokens in the final stats
     // Image files (PNG, JPEG, ...), one for each media_marker() in prompt, in
     // order; needs a model loaded with a projector.
@@ -117,6 +130,37 @@ public:
 struct chat_message {
     std::string role;
     std::string content;
+    std::string thinking = {};
+    json tool_calls = nullptr;       // Ollama's wire shape
+    std::string tool_name = {};
+    std::string tool_call_id = {};
+};
+
+// A chat rendered with the model's own (Jinja) template, with tools and
+// thinking, as libcommon does it for llama-server.
+struct chat_template_request {
+    std::vector<chat_message> messages;
+    json tools = nullptr;            // Ollama's/OpenAI's tools array
+    std::string tool_choice = "auto";  // auto | none | required
+    bool think = false;              // enable_thinking
+    std::string think_level;         // "low" | "medium" | "high": reasoning_effort for templates that read it
+};
+
+struct chat_prompt {
+    std::string prompt;
+    // Constraint for the output when the template asks for one (tool_choice
+    // required, or lazy: only once a tool call starts).
+    std::string grammar;
+    bool grammar_lazy = false;
+    std::vector<std::string> grammar_triggers;
+    std::vector<std::string> stops;  // extra stop strings of the format
+    std::vector<std::string> preserved_tokens;
+    std::string thinking_end;        // the tag that ends thinking, when thinking is on
+    // For a forced tool call on a Go template: the call's JSON schema and the
+    // tag before it (used as the completion's format and format_prefix).
+    json tool_call_schema = nullptr;
+    std::string tool_call_prefix;
+    std::unique_ptr<chat::output_parser> parser;  // splits the output into content/thinking/tool calls
 };
 
 // Embeds texts: one vector per input, pooled the model's way (its own
@@ -149,6 +193,7 @@ struct model_facts {
     // Ollama kept /api/embeddings un-normalised for some older embedding
     // models (BERT, nomic-bert); their legacy vectors stay raw.
     bool legacy_embeddings_raw = false;
+    std::string chat_template = {};  // the GGUF's Jinja source (Ollama's capability heuristics read it)
 };
 
 class runner {
@@ -160,6 +205,17 @@ public:
 
     // Renders messages with the model's own chat template (libcommon/Jinja).
     virtual result<std::string> apply_chat_template(const std::vector<chat_message> & messages) = 0;
+
+    // The same with tools and thinking, plus the parser for the output.
+    // The default (fakes) renders the messages only and passes text through.
+    virtual result<chat_prompt> render_chat(const chat_template_request & req) {
+        auto text = apply_chat_template(req.messages);
+        if (!text) return text.err();
+        chat_prompt p;
+        p.prompt = std::move(*text);
+        p.parser = std::make_unique<chat::plain_parser>();
+        return p;
+    }
 
     virtual result<std::unique_ptr<completion_stream>> submit(completion_request req) = 0;
 

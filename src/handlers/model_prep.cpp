@@ -132,12 +132,13 @@ result<std::string> render_with_jinja(engine::runner * r, const std::vector<tmpl
 
 result<std::string> render_generate_prompt(engine::runner * r, const prepared & p,
                                            const std::optional<std::string> & system, const std::string & prompt,
-                                           const std::string & suffix, bool has_context) {
+                                           const std::string & suffix, bool has_context, const json & think) {
     std::string sys = system && !system->empty() ? *system : p.rec.system.value_or("");
     std::vector<tmpl::chat_turn> history = has_context ? std::vector<tmpl::chat_turn>{} : model_messages(p);
     if (p.go_template) {
         tmpl::render_options opts;
         opts.history = std::move(history);
+        if (!think.is_null()) opts.think = think;
         return tmpl::render_generate(*p.go_template, sys, prompt, suffix, opts);
     }
     if (!suffix.empty()) {
@@ -147,24 +148,6 @@ result<std::string> render_generate_prompt(engine::runner * r, const prepared & 
     if (!sys.empty()) turns.push_back(turn("system", sys));
     turns.insert(turns.end(), history.begin(), history.end());
     turns.push_back(turn("user", prompt));
-    return render_with_jinja(r, turns);
-}
-
-result<std::string> render_chat_prompt(engine::runner * r, const prepared & p,
-                                       const std::vector<api::message> & messages) {
-    std::vector<tmpl::chat_turn> turns = model_messages(p);
-    const size_t first_request = turns.size();
-    for (const auto & m : messages) turns.push_back(turn(m.role, m.content));
-    const std::string sys = p.rec.system.value_or("");
-    if (p.go_template) {
-        tmpl::render_options opts;
-        opts.system = sys;
-        opts.first_request_message = first_request;
-        return tmpl::render_chat(*p.go_template, turns, opts);
-    }
-    // Ollama's rule: the model's SYSTEM goes first unless the request brings one.
-    bool has_system = first_request < turns.size() && turns[first_request].role == "system";
-    if (!has_system && !sys.empty()) turns.insert(turns.begin(), turn("system", sys));
     return render_with_jinja(r, turns);
 }
 

@@ -45,12 +45,7 @@ engine::completion_request completion_from(const prepared & p);
 // the loaded model); with p.go_template it may be null.
 result<std::string> render_generate_prompt(engine::runner * r, const prepared & p,
                                            const std::optional<std::string> & system, const std::string & prompt,
-                                           const std::string & suffix, bool has_context);
-
-// The prompt of /api/chat: the model's SYSTEM unless the messages bring one,
-// the model's MESSAGEs, then the request's messages.
-result<std::string> render_chat_prompt(engine::runner * r, const prepared & p,
-                                       const std::vector<api::message> & messages);
+                                           const std::string & suffix, bool has_context, const json & think = nullptr);
 
 // Ollama's "details" object from a model's config blob.
 json details_from_config(const json & config);

@@ -12,16 +12,6 @@ void add(std::vector<std::string> & caps, const std::string & c) {
 
 bool contains(const std::string & s, const char * needle) { return s.find(needle) != std::string::npos; }
 
-// Jinja chat template heuristics, as Ollama applies them.
-void jinja_capabilities(std::vector<std::string> & caps, const std::string & t) {
-    if (t.empty()) return;
-    if (contains(t, "tools") || contains(t, "tool_call")) add(caps, "tools");
-    bool think_tags = contains(t, "<think>") && contains(t, "</think>");
-    bool split_think = (contains(t, "content.split('</think>')") || contains(t, "content.split(\"</think>\")")) &&
-                       !contains(t, "reasoning_content") && !contains(t, "<SPECIAL_12>");
-    if (think_tags || split_think) add(caps, "thinking");
-}
-
 // Go template heuristics: the fields the template reads. A full template
 // parse would be exact; these fields do not occur otherwise in practice.
 void go_template_capabilities(std::vector<std::string> & caps, const std::string & t) {
@@ -31,6 +21,16 @@ void go_template_capabilities(std::vector<std::string> & caps, const std::string
 }
 
 }  // namespace
+
+// Jinja chat template heuristics, as Ollama applies them.
+void jinja_capabilities(std::vector<std::string> & caps, const std::string & t) {
+    if (t.empty()) return;
+    if (contains(t, "tools") || contains(t, "tool_call")) add(caps, "tools");
+    bool think_tags = contains(t, "<think>") && contains(t, "</think>");
+    bool split_think = (contains(t, "content.split('</think>')") || contains(t, "content.split(\"</think>\")")) &&
+                       !contains(t, "reasoning_content") && !contains(t, "<SPECIAL_12>");
+    if (think_tags || split_think) add(caps, "thinking");
+}
 
 std::vector<std::string> model_capabilities(const model_record & rec, const gguf::file * g) {
     std::vector<std::string> caps;

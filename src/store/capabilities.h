@@ -15,4 +15,8 @@ namespace lokal::store {
 // model_gguf: the model layer's metadata (nullptr when it could not be read).
 std::vector<std::string> model_capabilities(const model_record & rec, const gguf::file * model_gguf);
 
+// Ollama's heuristics on a Jinja chat template's source: adds "tools" and
+// "thinking" where they apply.
+void jinja_capabilities(std::vector<std::string> & caps, const std::string & chat_template);
+
 }  // namespace lokal::store

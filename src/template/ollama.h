@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lokal::tmpl {
@@ -73,6 +74,16 @@ result<std::string> render_generate(const parsed_template & t, const std::string
 // Template.Vars). Fails as Ollama's Parse does for {{template "x"}} with
 // no pipeline.
 result<std::vector<std::string>> template_vars(const parsed_template & t);
+
+// The tool-call tag Ollama's tools parser looks for: the first text after
+// {{if .ToolCalls}} up to any '{', trimmed; "{" when there is none (then
+// any JSON object may be a call).
+std::string tool_call_tag(const parsed_template & t);
+
+// The thinking tags Ollama infers: the text that opens and closes the list
+// around .Thinking inside {{range .Messages}}. Empty when not found; a
+// template has the thinking capability when both are set.
+std::pair<std::string, std::string> thinking_tags(const parsed_template & t);
 
 // The Go type of the data Ollama passes (map[string]interface{} whose
 // entries hold its template structs), for execute().

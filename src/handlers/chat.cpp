@@ -1,0 +1,51 @@
+// POST /api/chat: Ollama's ChatHandler with tools, tool_choice (lokal's
+// extension), thinking, format and lokal's raw GBNF "grammar".
+#include "api/requests.h"
+#include "handlers/chat_render.h"
+#include "handlers/inference.h"
+
+namespace lokal::handlers {
+
+void chat(context & ctx, const http::request & req, http::response & res) {
+    auto t0 = steady::now();
+    auto body = http::parse_json_body(req);
+    if (!body) return http::set_error(res, body.err());
+    auto c = api::parse_chat(*body);
+    if (!c) return http::set_error(res, c.err());
+    for (const auto & m : c->messages) {
+        if (!m.images.empty()) {
+            return http::set_error(res, make_error(errc::invalid_request, "images are not supported yet"));
+        }
+    }
+    if (auto st = check_output_constraints(c->format, c->grammar); !st) return http::set_error(res, st.err());
+    bool forced = c->tool_choice.how == api::tool_choice::mode::required ||
+                  c->tool_choice.how == api::tool_choice::mode::function;
+    if (forced && (!c->format.is_null() || !c->grammar.empty())) {
+        return http::set_error(res, make_error(errc::invalid_request,
+                                               "tool_choice \"required\" or a named function cannot be combined "
+                                               "with format or grammar"));
+    }
+    auto p = prepare(ctx, c->model, c->options, c->keep_alive);
+    if (!p) return http::set_error(res, p.err());
+    shape sh{true, c->model, c->logprobs};
+    if (c->messages.empty()) return load_or_unload(ctx, *p, sh, res);
+
+    engine::completion_request creq = completion_from(*p);
+    creq.format = c->format;
+    creq.grammar = c->grammar;
+    creq.logprobs = c->logprobs;
+    creq.top_logprobs = c->top_logprobs;
+    render_fn render = [&](engine::runner * r) {
+        chat_inputs in;
+        in.model = c->model;
+        in.messages = c->messages;
+        in.tools = c->tools;
+        in.choice = c->tool_choice;
+        in.think = c->think;
+        return render_chat(r, *p, in);
+    };
+    if (c->debug_render_only) return render_only(ctx, *p, "", render, sh, res);
+    run_completion(ctx, *p, std::move(creq), render, sh, t0, c->stream, req, res);
+}
+
+}  // namespace lokal::handlers

@@ -1,0 +1,252 @@
+#include "handlers/chat_render.h"
+
+#include "chat/thinking.h"
+#include "store/capabilities.h"
+#include "template/ollama.h"
+
+#include <algorithm>
+
+namespace lokal::handlers {
+
+namespace {
+
+bool has(const std::vector<std::string> & v, const char * s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+std::vector<std::string> config_caps(const prepared & p) {
+    std::vector<std::string> caps;
+    auto it = p.rec.config.find("capabilities");
+    if (it == p.rec.config.end() || !it->is_array()) return caps;
+    for (const auto & c : *it) {
+        if (c.is_string()) caps.push_back(c.get<std::string>());
+    }
+    return caps;
+}
+
+template_caps caps_of(engine::runner * r, const prepared & p) {
+    std::vector<std::string> caps = config_caps(p);
+    template_caps out;
+    if (p.go_template) {
+        auto vars = tmpl::template_vars(*p.go_template);
+        out.tools = vars && has(*vars, "tools");
+        auto [open, close] = tmpl::thinking_tags(*p.go_template);
+        out.thinking = !open.empty() && !close.empty();
+    } else if (r) {
+        store::jinja_capabilities(caps, r->facts().chat_template);
+    }
+    out.tools = out.tools || has(caps, "tools");
+    out.thinking = out.thinking || has(caps, "thinking");
+    return out;
+}
+
+bool think_on(const json & think) {
+    if (think.is_boolean()) return think.get<bool>();
+    return think.is_string();  // the levels were checked when parsing
+}
+
+std::vector<std::string> tool_names(const json & tools) {
+    std::vector<std::string> names;
+    if (!tools.is_array()) return names;
+    for (const auto & t : tools) {
+        auto fn = t.find("function");
+        if (fn != t.end() && fn->is_object() && fn->contains("name") && (*fn)["name"].is_string()) {
+            names.push_back((*fn)["name"].get<std::string>());
+        }
+    }
+    return names;
+}
+
+// The tools a forced call may use: all, or the one tool_choice names.
+json forced_tools(const chat_inputs & in) {
+    if (in.choice.how != api::tool_choice::mode::function) return in.tools;
+    json out = json::array();
+    for (const auto & t : in.tools) {
+        auto fn = t.find("function");
+        if (fn != t.end() && fn->is_object() && fn->value("name", "") == in.choice.name) out.push_back(t);
+    }
+    return out;
+}
+
+// A JSON schema for one call object: {"name": <one of the tools>, "arguments": <its parameters>}.
+json call_schema(const json & tools) {
+    json any = json::array();
+    for (const auto & t : tools) {
+        const json & fn = t["function"];
+        json params = fn.contains("parameters") && fn["parameters"].is_object() ? fn["parameters"]
+                                                                                 : json{{"type", "object"}};
+        any.push_back(json{{"type", "object"},
+                           {"properties", {{"name", {{"const", fn["name"]}}}, {"arguments", params}}},
+                           {"required", {"name", "arguments"}}});
+    }
+    return any.size() == 1 ? any[0] : json{{"anyOf", any}};
+}
+
+// The prompt ends with the opening tag (the template started thinking).
+bool ends_with_trimmed(const std::string & prompt, const std::string & tag) {
+    size_t end = prompt.find_last_not_of(" \t\n\r");
+    std::string_view trimmed(prompt.data(), end == std::string::npos ? 0 : end + 1);
+    return !tag.empty() && trimmed.size() >= tag.size() && trimmed.substr(trimmed.size() - tag.size()) == tag;
+}
+
+tmpl::chat_turn to_turn(const api::message & m) {
+    tmpl::chat_turn t;
+    t.role = m.role;
+    t.content = m.content;
+    t.thinking = m.thinking;
+    t.tool_calls = m.tool_calls;
+    t.tool_name = m.tool_name;
+    t.tool_call_id = m.tool_call_id;
+    return t;
+}
+
+result<engine::chat_prompt> render_go(const prepared & p, const std::vector<api::message> & msgs, size_t first,
+                                      const chat_inputs & in, bool offer_tools, bool think) {
+    std::vector<tmpl::chat_turn> turns;
+    for (const auto & m : msgs) turns.push_back(to_turn(m));
+    tmpl::render_options opts;
+    opts.first_request_message = first;
+    opts.system = p.rec.system.value_or("");
+    opts.tools = offer_tools ? in.tools : json();
+    if (!in.think.is_null()) opts.think = in.think;
+    auto prompt = tmpl::render_chat(*p.go_template, turns, opts);
+    if (!prompt) return prompt.err();
+    engine::chat_prompt out;
+    out.prompt = std::move(*prompt);
+    chat::go_parser_config cfg;
+    auto [open, close] = tmpl::thinking_tags(*p.go_template);
+    cfg.think = think && !open.empty() && !close.empty();
+    cfg.think_open = open;
+    cfg.think_close = close;
+    cfg.prompt_opens_thinking = cfg.think && ends_with_trimmed(out.prompt, open);
+    cfg.tools = offer_tools;
+    cfg.tool_tag = tmpl::tool_call_tag(*p.go_template);
+    cfg.tool_names = tool_names(in.tools);
+    if (cfg.think) out.thinking_end = close;
+    if (offer_tools && in.choice.how != api::tool_choice::mode::auto_) {
+        out.tool_call_schema = call_schema(forced_tools(in));
+        out.tool_call_prefix = cfg.tool_tag == "{" ? "" : cfg.tool_tag;
+    }
+    out.parser = chat::make_go_parser(cfg);
+    return out;
+}
+
+result<engine::chat_prompt> render_jinja(engine::runner * r, const std::vector<api::message> & msgs,
+                                         const chat_inputs & in, bool offer_tools, bool think) {
+    if (!r) return make_error(errc::internal, "the model's own template needs the model loaded");
+    engine::chat_template_request req;
+    for (const auto & m : msgs) {
+        req.messages.push_back({m.role, m.content, m.thinking, m.tool_calls, m.tool_name, m.tool_call_id});
+    }
+    if (offer_tools) {
+        req.tools = forced_tools(in);
+        req.tool_choice = in.choice.how == api::tool_choice::mode::auto_ ? "auto" : "required";
+    }
+    req.think = think;
+    if (in.think.is_string()) req.think_level = in.think.get<std::string>() == "max" ? "high" : in.think.get<std::string>();
+    return r->render_chat(req);
+}
+
+}  // namespace
+
+std::vector<api::message> chat_history(const prepared & p, const std::vector<api::message> & request) {
+    std::vector<api::message> out;
+    if (p.rec.messages.is_array()) {
+        for (const auto & m : p.rec.messages) {
+            if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) continue;
+            api::message msg;
+            msg.role = m["role"].get<std::string>();
+            msg.content = m.value("content", "");
+            out.push_back(std::move(msg));
+        }
+    }
+    out.insert(out.end(), request.begin(), request.end());
+    // Ollama's filterThinkTags: qwen3 and deepseek-r1 drop the thinking of
+    // assistant turns before the last user message.
+    std::string family = p.rec.config.is_object() ? p.rec.config.value("model_family", "") : "";
+    if (family == "qwen3" || p.rec.name.model == "deepseek-r1") {
+        size_t last_user = 0;
+        for (size_t i = 0; i < out.size(); ++i) {
+            if (out[i].role == "user") last_user = i;
+        }
+        for (size_t i = 0; i < last_user; ++i) {
+            if (out[i].role == "assistant") out[i].content = chat::strip_thinking(out[i].content, "<think>", "</think>");
+        }
+    }
+    return out;
+}
+
+// Ollama's think rules: on by default for thinking models, refused for others.
+result<json> effective_think(const template_caps & caps, const json & think, const std::string & model) {
+    if (caps.thinking && think.is_null()) return json(true);
+    if (!caps.thinking && think_on(think)) {
+        return make_error(errc::invalid_request, "\"" + model + "\" does not support thinking");
+    }
+    return think;
+}
+
+result<engine::chat_prompt> render_generate(engine::runner * r, const prepared & p, const generate_inputs & in) {
+    auto think = effective_think(caps_of(r, p), in.think, in.model);
+    if (!think) return think.err();
+    const bool on = think_on(*think);
+    if (!p.go_template) {
+        chat_inputs ci;
+        ci.model = in.model;
+        ci.think = *think;
+        std::string sys = in.system && !in.system->empty() ? *in.system : p.rec.system.value_or("");
+        std::vector<api::message> msgs = in.has_context ? std::vector<api::message>{} : chat_history(p, {});
+        if (!sys.empty()) msgs.insert(msgs.begin(), api::message{"system", sys});
+        msgs.push_back(api::message{"user", in.prompt});
+        if (!in.suffix.empty()) {
+            return make_error(errc::invalid_request, "\"suffix\" needs a model whose TEMPLATE uses .Suffix");
+        }
+        return render_jinja(r, msgs, ci, false, on);
+    }
+    auto prompt = render_generate_prompt(r, p, in.system, in.prompt, in.suffix, in.has_context, *think);
+    if (!prompt) return prompt.err();
+    engine::chat_prompt out;
+    out.prompt = std::move(*prompt);
+    chat::go_parser_config cfg;
+    auto [open, close] = tmpl::thinking_tags(*p.go_template);
+    cfg.think = on && !open.empty() && !close.empty();
+    cfg.think_open = open;
+    cfg.think_close = close;
+    cfg.prompt_opens_thinking = cfg.think && ends_with_trimmed(out.prompt, open);
+    if (cfg.think) out.thinking_end = close;
+    out.parser = chat::make_go_parser(cfg);
+    return out;
+}
+
+result<engine::chat_prompt> render_chat(engine::runner * r, const prepared & p, const chat_inputs & in) {
+    template_caps caps = caps_of(r, p);
+    const bool want_tools = in.tools.is_array() && !in.tools.empty();
+    if (want_tools && !caps.tools) {
+        return make_error(errc::invalid_request, p.rec.name.to_string() + " does not support tools");
+    }
+    chat_inputs eff = in;
+    auto eff_think = effective_think(caps, in.think, in.model);
+    if (!eff_think) return eff_think.err();
+    eff.think = *eff_think;
+    const bool offer_tools = want_tools && in.choice.how != api::tool_choice::mode::none;
+    if (offer_tools && in.choice.how == api::tool_choice::mode::function && forced_tools(in).empty()) {
+        return make_error(errc::invalid_request, "tool_choice names \"" + in.choice.name + "\", which is not in tools");
+    }
+    if (!want_tools && (in.choice.how == api::tool_choice::mode::required ||
+                        in.choice.how == api::tool_choice::mode::function)) {
+        return make_error(errc::invalid_request, "tool_choice requires tools");
+    }
+    const size_t first = p.rec.messages.is_array() ? p.rec.messages.size() : 0;
+    std::vector<api::message> msgs = chat_history(p, in.messages);
+    const bool think = think_on(eff.think);
+    if (p.go_template) return render_go(p, msgs, first, eff, offer_tools, think);
+    // Ollama's rule: the model's SYSTEM goes first unless the request brings one.
+    const std::string sys = p.rec.system.value_or("");
+    bool has_system = first < msgs.size() && msgs[first].role == "system";
+    if (!has_system && !sys.empty()) {
+        api::message s;
+        s.role = "system";
+        s.content = sys;
+        msgs.insert(msgs.begin(), std::move(s));
+    }
+    return render_jinja(r, msgs, eff, offer_tools, think);
+}
+
+}  // namespace lokal::handlers

@@ -1,0 +1,56 @@
+// Rendering a chat with tools and thinking, and choosing the parser for the
+// output, as Ollama's ChatHandler does: capability checks ("does not support
+// tools/thinking"), thinking on by default for thinking models, thinking
+// stripped from earlier turns of qwen3/deepseek-r1, tool_choice (lokal's
+// extension). Go templates: Ollama's tag heuristics and parsers (chat/);
+// the GGUF's Jinja template: libcommon through the runner.
+#pragma once
+
+#include "api/requests.h"
+#include "engine/runner.h"
+#include "handlers/model_prep.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lokal::handlers {
+
+struct chat_inputs {
+    std::string model;                   // as the request named it (for errors)
+    std::vector<api::message> messages;  // the request's
+    json tools = nullptr;
+    api::tool_choice choice;
+    json think = nullptr;                // validated: null, bool or a level
+    bool generate = false;               // /api/generate: no tools
+};
+
+// What a model's template can do, as Ollama decides it.
+struct template_caps {
+    bool tools = false;
+    bool thinking = false;
+};
+
+// Checks the request against the template, renders the prompt and builds
+// the output parser. The runner may be null for a Go template.
+result<engine::chat_prompt> render_chat(engine::runner * r, const prepared & p, const chat_inputs & in);
+
+// /api/generate's prompt (not raw) with thinking: the Go template's
+// generate form or the GGUF's template over system + MESSAGEs + prompt.
+struct generate_inputs {
+    std::string model;
+    std::optional<std::string> system;
+    std::string prompt, suffix;
+    bool has_context = false;
+    json think = nullptr;
+};
+result<engine::chat_prompt> render_generate(engine::runner * r, const prepared & p, const generate_inputs & in);
+
+// format and grammar exclude each other (400).
+status check_output_constraints(const json & format, const std::string & grammar);
+
+// The model's SYSTEM and MESSAGEs plus the request's messages, as the
+// template sees them (thinking stripped where Ollama strips it).
+std::vector<api::message> chat_history(const prepared & p, const std::vector<api::message> & request);
+
+}  // namespace lokal::handlers
