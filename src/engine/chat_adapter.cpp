@@ -143,7 +143,9 @@ result<chat_prompt> render_chat_with_templates(const common_chat_templates * tmp
     }
     out.stops = params.additional_stops;
     out.preserved_tokens = params.preserved_tokens;
-    if (params.supports_thinking && !params.thinking_end_tags.empty()) out.thinking_end = params.thinking_end_tags.front();
+    if (req.think && params.supports_thinking && !params.thinking_end_tags.empty()) {
+        out.thinking_end = params.thinking_end_tags.front();
+    }
 
     common_chat_parser_params pp(params);
     pp.reasoning_format = COMMON_REASONING_FORMAT_DEEPSEEK;
