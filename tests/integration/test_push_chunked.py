@@ -48,7 +48,8 @@ def test_chunked_push_then_mount_then_pull_back(registry, lokal, proxies, tmp_pa
     progress = [i for i in items if i.get("digest") == model_digest]
     assert all(i["status"] == f"pushing {model_digest[7:19]}" and i["total"] == size for i in progress)
     done = [i.get("completed", 0) for i in progress]
-    assert done == sorted(done) and done[-1] == size and len(set(done)) > 2  # moved forward chunk by chunk
+    # Never backwards; updates in between are throttled (100 ms), so a fast upload may show only the ends.
+    assert done == sorted(done) and done[-1] == size
 
     # The model layer went up in contiguous chunks, then one PUT without a body.
     ranges = [h.get("Content-Range") for _p, h in _upload_requests(proxy, "PATCH")]
