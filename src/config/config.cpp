@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -34,6 +35,21 @@ result<bool> parse_bool(const char * name, std::string_view text) {
                       std::string(name) + ": expected true/false/1/0, got \"" + std::string(text) + "\"");
 }
 
+std::vector<std::string> parse_list(std::string_view text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        if (comma == std::string_view::npos) comma = text.size();
+        std::string item(text.substr(start, comma - start));
+        while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
+        size_t b = item.find_first_not_of(" \t");
+        if (b != std::string::npos && !item.empty()) out.push_back(item.substr(b));
+        start = comma + 1;
+    }
+    return out;
+}
+
 int default_parallel() {
     // One slot per core is a poor fit for CPU decoding; a few slots batch well.
     unsigned n = std::thread::hardware_concurrency();
@@ -54,6 +70,19 @@ const std::vector<variable> & variables() {
         {"LOKAL_MAX_MEMORY", "auto", "memory all loaded models may use, e.g. 12GiB (auto: what the system has available)"},
         {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
+        {"LOKAL_MAX_BLOB", "274877906944", "largest blob upload (POST /api/blobs) in bytes, checked before anything is written"},
+        {"LOKAL_INSECURE_NO_AUTH", "false", "allow listening on a non-loopback address without authentication (logged loudly)"},
+        {"LOKAL_ALLOWED_HOSTS", "", "extra names accepted in the Host header, comma-separated (localhost, loopback IPs and the bound address always are)"},
+        {"LOKAL_ORIGINS", "", "browser origins allowed to call the API (CORS), comma-separated, '*' wildcards (e.g. https://app.example.com,http://localhost:*)"},
+        {"LOKAL_CORS_CREDENTIALS", "false", "send Access-Control-Allow-Credentials to allowed origins (refused together with a wildcard origin)"},
+        {"LOKAL_TLS_CERT", "", "PEM certificate (chain) file: serve HTTPS, TLS 1.2+ (needs LOKAL_TLS_KEY)"},
+        {"LOKAL_TLS_KEY", "", "PEM private key file for LOKAL_TLS_CERT"},
+        {"LOKAL_MAX_CONNECTIONS", "256", "most open client connections; further ones get 503"},
+        {"LOKAL_HEADER_TIMEOUT", "10s", "time a client has to send a request's line and headers, in total"},
+        {"LOKAL_BODY_TIMEOUT", "60s", "time a client has to send a JSON request body, in total (blob uploads: only the idle limit)"},
+        {"LOKAL_IDLE_TIMEOUT", "5s", "how long a kept-alive connection may wait for its next request"},
+        {"LOKAL_MAX_TOKENS", "0", "most tokens generated per request, whatever num_predict asks (0: no cap)"},
+        {"LOKAL_REQUEST_TIMEOUT", "0", "longest wall time of one generation request; it then ends with done_reason \"length\" (0: none)"},
         {"LOKAL_REGISTRY_AUTH_FILE", "", "JSON file with registry logins, Docker's {\"auths\": {...}} shape (never on the command line)"},
         {"LOKAL_PULL_PARTS", "8", "most byte ranges of one blob downloaded at once on pull"},
         {"LOKAL_PULL_PART_SIZE", "104857600", "smallest byte range a blob is split into on pull (smaller blobs: one request)"},
@@ -68,7 +97,7 @@ std::string settings::base_url() const {
     if (h == "0.0.0.0" || h.empty()) h = "127.0.0.1";
     if (h == "::") h = "::1";
     if (h.find(':') != std::string::npos) h = "[" + h + "]";
-    return "http://" + h + ":" + std::to_string(port);
+    return std::string(tls_scheme ? "https://" : "http://") + h + ":" + std::to_string(port);
 }
 
 status parse_host(std::string_view text, settings & s) {
@@ -78,6 +107,7 @@ status parse_host(std::string_view text, settings & s) {
     int default_port = 11434;
     if (auto p = t.find("://"); p != std::string::npos) {
         std::string scheme = t.substr(0, p);
+        s.tls_scheme = scheme == "https";
         if (scheme == "http") default_port = 80;
         else if (scheme == "https") default_port = 443;
         else return make_error(errc::invalid_request, "LOKAL_HOST: unsupported scheme \"" + scheme + "\"");
@@ -190,6 +220,65 @@ result<uint64_t> parse_size(std::string_view text) {
     return bad();
 }
 
+namespace {
+
+// The booleans, lists, files and durations of network exposure and limits.
+template <class Get>
+status load_security(const Get & get, settings & s) {
+    struct bool_var {
+        const char * name;
+        bool * out;
+    };
+    const bool_var bools[] = {{"LOKAL_DEBUG", &s.debug},
+                              {"LOKAL_INSECURE_NO_AUTH", &s.insecure_no_auth},
+                              {"LOKAL_CORS_CREDENTIALS", &s.cors_credentials}};
+    for (const auto & bv : bools) {
+        const char * v = get(bv.name);
+        if (!v) continue;
+        auto b = parse_bool(bv.name, v);
+        if (!b) return b.err();
+        *bv.out = *b;
+    }
+    struct duration_var {
+        const char * name;
+        std::chrono::milliseconds * out;
+        bool zero_ok;
+    };
+    const duration_var durations[] = {{"LOKAL_HEADER_TIMEOUT", &s.header_timeout, false},
+                                      {"LOKAL_BODY_TIMEOUT", &s.body_timeout, false},
+                                      {"LOKAL_IDLE_TIMEOUT", &s.idle_timeout, false},
+                                      {"LOKAL_REQUEST_TIMEOUT", &s.request_timeout, true}};
+    for (const auto & dv : durations) {
+        const char * v = get(dv.name);
+        if (!v) continue;
+        auto d = parse_duration(v);
+        if (!d || d->count() < 0 || (d->count() == 0 && !dv.zero_ok)) {
+            return make_error(errc::invalid_request, std::string(dv.name) + ": expected a positive duration (\"10s\", \"2m\"), got \"" +
+                                                         v + "\"");
+        }
+        *dv.out = *d;
+    }
+    if (const char * v = get("LOKAL_ALLOWED_HOSTS")) s.allowed_hosts = parse_list(v);
+    if (const char * v = get("LOKAL_ORIGINS")) s.origins = parse_list(v);
+    if (const char * v = get("LOKAL_TLS_CERT")) s.tls_cert = v;
+    if (const char * v = get("LOKAL_TLS_KEY")) s.tls_key = v;
+    if (s.tls_cert.empty() != s.tls_key.empty()) {
+        return make_error(errc::invalid_request, "LOKAL_TLS_CERT and LOKAL_TLS_KEY must be set together");
+    }
+    if (s.cors_credentials) {
+        for (const auto & o : s.origins) {
+            if (o.find('*') != std::string::npos) {
+                return make_error(errc::invalid_request, "LOKAL_ORIGINS: the wildcard origin \"" + o +
+                                                             "\" cannot be combined with LOKAL_CORS_CREDENTIALS=1 "
+                                                             "(any web page could then call the API with the user's credentials)");
+            }
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
 result<settings> load(const env_lookup & env) {
     settings s;
     auto get = [&](const char * name) -> const char * {
@@ -232,6 +321,9 @@ result<settings> load(const env_lookup & env) {
         {"LOKAL_PULL_PARTS", 1, 64, nullptr, &s.pull_parts},
         {"LOKAL_PULL_PART_SIZE", 4096, 1ll << 40, &s.pull_part_size, nullptr},
         {"LOKAL_PUSH_CHUNK_SIZE", 4096, 1ll << 40, &s.push_chunk_size, nullptr},
+        {"LOKAL_MAX_BLOB", 1024, 1ll << 50, &s.max_blob_bytes, nullptr},
+        {"LOKAL_MAX_CONNECTIONS", 1, 65536, nullptr, &s.max_connections},
+        {"LOKAL_MAX_TOKENS", 0, 1ll << 31, &s.max_tokens, nullptr},
     };
     s.num_parallel = default_parallel();
     for (const auto & iv : ints) {
@@ -248,11 +340,7 @@ result<settings> load(const env_lookup & env) {
         if (!n) return make_error(errc::invalid_request, "LOKAL_MAX_MEMORY: " + n.err().message);
         s.max_memory = *n;
     }
-    if (const char * v = get("LOKAL_DEBUG")) {
-        auto b = parse_bool("LOKAL_DEBUG", v);
-        if (!b) return b.err();
-        s.debug = *b;
-    }
+    if (auto st = load_security(get, s); !st) return st.err();
     if (const char * v = get("LOKAL_REGISTRY_AUTH_FILE")) s.registry_auth_file = v;
     return s;
 }

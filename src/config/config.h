@@ -32,6 +32,23 @@ struct settings {
     int pull_parts = 8;                      // concurrent ranged requests per blob on pull
     int64_t pull_part_size = 100ll << 20;    // smallest part a blob is split into
     int64_t push_chunk_size = 64ll << 20;    // larger blobs are uploaded in PATCH chunks of this size
+    bool tls_scheme = false;                 // LOKAL_HOST said https:// (clients connect with TLS)
+
+    // Network exposure (see http/guard.h).
+    bool insecure_no_auth = false;           // LOKAL_INSECURE_NO_AUTH: serve a non-loopback bind without auth
+    std::vector<std::string> allowed_hosts;  // LOKAL_ALLOWED_HOSTS: extra Host header names
+    std::vector<std::string> origins;        // LOKAL_ORIGINS: CORS origins ("*" wildcards allowed)
+    bool cors_credentials = false;           // LOKAL_CORS_CREDENTIALS
+    std::string tls_cert;                    // LOKAL_TLS_CERT / LOKAL_TLS_KEY: PEM files; both or neither
+    std::string tls_key;
+
+    // Connection and request limits.
+    int max_connections = 256;
+    std::chrono::milliseconds header_timeout{10'000};  // request line + headers, whole
+    std::chrono::milliseconds body_timeout{60'000};    // a JSON body, whole (blob uploads: idle only)
+    std::chrono::milliseconds idle_timeout{5'000};     // keep-alive wait for a connection's next request
+    int64_t max_tokens = 0;                  // cap on generated tokens per request; 0: none
+    std::chrono::milliseconds request_timeout{0};      // wall time per generation request; 0: none
 
     std::string base_url() const;            // "http://host:port" for clients
 };

@@ -5,6 +5,7 @@
 #include "engine/runner.h"
 #include "handlers/registry_routes.h"
 #include "handlers/routes.h"
+#include "http/guard.h"
 #include "http/server.h"
 #include "metrics/registry.h"
 #include "sched/scheduler.h"
@@ -16,6 +17,28 @@
 #include <thread>
 
 namespace lokal::handlers {
+
+namespace {
+
+http::server_options server_options_for(const config::settings & cfg) {
+    http::server_options o;
+    o.host = cfg.host;
+    o.port = cfg.port;
+    o.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);
+    o.max_upload_bytes = static_cast<size_t>(cfg.max_blob_bytes);
+    o.guard.allowed_hosts = cfg.allowed_hosts;
+    o.guard.origins = cfg.origins;
+    o.guard.cors_credentials = cfg.cors_credentials;
+    o.tls_cert = cfg.tls_cert;
+    o.tls_key = cfg.tls_key;
+    o.max_connections = cfg.max_connections;
+    o.header_timeout = cfg.header_timeout;
+    o.body_timeout = cfg.body_timeout;
+    o.idle_timeout = cfg.idle_timeout;
+    return o;
+}
+
+}  // namespace
 
 struct app::impl {
     config::settings cfg;
@@ -33,8 +56,7 @@ struct app::impl {
                 sched::memory_probe{[](const engine::load_params & p) { return sched::estimate_memory(p); },
                                     sched::available_system_memory}),
           chats(cfg.data_dir + "/lokal.db"),
-          http(http::server_options{cfg.host, cfg.port, static_cast<size_t>(cfg.max_body_bytes),
-                                    static_cast<size_t>(cfg.max_blob_bytes), 64}),
+          http(server_options_for(cfg)),
           ctx{cfg, models, sched, metrics} {
         register_misc_routes(http, ctx);
         register_model_routes(http, ctx);
@@ -52,6 +74,9 @@ app::app(config::settings cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
 app::~app() = default;
 
 status app::bind() {
+    // Authentication does not exist yet: the accounts work sets auth_configured.
+    http::exposure exp{.auth_configured = false, .insecure_no_auth = impl_->cfg.insecure_no_auth};
+    if (auto st = http::check_exposure(impl_->cfg.host, exp); !st) return st;
     if (auto st = impl_->models.init(); !st) return st;
     if (auto st = impl_->chats.open(); !st) return st;
     return impl_->http.bind();
@@ -82,8 +107,14 @@ int serve_main(const config::settings & cfg) {
         std::fprintf(stderr, "Error: %s\n", st.err().message.c_str());
         return 1;
     }
-    std::fprintf(stderr, "lokal %s listening on %s:%d (models in %s)\n", LOKAL_VERSION, cfg.host.c_str(), a.port(),
-                 cfg.models_dir.c_str());
+    std::fprintf(stderr, "lokal %s listening on %s://%s:%d (models in %s)\n", LOKAL_VERSION,
+                 cfg.tls_cert.empty() ? "http" : "https", cfg.host.c_str(), a.port(), cfg.models_dir.c_str());
+    if (cfg.insecure_no_auth && !http::is_loopback_host(cfg.host)) {
+        std::fprintf(stderr,
+                     "WARNING: LOKAL_INSECURE_NO_AUTH=1: serving %s without authentication. Anyone who can reach this "
+                     "address can run, pull, create and delete models.\n",
+                     cfg.host.c_str());
+    }
     std::thread watcher([&a, set] {
         int sig = 0;
         sigwait(&set, &sig);

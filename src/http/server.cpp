@@ -1,6 +1,9 @@
 #include "http/server.h"
 
+#include "http/connections.h"
+
 #include <cpp-httplib/httplib.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -50,11 +53,13 @@ void apply(const response & res, httplib::Response & out) {
     out.status = res.status;
     for (const auto & [k, v] : res.headers) out.set_header(k, v);
     if (res.stream) {
+        detail::connection_table::stream_started();
         auto producer = res.stream;
         out.set_chunked_content_provider(res.content_type, [producer](size_t, httplib::DataSink & sink) {
             sink_writer w(sink);
             producer(w);
             if (w.alive()) sink.done();
+            detail::connection_table::stream_finished();
             return w.alive();
         });
     } else {
@@ -125,20 +130,98 @@ result<json> parse_json_body(const request & req, bool allow_empty) {
 
 struct server::impl {
     server_options opts;
-    httplib::Server svr;
+    std::unique_ptr<httplib::Server> owned;
+    httplib::Server & svr;
+    std::string tls_error;  // why the TLS server could not be set up
+    request_guard guard;
+    detail::connection_table conns;
     int port = 0;
     std::function<void(const std::string &, int)> observer;
+
+    explicit impl(server_options o)
+        : opts(std::move(o)),
+          owned(make_server(opts, tls_error)),
+          svr(*owned),
+          guard(guard_for(opts)),
+          conns(detail::connection_limits{opts.max_connections, opts.header_timeout, opts.body_timeout,
+                                          opts.idle_timeout}) {}
 
     void observe(const std::string & pattern, int status) const {
         if (observer) observer(pattern, status);
     }
+
+    static guard_options guard_for(const server_options & o) {
+        guard_options g = o.guard;
+        g.bound_host = o.host;
+        g.tls = !o.tls_cert.empty();
+        return g;
+    }
+
+    static std::unique_ptr<httplib::Server> make_server(const server_options & o, std::string & error) {
+        if (o.tls_cert.empty()) return std::make_unique<httplib::Server>();
+        auto tls = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+        auto * ctx = static_cast<SSL_CTX *>(tls->tls_context());
+        if (!tls->is_valid() || !ctx) {
+            error = "could not load the TLS certificate and key (LOKAL_TLS_CERT, LOKAL_TLS_KEY): check that both are "
+                    "readable PEM files and that the key matches the certificate";
+        } else if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+            error = "could not restrict TLS to version 1.2 and later";
+        }
+        return tls;
+    }
+
+    void install_guard();
 };
 
-server::server(server_options opts) : impl_(std::make_unique<impl>()) {
-    impl_->opts = std::move(opts);
+// Every request passes here before routing (so unknown paths and every
+// route group are covered alike), and every response gets its CORS headers.
+void server::impl::install_guard() {
+    svr.set_pre_routing_handler([this](const httplib::Request & r, httplib::Response & out) {
+        detail::connection_table::headers_read();
+        response res;
+        if (detail::connection_table::over_limit()) {
+            set_error(res, make_error(errc::unavailable, "server busy: too many open connections (LOKAL_MAX_CONNECTIONS=" +
+                                                             std::to_string(opts.max_connections) + ")"));
+            res.headers.emplace_back("Connection", "close");
+            apply(res, out);
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        // get_header_value returns a copy; request_head only views these.
+        const std::string host = r.get_header_value("Host"), origin = r.get_header_value("Origin"),
+                          content_type = r.get_header_value("Content-Type");
+        request_head head;
+        head.method = r.method;
+        head.host = host;
+        head.origin = origin;
+        head.content_type = content_type;
+        head.from_browser = r.has_header("Origin") || r.has_header("Sec-Fetch-Site") || r.has_header("Sec-Fetch-Mode");
+        head.preflight = r.method == "OPTIONS" && r.has_header("Access-Control-Request-Method");
+        if (auto refused = guard.check(head)) {
+            set_json(res, json{{"error", refused->message}}, refused->status);
+            apply(res, out);
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (r.method == "OPTIONS") {  // preflight or not, nothing to route
+            out.status = 204;
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    svr.set_post_routing_handler([this](const httplib::Request & r, httplib::Response & out) {
+        bool preflight = r.method == "OPTIONS" && r.has_header("Access-Control-Request-Method");
+        for (auto & [k, v] : guard.cors_headers(r.get_header_value("Origin"), r.get_header_value("Host"), preflight,
+                                                r.get_header_value("Access-Control-Request-Headers"))) {
+            out.set_header(k, v);
+        }
+    });
+    svr.set_logger([](const httplib::Request &, const httplib::Response &) {
+        detail::connection_table::response_written();
+    });
+}
+
+server::server(server_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
     auto & svr = impl_->svr;
-    int threads = impl_->opts.threads;
-    svr.new_task_queue = [threads] { return new httplib::ThreadPool(8, static_cast<size_t>(threads)); };
+    svr.new_task_queue = [self = impl_.get()] { return self->conns.make_queue(); };
     // cpp-httplib sets SO_REUSEPORT by default, which lets a second server
     // (another lokal, an ollama) bind the same port and silently take half of
     // the connections. SO_REUSEADDR only: restart fast, but never share.
@@ -146,13 +229,20 @@ server::server(server_options opts) : impl_(std::make_unique<impl>()) {
         int one = 1;
         ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     });
-    svr.set_payload_max_length(impl_->opts.max_upload_bytes);
-    svr.set_read_timeout(600);
-    svr.set_write_timeout(600);
+    // Our own checks answer first, with a JSON error: the body limit in
+    // route(), Content-Length against the upload limit in upload_route().
+    svr.set_payload_max_length(std::max(impl_->opts.max_upload_bytes, impl_->opts.max_body_bytes) + 1);
+    // Longest silence in the middle of reading or writing; whole-phase
+    // deadlines live in detail::connection_table.
+    svr.set_read_timeout(60);
+    svr.set_write_timeout(60);
+    auto idle_s = std::chrono::duration_cast<std::chrono::seconds>(impl_->opts.idle_timeout).count();
+    svr.set_keep_alive_timeout(std::max<time_t>(1, static_cast<time_t>(idle_s)));
     svr.set_error_handler([](const httplib::Request &, httplib::Response & res) {
         // Unknown routes and methods: Ollama answers 404 "404 page not found" as text.
         if (res.body.empty() && res.status == 404) res.set_content("404 page not found", "text/plain");
     });
+    impl_->install_guard();
 }
 
 server::~server() = default;
@@ -179,6 +269,7 @@ void server::route(const std::string & method, const std::string & pattern, hand
         guarded(out, [&](response & res) {
             request req = convert(r);
             bool too_large = false;
+            detail::connection_table::body_read(true);
             reader([&](const char * data, size_t n) {
                 if (req.body.size() + n > limit) {
                     too_large = true;
@@ -187,6 +278,7 @@ void server::route(const std::string & method, const std::string & pattern, hand
                 req.body.append(data, n);
                 return true;
             });
+            detail::connection_table::body_read(false);
             if (too_large) {
                 set_error(res, make_error(errc::too_large, "request body too large (limit " +
                                                                std::to_string(limit) + " bytes)"));
@@ -203,10 +295,17 @@ void server::route(const std::string & method, const std::string & pattern, hand
 }
 
 void server::upload_route(const std::string & method, const std::string & pattern, upload_handler h) {
-    auto handler = [h, self = impl_.get(), pattern](const httplib::Request & r, httplib::Response & out,
-                                                    const httplib::ContentReader & reader) {
+    const size_t limit = impl_->opts.max_upload_bytes;
+    auto handler = [h, limit, self = impl_.get(), pattern](const httplib::Request & r, httplib::Response & out,
+                                                           const httplib::ContentReader & reader) {
         bool consumed = false;
         guarded(out, [&](response & res) {
+            // Refused before a byte is written when the size is announced.
+            if (r.get_header_value_u64("Content-Length") > limit) {
+                set_error(res, make_error(errc::too_large, "upload too large (limit " + std::to_string(limit) +
+                                                               " bytes, LOKAL_MAX_BLOB)"));
+                return;
+            }
             body_reader read = [&](const body_sink & sink) {
                 consumed = true;
                 return reader(sink);
@@ -225,6 +324,7 @@ void server::upload_route(const std::string & method, const std::string & patter
 
 status server::bind() {
     auto & o = impl_->opts;
+    if (!impl_->tls_error.empty()) return make_error(errc::invalid_request, impl_->tls_error);
     if (o.port == 0) {
         int p = impl_->svr.bind_to_any_port(o.host);
         if (p <= 0) return make_error(errc::unavailable, "could not bind to " + o.host);

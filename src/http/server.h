@@ -5,7 +5,9 @@
 
 #include "core/json.h"
 #include "core/result.h"
+#include "http/guard.h"
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -60,8 +62,15 @@ struct server_options {
     std::string host = "127.0.0.1";
     int port = 11434;
     size_t max_body_bytes = 64u << 20;     // JSON bodies
-    size_t max_upload_bytes = 256ull << 30; // upload routes
-    int threads = 64;
+    size_t max_upload_bytes = 256ull << 30; // upload routes, checked against Content-Length first
+    // Host/Origin/content-type checks (http/guard.h); bound_host is filled from host.
+    guard_options guard;
+    std::string tls_cert;                  // PEM files: serve HTTPS (TLS 1.2+) when both are set
+    std::string tls_key;
+    int max_connections = 256;
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds body_timeout{60'000};
+    std::chrono::milliseconds idle_timeout{5'000};
 };
 
 class server {

@@ -76,6 +76,9 @@ class LokalServer:
         self.proc: subprocess.Popen | None = None
         self.port = 0
         self._log = None
+        self.extra_env: dict = {}   # more LOKAL_* settings for this server
+        self.scheme = "http"        # "https" with LOKAL_TLS_CERT/KEY in extra_env
+        self.verify = True          # requests' verify= (a CA file for a self-signed cert)
 
     @property
     def host(self) -> str:
@@ -83,10 +86,10 @@ class LokalServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{self.scheme}://{self.host}"
 
     def env(self) -> dict:
-        env = client_env(self.host, self.home)
+        env = client_env(self.host if self.scheme == "http" else f"{self.scheme}://{self.host}", self.home)
         env["LOKAL_MODELS"] = str(self.models_dir)
         env.update(self.extra_env)
         return env
@@ -112,7 +115,7 @@ class LokalServer:
                 if self.proc.poll() is not None:
                     break
                 try:
-                    r = requests.get(self.url + "/api/version", timeout=2)
+                    r = requests.get(self.url + "/api/version", timeout=2, verify=self.verify)
                     if r.status_code == 200:
                         return
                 except requests.RequestException:

@@ -129,3 +129,34 @@ TEST(config, data_dir_defaults_to_home_and_follows_lokal_data) {
     ASSERT_TRUE(t.ok());
     EXPECT_EQ(t->data_dir, "/srv/lokal");
 }
+
+TEST(config, security_settings) {
+    auto s = config::load(env_of({{"LOKAL_ALLOWED_HOSTS", " a.example , b.example,,"},
+                                  {"LOKAL_ORIGINS", "https://x.example"},
+                                  {"LOKAL_INSECURE_NO_AUTH", "1"},
+                                  {"LOKAL_HEADER_TIMEOUT", "3s"},
+                                  {"LOKAL_MAX_CONNECTIONS", "7"},
+                                  {"LOKAL_MAX_TOKENS", "100"},
+                                  {"LOKAL_REQUEST_TIMEOUT", "2m"}}));
+    ASSERT_TRUE(s.ok()) << s.err().message;
+    EXPECT_EQ(s->allowed_hosts, (std::vector<std::string>{"a.example", "b.example"}));
+    EXPECT_EQ(s->origins, (std::vector<std::string>{"https://x.example"}));
+    EXPECT_TRUE(s->insecure_no_auth);
+    EXPECT_EQ(s->header_timeout, std::chrono::seconds(3));
+    EXPECT_EQ(s->max_connections, 7);
+    EXPECT_EQ(s->max_tokens, 100);
+    EXPECT_EQ(s->request_timeout, std::chrono::minutes(2));
+
+    auto bad = config::load(env_of({{"LOKAL_ORIGINS", "https://a.example,*"}, {"LOKAL_CORS_CREDENTIALS", "true"}}));
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.err().message.find("wildcard"), std::string::npos);
+    EXPECT_FALSE(config::load(env_of({{"LOKAL_TLS_CERT", "/c.pem"}})).ok());  // key missing
+    EXPECT_FALSE(config::load(env_of({{"LOKAL_HEADER_TIMEOUT", "0"}})).ok());
+    EXPECT_FALSE(config::load(env_of({{"LOKAL_INSECURE_NO_AUTH", "yes please"}})).ok());
+}
+
+TEST(config, https_host_makes_clients_use_tls) {
+    auto s = config::load(env_of({{"LOKAL_HOST", "https://127.0.0.1:8443"}}));
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->base_url(), "https://127.0.0.1:8443");
+}

@@ -52,7 +52,10 @@ protected:
                 return make_error(errc::unavailable, "no engine in this test");
             });
         ctx = std::make_unique<handlers::context>(handlers::context{cfg, *models, *sched, metrics});
-        srv = std::make_unique<http::server>(http::server_options{"127.0.0.1", 0, 64u << 20, 1ull << 30, 8});
+        http::server_options o;
+        o.port = 0;
+        o.max_upload_bytes = 1ull << 30;
+        srv = std::make_unique<http::server>(o);
         handlers::register_model_routes(*srv, *ctx);
         ASSERT_TRUE(srv->bind());
         thread = std::thread([this] { (void)srv->serve(); });

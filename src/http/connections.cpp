@@ -1,0 +1,160 @@
+#include "http/connections.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+// The accepted socket is the one thing cpp-httplib hands its task queue
+// without naming it. The link wraps accept4 (-Wl,--wrap=accept4, set on
+// lokal_http in CMake); httplib's accept loop calls it and then, on the same
+// thread, enqueues the connection, so a thread-local carries the descriptor
+// from one to the other. Without the wrap the descriptor is unknown: limits
+// still count, deadlines are not enforced.
+namespace {
+thread_local int last_accepted_fd = -1;
+}
+
+extern "C" int __real_accept4(int fd, sockaddr * addr, socklen_t * len, int flags);
+extern "C" int __wrap_accept4(int fd, sockaddr * addr, socklen_t * len, int flags) {
+    int s = __real_accept4(fd, addr, len, flags);
+    last_accepted_fd = s;
+    return s;
+}
+
+namespace lokal::http::detail {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr int64_t no_deadline = INT64_MAX;
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+struct connection {
+    int fd = -1;                  // our dup of the socket: shutdown() through it is safe from any thread
+    bool over_limit = false;
+    bool streamed = false;
+    std::atomic<int64_t> deadline{no_deadline};
+    const connection_limits * limits = nullptr;
+
+    void expire_in(std::chrono::milliseconds d) { deadline = now_ms() + d.count(); }
+};
+
+namespace {
+thread_local connection * current = nullptr;
+}
+
+class guarded_queue final : public httplib::TaskQueue {
+public:
+    guarded_queue(connection_table & table, size_t max_threads)
+        : table_(table), pool_(8, max_threads, /*max queued*/ 1024) {}
+
+    bool enqueue(std::function<void()> fn) override {
+        int fd = last_accepted_fd;
+        last_accepted_fd = -1;
+        auto conn = table_.open(fd);
+        bool ok = pool_.enqueue([this, conn, fn = std::move(fn)] {
+            current = conn.get();
+            fn();
+            current = nullptr;
+            table_.close(conn);
+        });
+        if (!ok) table_.close(conn);
+        return ok;
+    }
+    void shutdown() override { pool_.shutdown(); }
+
+private:
+    connection_table & table_;
+    httplib::ThreadPool pool_;
+};
+
+connection_table::connection_table(connection_limits limits) : limits_(limits) {
+    watchdog_ = std::thread([this] { watch(); });
+}
+
+connection_table::~connection_table() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    watchdog_.join();
+    for (const auto & c : conns_) {
+        if (c->fd >= 0) ::close(c->fd);
+    }
+}
+
+httplib::TaskQueue * connection_table::make_queue() {
+    // Room for every allowed connection plus some to answer the excess with a
+    // 503 rather than leave it waiting for a thread.
+    return new guarded_queue(*this, static_cast<size_t>(limits_.max_connections) + 32);
+}
+
+std::shared_ptr<connection> connection_table::open(int fd) {
+    auto c = std::make_shared<connection>();
+    c->fd = fd >= 0 ? ::dup(fd) : -1;
+    c->limits = &limits_;
+    c->over_limit = open_.fetch_add(1) + 1 > limits_.max_connections;
+    c->expire_in(c->over_limit ? std::min(limits_.header_timeout, std::chrono::milliseconds(2000))
+                               : limits_.header_timeout);
+    std::lock_guard<std::mutex> lock(mutex_);
+    conns_.insert(c);
+    return c;
+}
+
+void connection_table::close(const std::shared_ptr<connection> & c) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (c->fd >= 0) ::close(c->fd);
+    c->fd = -1;
+    conns_.erase(c);
+    open_.fetch_sub(1);
+}
+
+void connection_table::watch() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+        wake_.wait_for(lock, std::chrono::milliseconds(200));
+        int64_t now = now_ms();
+        for (const auto & c : conns_) {
+            if (c->fd >= 0 && c->deadline.load() < now) {
+                // Ends the worker's blocking read or write; it then closes.
+                ::shutdown(c->fd, SHUT_RDWR);
+                c->deadline = no_deadline;
+            }
+        }
+    }
+}
+
+bool connection_table::over_limit() { return current && current->over_limit; }
+
+void connection_table::headers_read() {
+    if (current) current->deadline = no_deadline;
+}
+
+void connection_table::body_read(bool started) {
+    if (!current) return;
+    if (started) current->expire_in(current->limits->body_timeout);
+    else current->deadline = no_deadline;
+}
+
+void connection_table::stream_started() {
+    if (current) current->streamed = true;
+}
+
+void connection_table::response_written() {
+    // A whole body follows at once; the next request must come in time. A
+    // streamed body takes as long as it takes (stream_finished()).
+    if (current && !current->streamed) current->expire_in(current->limits->idle_timeout + current->limits->header_timeout);
+}
+
+void connection_table::stream_finished() {
+    if (!current) return;
+    current->streamed = false;
+    current->expire_in(current->limits->idle_timeout + current->limits->header_timeout);
+}
+
+}  // namespace lokal::http::detail
