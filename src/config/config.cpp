@@ -82,7 +82,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_BODY_TIMEOUT", "60s", "time a client has to send a JSON request body, in total (blob uploads: only the idle limit)"},
         {"LOKAL_IDLE_TIMEOUT", "5s", "how long a kept-alive connection may wait for its next request"},
         {"LOKAL_MAX_TOKENS", "0", "most tokens generated per request, whatever num_predict asks (0: no cap)"},
-        {"LOKAL_REQUEST_TIMEOUT", "0", "longest wall time of one generation request; it then ends with done_reason \"length\" (0: none)"},
+        {"LOKAL_REQUEST_TIMEOUT", "0", "longest wall time of one generation request; it then stops with an error (0: none)"},
         {"LOKAL_REGISTRY_AUTH_FILE", "", "JSON file with registry logins, Docker's {\"auths\": {...}} shape (never on the command line)"},
         {"LOKAL_PULL_PARTS", "8", "most byte ranges of one blob downloaded at once on pull"},
         {"LOKAL_PULL_PART_SIZE", "104857600", "smallest byte range a blob is split into on pull (smaller blobs: one request)"},

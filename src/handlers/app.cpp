@@ -9,6 +9,7 @@
 #include "http/server.h"
 #include "metrics/registry.h"
 #include "sched/scheduler.h"
+#include "store/gguf.h"
 #include "store/store.h"
 
 #include <csignal>
@@ -38,6 +39,18 @@ http::server_options server_options_for(const config::settings & cfg) {
     return o;
 }
 
+// Every GGUF file is pre-validated before llama.cpp opens it: a blob could
+// have been swapped on disk since it was checked at upload and create.
+result<std::unique_ptr<engine::runner>> validated_load(const engine::load_params & p) {
+    std::vector<const std::string *> files{&p.model_path};
+    if (!p.projector_path.empty()) files.push_back(&p.projector_path);
+    for (const auto & a : p.adapter_paths) files.push_back(&a);
+    for (const auto * f : files) {
+        if (auto st = store::gguf::validate_file(*f); !st) return make_error(st.err().code, "model cannot be loaded: " + st.err().message);
+    }
+    return engine::load_llama_runner(p);
+}
+
 }  // namespace
 
 struct app::impl {
@@ -52,7 +65,7 @@ struct app::impl {
     explicit impl(config::settings c)
         : cfg(std::move(c)),
           models(cfg.models_dir),
-          sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue, cfg.max_memory}, engine::load_llama_runner,
+          sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue, cfg.max_memory}, validated_load,
                 sched::memory_probe{[](const engine::load_params & p) { return sched::estimate_memory(p); },
                                     sched::available_system_memory}),
           chats(cfg.data_dir + "/lokal.db"),

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <optional>
 
 namespace lokal::handlers {
 
@@ -175,6 +176,14 @@ struct running {
     steady::time_point t0;
     std::chrono::nanoseconds load{0};  // request start until the model was ready, as Ollama counts it
     metrics::registry * metrics = nullptr;
+    std::chrono::milliseconds timeout{0};  // LOKAL_REQUEST_TIMEOUT; 0: none
+
+    // Past the server's wall-time limit: the caller drops the stream, which cancels the task.
+    std::optional<error> overdue() const {
+        if (timeout.count() <= 0 || steady::now() - t0 < timeout) return std::nullopt;
+        return make_error(errc::unavailable, "generation stopped: the request ran longer than LOKAL_REQUEST_TIMEOUT (" +
+                                                 std::to_string(timeout.count()) + " ms)");
+    }
 
     // Counts a finished completion's tokens and duration.
     void record(const engine::completion_stats & st) const {
@@ -200,6 +209,10 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
         res.stream = [r](http::stream_writer & w) {
             for (;;) {
                 auto item = r->stream->next_for(client_check);
+                if (auto late = r->overdue()) {
+                    w.write(json{{"error", late->message}}.dump() + "\n");
+                    return;
+                }
                 if (!item) {
                     if (!w.alive()) return;
                     continue;
@@ -228,6 +241,7 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
     auto next_check = steady::now() + client_check;
     for (;;) {
         auto item = r->stream->next_for(client_check);
+        if (auto late = r->overdue()) return http::set_error(res, *late);
         // Nothing is written until the end, so look at the socket every
         // client_check, busy or not.
         if (steady::now() >= next_check) {
@@ -297,6 +311,7 @@ void run_completion(context & ctx, prepared & p, engine::completion_request creq
     r->t0 = t0;
     r->load = steady::now() - t0;
     r->metrics = &ctx.metrics;
+    r->timeout = ctx.cfg.request_timeout;
     if (render) {
         auto prompt = render(&*r->lease);
         if (!prompt) return http::set_error(res, prompt.err());

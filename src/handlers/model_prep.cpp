@@ -44,6 +44,10 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
         return make_error(errc::invalid_request, "the model's parameters are invalid: " + st.err().message);
     }
     if (auto st = api::apply_json(p.opts, options); !st) return st.err();
+    // The server's cap (LOKAL_MAX_TOKENS) wins over any num_predict, "forever" (-1, -2) included.
+    if (ctx.cfg.max_tokens > 0 && (p.opts.num_predict < 0 || p.opts.num_predict > ctx.cfg.max_tokens)) {
+        p.opts.num_predict = static_cast<int>(ctx.cfg.max_tokens);
+    }
 
     auto & l = p.load;
     l.model_path = p.rec.model_path;

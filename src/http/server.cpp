@@ -130,9 +130,9 @@ result<json> parse_json_body(const request & req, bool allow_empty) {
 
 struct server::impl {
     server_options opts;
+    std::string tls_error;  // why the TLS server could not be set up (filled while `owned` is made)
     std::unique_ptr<httplib::Server> owned;
     httplib::Server & svr;
-    std::string tls_error;  // why the TLS server could not be set up
     request_guard guard;
     detail::connection_table conns;
     int port = 0;

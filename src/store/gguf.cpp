@@ -327,6 +327,10 @@ status parser::read_tensor(tensor_info & t) {
     auto name = read_string("tensor name");
     if (!name) return name.err();
     t.name = valid_utf8(*name);
+    // ggml keeps tensor names in a 64-byte array (GGML_MAX_NAME, NUL included).
+    if (name->size() >= 64) {
+        return bad("GGUF tensor name '" + t.name.substr(0, 64) + "...' is longer than 63 bytes");
+    }
     uint32_t dims = 0;
     if (auto st = cur_.get(dims, "tensor dimensions"); !st) return st;
     if (dims > 4) {
@@ -377,6 +381,18 @@ status parser::place_tensors() {
         }
         if (t.offset > data_size || t.bytes > data_size - t.offset) {
             return bad("truncated GGUF file: data of tensor '" + t.name + "' ends past the end of the file");
+        }
+    }
+    // No two tensors may share bytes (llama.cpp would alias them).
+    std::vector<const tensor_info *> by_offset;
+    by_offset.reserve(f_.tensors.size());
+    for (const auto & t : f_.tensors) by_offset.push_back(&t);
+    std::sort(by_offset.begin(), by_offset.end(),
+              [](const tensor_info * a, const tensor_info * b) { return a->offset < b->offset; });
+    for (size_t i = 1; i < by_offset.size(); ++i) {
+        const tensor_info & prev = *by_offset[i - 1];
+        if (by_offset[i]->offset - prev.offset < prev.bytes) {  // sorted, and offset + bytes fits the file
+            return bad("GGUF tensors '" + prev.name + "' and '" + by_offset[i]->name + "' overlap");
         }
     }
     return {};
@@ -437,6 +453,25 @@ result<file> read_file(const std::string & path, const limits & lim) {
 }
 
 bool has_magic(std::string_view first_bytes) { return first_bytes.substr(0, 4) == "GGUF"; }
+
+status validate_file(const std::string & path) {
+    limits lim;
+    lim.materialise_array = 0;  // only the structure matters here
+    auto f = read_file(path, lim);
+    if (f) return {};
+    if (f.err().code == errc::invalid_request) return make_error(errc::invalid_request, "invalid GGUF file: " + f.err().message);
+    return make_error(f.err().code, "cannot read the GGUF file");  // open/read failures name paths: keep them out
+}
+
+status validate_if_gguf(const std::string & path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return make_error(errc::internal, "cannot read the uploaded file");
+    char magic[4] = {};
+    ssize_t n = ::pread(fd, magic, sizeof magic, 0);
+    ::close(fd);
+    if (n != 4 || !has_magic(std::string_view(magic, 4))) return {};
+    return validate_file(path);
+}
 
 std::string tensor_type_name(uint32_t type) {
     const char * n = ggml_type(type).name;

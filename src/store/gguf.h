@@ -94,6 +94,15 @@ result<file> read_file(const std::string & path, const limits & lim = {});
 // Same, for bytes in memory (tests, fuzzing).
 result<file> read_bytes(std::string_view data, const limits & lim = {});
 
+// The pre-validator run before llama.cpp opens a file (at upload, create and
+// load): the whole structure is parsed with the checks above (caps on counts,
+// string and array lengths; checked arithmetic; every tensor aligned, inside
+// the file and not overlapping another; names ggml can hold). The reason is
+// in the message, never the path.
+status validate_file(const std::string & path);
+// Same, only when the file starts with the GGUF magic (blobs may be anything).
+status validate_if_gguf(const std::string & path);
+
 // True when data starts with the GGUF magic.
 bool has_magic(std::string_view first_bytes);
 

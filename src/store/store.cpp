@@ -2,6 +2,7 @@
 
 #include "store/digest.h"
 #include "store/files.h"
+#include "store/gguf.h"
 #include "store/partial.h"
 
 #include <sys/stat.h>
@@ -161,6 +162,8 @@ result<std::string> store::put_blob_from_reader(std::string_view expected_digest
     if (got != *expected) {
         return make_error(errc::invalid_request, "digest mismatch, expected \"" + *expected + "\", got \"" + got + "\"");
     }
+    // A blob that claims to be GGUF must be one before llama.cpp ever sees it.
+    if (auto st = gguf::validate_if_gguf(tmp->path()); !st) return st.err();
     if (auto st = tmp->commit(*dest); !st) return st.err();
     return got;
 }

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 using namespace lokal;
 using namespace lokal::store;
 namespace fs = std::filesystem;
@@ -240,4 +242,46 @@ TEST(StoreGguf, MissingFile) {
     auto f = gguf::read_file("/nonexistent/model.gguf");
     ASSERT_FALSE(f);
     EXPECT_EQ(f.err().code, errc::not_found);
+}
+
+TEST(StoreGguf, OverlappingTensorsAndLongNamesAreRefused) {
+    builder b;
+    b.counts(2, 0).tensor("a", {8}, 0, 0).tensor("b", {8}, 0, 0).pad();  // both at offset 0
+    b.out.append(64, '\0');
+    EXPECT_NE(error_of(b.out).find("overlap"), std::string::npos);
+
+    builder ok;
+    ok.counts(2, 0).tensor("a", {8}, 0, 0).tensor("b", {8}, 0, 32).pad();
+    ok.out.append(64, '\0');
+    EXPECT_EQ(error_of(ok.out), "ok");
+
+    builder longname;
+    longname.counts(1, 0).tensor(std::string(64, 'n'), {8}, 0, 0).pad();
+    longname.out.append(32, '\0');
+    EXPECT_NE(error_of(longname.out).find("longer than 63"), std::string::npos);
+}
+
+TEST(StoreGguf, ValidateFileGivesReasonsWithoutPaths) {
+    auto dir = fs::temp_directory_path() / ("gguf-validate-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto write = [&](const std::string & name, const std::string & bytes) {
+        auto p = (dir / name).string();
+        std::ofstream(p, std::ios::binary) << bytes;
+        return p;
+    };
+    EXPECT_TRUE(gguf::validate_file(write("good.gguf", small_model())));
+    std::string truncated = small_model();
+    truncated.resize(truncated.size() - 1);
+    auto st = gguf::validate_file(write("bad.gguf", truncated));
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.err().code, errc::invalid_request);
+    EXPECT_NE(st.err().message.find("invalid GGUF file: truncated"), std::string::npos);
+    EXPECT_EQ(st.err().message.find(dir.string()), std::string::npos);
+    auto missing = gguf::validate_file((dir / "missing.gguf").string());
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.err().message.find(dir.string()), std::string::npos);
+    // Blobs that are not GGUF at all are not its business; ones that claim to be are.
+    EXPECT_TRUE(gguf::validate_if_gguf(write("license.txt", "MIT License")));
+    EXPECT_FALSE(gguf::validate_if_gguf(write("fake.bin", "GGUF\x03\0\0\0garbage")));
+    fs::remove_all(dir);
 }
