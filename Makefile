@@ -11,7 +11,7 @@ export LOKAL_CACHE := $(CACHE)
 # llama.cpp objects an earlier clone compiled.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all build run test unit integration web-test deps llama-src venv models clean help
+.PHONY: all build run test unit integration web-test deps llama-src venv models clean help fuzz fuzz-build fuzz-smoke
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make run    build and start lokal serve on http://127.0.0.1:11434"
 	@echo "make test   build and run the whole test suite (unit + integration + web)"
 	@echo "make build  only build ($(BUILD)/lokal)"
+	@echo "make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 60) seconds"
 
 deps:
 	@scripts/deps.sh
@@ -53,7 +54,35 @@ web-test: build
 	cd web && npm run --silent test
 	cd web && LOKAL_BIN=$(CURDIR)/$(BUILD)/lokal WEB_TEST_OUT=$(CURDIR)/$(BUILD)/web-test npm run --silent test:browser
 
-test: unit integration web-test
+test: unit integration web-test fuzz-smoke
+
+# libFuzzer targets (fuzz/): clang, ASan+UBSan, our pure libraries only (no
+# llama.cpp build). New inputs go to $(BUILD_FUZZ)/corpus, crashes to
+# $(BUILD_FUZZ)/crashes; the seeds in fuzz/corpus are only read.
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst fuzz/%.cpp,%,$(wildcard fuzz/*_fuzz.cpp))
+
+$(BUILD_FUZZ)/build.ninja: fuzz/CMakeLists.txt | deps
+	CXX=clang++ cmake -S fuzz -B $(BUILD_FUZZ) -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DLLAMA_SRC="$$(scripts/llama-src.sh)"
+
+fuzz-build: deps $(BUILD_FUZZ)/build.ninja
+	cmake --build $(BUILD_FUZZ)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD_FUZZ)/corpus/$$t $(BUILD_FUZZ)/crashes; \
+	  printf 'fuzz: %s, %ss: ' $$t $(FUZZ_SECONDS); \
+	  $(BUILD_FUZZ)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD_FUZZ)/crashes/$$t- $(BUILD_FUZZ)/corpus/$$t fuzz/corpus/$$t \
+	    > $(BUILD_FUZZ)/$$t.log 2>&1 || { tail -40 $(BUILD_FUZZ)/$$t.log; \
+	      echo "fuzz: $$t failed (input in $(BUILD_FUZZ)/crashes)"; exit 1; }; \
+	  tail -1 $(BUILD_FUZZ)/$$t.log; \
+	done
+
+# What `make test` runs: a few seconds of each target.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-5}
 
 clean:
 	rm -rf $(BUILD)

@@ -10,6 +10,7 @@ packages=(
   libcurl4-openssl-dev  # registry client (pull/push)
   docker-registry     # a local OCI registry for the pull/push integration tests
   libgtest-dev libgmock-dev
+  clang               # libFuzzer and the sanitizers for fuzz/ (make fuzz)
   python3 python3-venv
   nodejs npm          # fetches the pinned llama.cpp from the npm registry; builds the web UI
   chromium            # headless browser for the web UI tests (make web-test)

@@ -98,7 +98,9 @@ def test_create_truncated_gguf_is_4xx(api):
     # right magic and header, but the file stops in the middle of the metadata
     data = STORIES_GGUF.read_bytes()[:3000]
     d = "sha256:" + hashlib.sha256(data).hexdigest()
-    assert api.post(f"/api/blobs/{d}", data=data).status_code == 201
+    # Refused at upload already (the GGUF pre-validator; Ollama takes it and fails at create).
+    up = api.post(f"/api/blobs/{d}", data=data)
+    assert up.status_code == 400 and "invalid GGUF file: truncated" in error_of(up)
     r = api.post("/api/create", {"model": "truncated", "files": {"t.gguf": d}, "stream": False})
     assert 400 <= r.status_code < 500, f"HTTP {r.status_code}: {r.text[:300]}"
     assert error_of(r)
@@ -110,7 +112,8 @@ def test_create_hostile_gguf_header_is_4xx(api):
     data = b"GGUF" + (3).to_bytes(4, "little") + (0).to_bytes(8, "little") + \
         (1 << 62).to_bytes(8, "little") + (1 << 60).to_bytes(8, "little") + os.urandom(64)
     d = "sha256:" + hashlib.sha256(data).hexdigest()
-    assert api.post(f"/api/blobs/{d}", data=data).status_code == 201
+    up = api.post(f"/api/blobs/{d}", data=data)
+    assert up.status_code == 400 and "invalid GGUF file" in error_of(up)
     r = api.post("/api/create", {"model": "hostile", "files": {"h.gguf": d}, "stream": False})
     assert 400 <= r.status_code < 500, f"HTTP {r.status_code}: {r.text[:300]}"
     assert find_model(api.tags(), "hostile") is None
