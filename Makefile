@@ -11,7 +11,7 @@ export LOKAL_CACHE := $(CACHE)
 # llama.cpp objects an earlier clone compiled.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all build run test unit integration web-test deps llama-src venv models clean help fuzz fuzz-build fuzz-smoke
+.PHONY: all build run test unit integration web-test deps llama-src venv models clean help fuzz fuzz-build fuzz-smoke sanitize
 
 all: build
 
@@ -20,6 +20,7 @@ help:
 	@echo "make test   build and run the whole test suite (unit + integration + web)"
 	@echo "make build  only build ($(BUILD)/lokal)"
 	@echo "make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 60) seconds"
+	@echo "make sanitize  unit tests (and with SANITIZE_INTEGRATION=1 the integration tests) under ASan+UBSan"
 
 deps:
 	@scripts/deps.sh
@@ -79,6 +80,16 @@ fuzz: fuzz-build
 	      echo "fuzz: $$t failed (input in $(BUILD_FUZZ)/crashes)"; exit 1; }; \
 	  tail -1 $(BUILD_FUZZ)/$$t.log; \
 	done
+
+# Our code under AddressSanitizer + UBSan in its own build dir; llama.cpp
+# unchanged. Not part of `make test` (see README-dev.md for its cost).
+BUILD_ASAN ?= build-asan
+sanitize: deps venv models
+	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DLOKAL_SANITIZE=ON -DLLAMA_SRC="$$(scripts/llama-src.sh)"
+	cmake --build $(BUILD_ASAN) --target lokal lokal_unit_tests llama-completion
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -L unit --output-on-failure -j2
+	if [ -n "$(SANITIZE_INTEGRATION)" ]; then ASAN_OPTIONS=detect_leaks=0 LOKAL_BIN=$(CURDIR)/$(BUILD_ASAN)/lokal \
+	  $(VENV)/bin/python -m pytest tests/integration -q; fi
 
 # What `make test` runs: a few seconds of each target.
 fuzz-smoke:
