@@ -21,6 +21,12 @@ void send_error(http::response & res, int status, const std::string & message) {
     http::set_json(res, compat::anthropic_error(status, message), status);
 }
 
+// A failed native call: its status, message and headers (Retry-After).
+void send_failure(http::response & res, const bridge::outcome & o) {
+    send_error(res, o.status, o.error);
+    res.headers = o.headers;
+}
+
 void send_error(http::response & res, const error & err) { send_error(res, http::status_for(err.code), err.message); }
 
 // Parses and translates; on failure the error is already in res.
@@ -45,7 +51,7 @@ void messages(context & ctx, const http::request & req, http::response & res) {
     auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
     std::vector<bridge::outcome> outs;
     outs.push_back(bridge::call(native, req, p->native));
-    if (!outs[0].ok()) return send_error(res, outs[0].status, outs[0].error);
+    if (!outs[0].ok()) return send_failure(res, outs[0]);
     std::string id = compat::random_hex_id("msg_");
     if (!p->stream) return http::set_json(res, an::message(id, p->model, outs[0].body));
     auto conv = std::make_shared<an::stream_converter>(id, p->model);
@@ -68,10 +74,10 @@ void count_tokens(context & ctx, const http::request & req, http::response & res
     if (!p) return;
     auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
     auto rendered = bridge::call(native, req, p->native);
-    if (!rendered.ok()) return send_error(res, rendered.status, rendered.error);
+    if (!rendered.ok()) return send_failure(res, rendered);
     auto tokenize = [&ctx](const http::request & q, http::response & r) { native_tokenize(ctx, q, r); };
     auto tokens = bridge::call(tokenize, req, an::tokenize_request(p->model, rendered.body));
-    if (!tokens.ok()) return send_error(res, tokens.status, tokens.error);
+    if (!tokens.ok()) return send_failure(res, tokens);
     size_t n = tokens.body.contains("tokens") && tokens.body["tokens"].is_array() ? tokens.body["tokens"].size() : 0;
     http::set_json(res, json{{"input_tokens", n}});
 }

@@ -63,6 +63,7 @@ outcome call(const native_fn & fn, const http::request & req, const json & body)
     out.status = res.status;
     if (res.status != 200) {
         out.error = compat::native_error_message(res.body);
+        out.headers = std::move(res.headers);
         return out;
     }
     if (res.stream) {

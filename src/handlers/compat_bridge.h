@@ -20,6 +20,7 @@ struct outcome {
     int status = 200;
     json body;          // the object, when status is 200 and nothing streams
     std::string error;  // the native error message when status is not 200
+    std::vector<std::pair<std::string, std::string>> headers;  // of an error (Retry-After on a busy 503)
     std::function<void(http::stream_writer &)> stream;  // set when the native route streams
     bool ok() const { return status == 200; }
 };

@@ -21,6 +21,12 @@ void send_error(http::response & res, int status, const std::string & message) {
     http::set_json(res, compat::openai_error(status, message), status);
 }
 
+// A failed native call: its status, message and headers (Retry-After).
+void send_failure(http::response & res, const bridge::outcome & o) {
+    send_error(res, o.status, o.error);
+    res.headers = o.headers;
+}
+
 void send_error(http::response & res, const error & err) { send_error(res, http::status_for(err.code), err.message); }
 
 result<json> body_of(const http::request & req) { return http::parse_json_body(req); }
@@ -82,7 +88,7 @@ void chat_completions(context & ctx, const http::request & req, http::response &
     if (!p) return send_error(res, p.err());
     auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
     auto outs = bridge::call_all(native, req, p->natives);
-    if (auto f = bridge::first_failure(outs)) return send_error(res, f->status, f->error);
+    if (auto f = bridge::first_failure(outs)) return send_failure(res, *f);
     if (!p->stream) {
         std::vector<json> finals;
         for (auto & o : outs) finals.push_back(std::move(o.body));
@@ -110,7 +116,7 @@ void completions(context & ctx, const http::request & req, http::response & res)
     if (auto it = body->find("prompt"); it != body->end() && it->is_array()) prompts = it->size();
     auto native = [&ctx](const http::request & q, http::response & r) { native_generate(ctx, q, r); };
     auto outs = bridge::call_all(native, req, p->natives);
-    if (auto f = bridge::first_failure(outs)) return send_error(res, f->status, f->error);
+    if (auto f = bridge::first_failure(outs)) return send_failure(res, *f);
     if (!p->stream) {
         std::vector<json> finals;
         for (auto & o : outs) finals.push_back(std::move(o.body));
@@ -143,7 +149,7 @@ void get_model(context & ctx, const http::request & req, http::response & res) {
     std::string id = req.path.substr(std::string_view("/v1/models/").size());
     auto native = [&ctx](const http::request & q, http::response & r) { native_show(ctx, q, r); };
     auto out = bridge::call(native, req, json{{"model", id}});
-    if (!out.ok()) return send_error(res, out.status, out.error);
+    if (!out.ok()) return send_failure(res, out);
     http::set_json(res, oa::model_object(id, out.body));
 }
 
@@ -154,7 +160,7 @@ void embeddings(context & ctx, const http::request & req, http::response & res) 
     if (!p) return send_error(res, p.err());
     auto native = [&ctx](const http::request & q, http::response & r) { native_embed(ctx, q, r); };
     auto out = bridge::call(native, req, p->native);
-    if (!out.ok()) return send_error(res, out.status, out.error);
+    if (!out.ok()) return send_failure(res, out);
     http::set_json(res, oa::embedding_list(*p, out.body));
 }
 
