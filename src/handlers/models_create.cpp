@@ -2,15 +2,21 @@
 // whole create is planned (and every input checked) before anything is
 // sent, so input errors are 4xx JSON errors; the writing then streams
 // Ollama's status lines, and a failure there is an NDJSON {"error": ...}.
+// A `from` model missing from the store is pulled first (Ollama does the
+// same); its manifest is fetched before streaming, the plan made after the
+// pull, so errors of that plan arrive as NDJSON.
 #include "api/options.h"
 #include "engine/quantize.h"
 #include "handlers/models_common.h"
+#include "handlers/registry_routes.h"
+#include "registry/registry.h"
 #include "store/create.h"
 #include "store/store.h"
 
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 
 namespace lokal::handlers::models {
 
@@ -147,6 +153,65 @@ store::quantizer quantizer_for(int threads, std::function<bool(const json &)> re
     return q;
 }
 
+// A `from` model that is not in the store is pulled first, as Ollama's
+// create does; "insecure" (as in /api/pull) allows a plain-http registry.
+// The manifest is fetched before anything streams, so a model the registry
+// lacks is a plain 404.
+struct base_pull {
+    std::shared_ptr<registry::session> session;
+    std::shared_ptr<registry::remote_manifest> manifest;
+    store::model_name name;
+    registry::pull_options opts;
+};
+
+result<std::optional<base_pull>> prepare_base_pull(context & ctx, const http::request & req, const json & body,
+                                                   const store::create_request & r) {
+    if (!r.from || !r.files.empty()) return std::optional<base_pull>();
+    auto local = ctx.models.read_manifest(*r.from);
+    if (local || local.err().code != errc::not_found) return std::optional<base_pull>();
+    auto insecure = bool_field(body, "insecure");
+    if (!insecure) return insecure.err();
+    auto s = open_registry_session(ctx.cfg.registry_auth_file, *r.from, insecure->value_or(false));
+    if (!s) return s.err();
+    (*s)->set_cancel([&req] { return req.is_closed(); });
+    auto rm = registry::fetch_manifest(**s, *r.from);
+    (*s)->set_cancel({});
+    if (!rm) return rm.err();
+    return std::optional<base_pull>(base_pull{std::move(*s), std::make_shared<registry::remote_manifest>(std::move(*rm)),
+                                              *r.from, {ctx.cfg.pull_parts, ctx.cfg.pull_part_size}});
+}
+
+// Pull, then plan and create: what create() does with the plan first, once
+// the base model is in the store. Errors after the first line are NDJSON.
+void create_after_pull(context & ctx, http::response & res, bool stream, std::shared_ptr<store::create_request> r,
+                       base_pull pull) {
+    store::store * models = &ctx.models;
+    int threads = ctx.cfg.num_threads;
+    auto work = [models, threads, r, pull](const std::function<bool(const json &)> & emit) -> status {
+        registry::reporter out(emit);
+        if (!out.status("pulling manifest")) return make_error(errc::canceled, "client gone");
+        if (auto p = registry::pull_layers(*models, *pull.session, pull.name, *pull.manifest, pull.opts, out); !p) return p;
+        auto plan = store::plan_create(*models, *r);
+        if (!plan) return plan.err();
+        auto q = quantizer_for(threads, emit);
+        return store::execute_create(*models, *plan, [&emit](const std::string & s) { return emit(json{{"status", s}}); }, &q);
+    };
+    if (!stream) {
+        auto st = work([](const json &) { return true; });
+        if (!st) return http::set_error(res, st.err());
+        return http::set_json(res, json{{"status", "success"}});
+    }
+    res.status = 200;
+    res.content_type = "application/x-ndjson";
+    res.stream = [work, pull](http::stream_writer & w) {
+        pull.session->set_cancel([&w] { return !w.alive(); });
+        auto st = work([&w](const json & j) { return w.write(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"); });
+        if (!st && st.err().code != errc::canceled) {
+            w.write(json{{"error", st.err().message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+        }
+    };
+}
+
 }  // namespace
 
 void create(context & ctx, const http::request & req, http::response & res) {
@@ -156,6 +221,12 @@ void create(context & ctx, const http::request & req, http::response & res) {
     if (!stream) return http::set_error(res, stream.err());
     auto r = decode(*body);
     if (!r) return http::set_error(res, r.err());
+    auto pull = prepare_base_pull(ctx, req, *body, *r);
+    if (!pull) return http::set_error(res, pull.err());
+    if (*pull) {
+        return create_after_pull(ctx, res, stream->value_or(true), std::make_shared<store::create_request>(std::move(*r)),
+                                 std::move(**pull));
+    }
     auto plan = store::plan_create(ctx.models, *r);
     if (!plan) return http::set_error(res, plan.err());
 

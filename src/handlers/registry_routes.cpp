@@ -37,13 +37,8 @@ result<registry_request> decode(const http::request & req) {
     return registry_request{std::move(*name), insecure->value_or(false), stream->value_or(true)};
 }
 
-// The auth file is re-read per request so that a changed login needs no restart.
 result<std::unique_ptr<registry::session>> open_session(const std::string & auth_file, const registry_request & r) {
-    auto ep = registry::endpoint_for(r.name, r.insecure);
-    if (!ep) return ep.err();
-    auto creds = registry::load_auth_file(auth_file);
-    if (!creds) return creds.err();
-    return std::make_unique<registry::session>(*ep, std::move(*creds), registry::cancel_fn{});
+    return open_registry_session(auth_file, r.name, r.insecure);
 }
 
 std::string error_line(const error & e) {
@@ -83,6 +78,15 @@ void respond(const http::request & req, http::response & res, bool stream,
 }
 
 }  // namespace
+
+result<std::unique_ptr<registry::session>> open_registry_session(const std::string & auth_file,
+                                                                 const store::model_name & name, bool insecure) {
+    auto ep = registry::endpoint_for(name, insecure);
+    if (!ep) return ep.err();
+    auto creds = registry::load_auth_file(auth_file);
+    if (!creds) return creds.err();
+    return std::make_unique<registry::session>(*ep, std::move(*creds), registry::cancel_fn{});
+}
 
 void register_registry_routes(http::server & srv, context & ctx) {
     std::string auth_file = ctx.cfg.registry_auth_file;

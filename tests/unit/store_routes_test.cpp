@@ -159,7 +159,13 @@ TEST_F(RoutesTest, CreateErrorsBeforeStreamingAreJsonErrors) {
            "Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, F16, BF16, F32");
     expect({{"model", "../x"}, {"files", {{"a.gguf", text}}}}, 400, "invalid model name");
     expect({{"model", "x"}}, 400, "neither 'from' or 'files' was specified");
-    expect({{"model", "x"}, {"from", "missing"}}, 404, "model 'missing:latest' not found");
+    // A base model missing from the store is pulled first (as Ollama does): a
+    // registry nobody answers for is a 503 before anything streams.
+    auto unreachable = post("/api/create", {{"model", "x"}, {"from", "127.0.0.1:9/library/missing"}});
+    ASSERT_TRUE(unreachable);
+    EXPECT_EQ(unreachable->status, 503);
+    EXPECT_EQ(json::parse(unreachable->body)["error"].get<std::string>().rfind("pull model manifest: ", 0), 0u)
+        << unreachable->body;
     expect({{"model", "x"}, {"from", "m"}, {"parameters", {{"temperature", "hot"}}}}, 400,
            "option \"temperature\" must be of type float32");
     expect({{"model", "x"}, {"from", "m"}, {"parameters", {{"num_ctx", 1000000000}}}}, 400,
