@@ -69,14 +69,13 @@ class LokalServer:
     def __init__(self, binary: Path, workdir: Path, extra_env: dict | None = None):
         self.binary = binary
         self.workdir = workdir
-        self.extra_env = extra_env or {}
+        self.extra_env = dict(extra_env or {})  # more LOKAL_* settings for this server
         self.models_dir = workdir / "models"
         self.home = workdir / "home"
         self.log_path = workdir / "server.log"
         self.proc: subprocess.Popen | None = None
         self.port = 0
         self._log = None
-        self.extra_env: dict = {}   # more LOKAL_* settings for this server
         self.scheme = "http"        # "https" with LOKAL_TLS_CERT/KEY in extra_env
         self.verify = True          # requests' verify= (a CA file for a self-signed cert)
 

@@ -22,7 +22,7 @@ def small_budget(binary, tmp_path):
 
 def test_model_over_budget_is_refused_with_need_and_free(small_budget):
     srv, api = small_budget
-    r = api.post("/api/generate", {"model": "tiny", "prompt": "hi", "stream": False})
+    r = api.refusal("/api/generate", {"model": "tiny", "prompt": "hi"})
     assert r.status_code == 503
     msg = r.json()["error"]
     assert msg.startswith("model requires more system memory (")
@@ -38,7 +38,7 @@ def test_model_within_budget_loads_and_runs_beside_the_refusal(small_budget):
                                    "options": {"num_predict": 4, "temperature": 0}})
     assert r.status_code == 200, r.text
     # The idle model counts as reclaimable: the refusal states the whole budget.
-    r = api.post("/api/chat", {"model": "tiny", "messages": [{"role": "user", "content": "hi"}]})
+    r = api.refusal("/api/chat", {"model": "tiny", "messages": [{"role": "user", "content": "hi"}]})
     assert r.status_code == 503
     assert "than is available (32.0 MiB)" in r.json()["error"]
     assert [m["name"] for m in api.get("/api/ps").json()["models"]] == ["stories:latest"]
@@ -48,7 +48,7 @@ def test_official_client_sees_the_refusal(small_budget):
     srv, _ = small_budget
     client = ollama.Client(host=srv.url)
     with pytest.raises(ollama.ResponseError) as e:
-        client.generate(model="tiny", prompt="hi")
+        client.generate(model="tiny", prompt="hi", options={"num_predict": 1})
     assert e.value.status_code == 503
     assert "requires more system memory" in e.value.error
 
