@@ -110,6 +110,8 @@ export const api = {
   deleteModel: (model: string) => call<unknown>('DELETE', '/api/delete', { model }),
   createModel: (body: Record<string, unknown>) => call<{ status: string }>('POST', '/api/create', body),
   uploadBlob: async (digest: string, file: Blob) => {
+    // As Ollama's clients do: skip the upload when the server already has the blob.
+    if ((await fetch(`/api/blobs/${digest}`, { method: 'HEAD' })).ok) return;
     const r = await fetch(`/api/blobs/${digest}`, { method: 'POST', body: file });
     if (!r.ok) throw new ApiError((await r.text()) || `HTTP ${r.status}`, r.status);
   },
