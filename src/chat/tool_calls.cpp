@@ -49,27 +49,40 @@ bool find_in_object(const json & obj, const std::string & name, json & args, int
     return false;
 }
 
+// Tracks JSON string literals while scanning text a character at a time, so
+// brackets inside strings are not counted.
+struct json_strings {
+    bool in_string = false;
+    bool escaped = false;
+
+    // True when c is to be skipped: part of a string literal (quotes
+    // included) or an escape.
+    bool inside(char c) {
+        if (escaped) {
+            escaped = false;
+            return true;
+        }
+        if (c == '\\') {
+            escaped = true;
+            return true;
+        }
+        if (c == '"') {
+            in_string = !in_string;
+            return true;
+        }
+        return in_string;
+    }
+};
+
 }  // namespace
 
 size_t find_arguments(std::string_view text, const std::string & name, json & args) {
     size_t start = std::string_view::npos;
     int braces = 0;
-    bool in_string = false, escaped = false;
+    json_strings strings;
     for (size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
-        if (escaped) {
-            escaped = false;
-            continue;
-        }
-        if (c == '\\') {
-            escaped = true;
-            continue;
-        }
-        if (c == '"') {
-            in_string = !in_string;
-            continue;
-        }
-        if (in_string) continue;
+        if (strings.inside(c)) continue;
         if (c == '{') {
             if (braces == 0) start = i;
             ++braces;
@@ -177,21 +190,9 @@ bool tool_call_parser::braces_closed() const {
     else if (tag_ == "[") open = '[', close = ']';
     else return false;
     int count = 0;
-    bool in_string = false, escaped = false;
+    json_strings strings;
     for (char c : buf_) {
-        if (escaped) {
-            escaped = false;
-            continue;
-        }
-        if (c == '\\') {
-            escaped = true;
-            continue;
-        }
-        if (c == '"') {
-            in_string = !in_string;
-            continue;
-        }
-        if (in_string) continue;
+        if (strings.inside(c)) continue;
         if (c == open) ++count;
         else if (c == close && --count == 0) return true;
     }
