@@ -313,6 +313,8 @@ test('the UI speaks German when the browser does, and can switch', async () => {
   await page.selectOption('#lang', 'en');
   assert.equal(await page.textContent('#new-chat'), 'New chat');
   await page.selectOption('#theme', 'dark');
+  // The theme is applied by an effect after the render: wait for it instead of racing it.
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', null, { timeout: 5000 }).catch(() => {});
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
   await page.goto(chatUrl);
   await page.waitForSelector('.msg.assistant');
