@@ -22,6 +22,10 @@ struct request {
     std::string path;
     std::string body;                              // empty for upload routes
     std::string remote_addr;
+    // Who is asking, for the audit log and per-user data: the user name once
+    // authentication (auth/) has accepted a key or session; empty when
+    // authentication is off. Filled before the route runs.
+    std::string principal;
     std::map<std::string, std::string> params;     // path parameters, e.g. "digest"
     std::map<std::string, std::string> query;
     std::vector<std::pair<std::string, std::string>> headers;
