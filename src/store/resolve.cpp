@@ -1,5 +1,6 @@
 // store::resolve: everything about a model that the runner and /api/show
 // need, read from its manifest and its small layers.
+#include "store/read_cache.h"
 #include "store/store.h"
 
 namespace lokal::store {
@@ -38,6 +39,7 @@ result<json> store::read_config(const manifest & m) const {
     if (m.config.digest.empty()) {
         return json::object();
     }
+    if (auto hit = cache_->config(m.config.digest)) return std::move(*hit);
     auto text = read_blob(m.config.digest, limits_.max_text_layer_bytes);
     if (!text) return text.err();
     auto j = parse_json_blob(*text, "config");
@@ -45,6 +47,7 @@ result<json> store::read_config(const manifest & m) const {
     if (!j->is_object()) {
         return make_error(errc::internal, "invalid config blob: not a JSON object");
     }
+    cache_->put_config(m.config.digest, *j);
     return j;
 }
 

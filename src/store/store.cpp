@@ -4,7 +4,9 @@
 #include "store/files.h"
 #include "store/gguf.h"
 #include "store/partial.h"
+#include "store/read_cache.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +34,27 @@ std::vector<fs::directory_entry> entries_of(const std::string & dir) {
     fs::directory_iterator it(dir, ec);
     for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
         out.push_back(*it);
+    }
+    return out;
+}
+
+// Names of the subdirectories (or regular files) of dir, temporary files
+// left out. readdir's d_type spares a stat per entry: the listing walks
+// this on every /api/tags.
+std::vector<std::string> names_in(const std::string & dir, bool want_dirs) {
+    std::vector<std::string> out;
+    std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d) return out;
+    while (const dirent * e = ::readdir(d.get())) {
+        std::string n = e->d_name;
+        if (n == "." || n == ".." || is_temp_name(n)) continue;
+        unsigned char type = e->d_type;
+        if (type == DT_UNKNOWN || type == DT_LNK) {  // some filesystems; links count as what they point to
+            struct stat st{};
+            if (::stat((dir + "/" + n).c_str(), &st) != 0) continue;
+            type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+        }
+        if (type == (want_dirs ? DT_DIR : DT_REG)) out.push_back(std::move(n));
     }
     return out;
 }
@@ -77,7 +100,7 @@ std::vector<std::string> referenced_digests(const manifest & m) {
 
 }  // namespace
 
-store::store(std::string root, store_limits limits) : limits_(limits) {
+store::store(std::string root, store_limits limits) : limits_(limits), cache_(std::make_shared<read_cache>()) {
     std::error_code ec;
     fs::path p = fs::absolute(fs::path(root), ec);
     root_ = (ec ? fs::path(root) : p).lexically_normal().string();
@@ -183,12 +206,14 @@ result<std::string> store::put_blob_bytes(std::string_view data) {
 }
 
 result<std::string> store::read_blob(std::string_view digest, size_t max_bytes) const {
+    if (auto hit = cache_->blob_text(digest); hit && hit->size() <= max_bytes) return std::move(*hit);
     auto p = blob_path(digest);
     if (!p) return p.err();
     auto data = files::read_limited(*p, max_bytes);
     if (!data && data.err().code == errc::not_found) {
         return make_error(errc::not_found, "blob " + std::string(digest) + " not found");
     }
+    if (data) cache_->put_blob_text(digest, *data);
     return data;
 }
 
@@ -219,12 +244,20 @@ std::string store::manifest_path(const model_name & n) const {
 result<manifest_entry> store::read_manifest(const model_name & name) const {
     model_name n = canonical(name);
     std::string path = manifest_path(n);
-    auto not_found = make_error(errc::not_found, "model '" + name.display_short() + "' not found");
-    if (path.empty()) return not_found;
-    auto bytes = files::read_limited(path, limits_.max_manifest_bytes);
-    if (!bytes) {
-        return bytes.err().code == errc::not_found ? not_found : bytes.err();
+    if (path.empty()) return make_error(errc::not_found, "model '" + name.display_short() + "' not found");
+    auto e = read_manifest_at(n, path);
+    if (!e && e.err().code == errc::not_found) {
+        return make_error(errc::not_found, "model '" + name.display_short() + "' not found");
     }
+    return e;
+}
+
+result<manifest_entry> store::read_manifest_at(const model_name & n, const std::string & path) const {
+    auto key = key_of(path);
+    if (!key) return make_error(errc::not_found, "model '" + n.display_short() + "' not found");
+    if (auto hit = cache_->manifest(path, *key)) return std::move(*hit);
+    auto bytes = files::read_limited(path, limits_.max_manifest_bytes);
+    if (!bytes) return bytes.err();
     auto m = parse_manifest(*bytes, {limits_.max_manifest_bytes});
     if (!m) {
         return make_error(errc::internal, "manifest of " + n.display_short() + ": " + m.err().message);
@@ -237,6 +270,9 @@ result<manifest_entry> store::read_manifest(const model_name & name) const {
     std::error_code ec;
     e.modified = fs::last_write_time(path, ec);
     e.m = std::move(*m);
+    // Cached under the key seen before reading: if the file was replaced in
+    // between, the next stat differs and the entry is read again.
+    cache_->put_manifest(path, *key, e);
     return e;
 }
 
@@ -258,29 +294,39 @@ status store::write_manifest(const model_name & name, const manifest & m, std::s
 
 std::vector<manifest_entry> store::list() const { return list_unlocked(); }
 
-std::vector<manifest_entry> store::list_unlocked() const {
-    std::vector<manifest_entry> out;
-    auto names = [](const std::string & dir, bool want_dirs) {
-        std::vector<std::string> v;
-        for (const auto & e : entries_of(dir)) {
-            std::error_code ec;
-            std::string n = e.path().filename().string();
-            if (!is_temp_name(n) && (want_dirs ? e.is_directory(ec) : e.is_regular_file(ec))) v.push_back(n);
-        }
-        return v;
+// The manifest files under manifests/, from the cached snapshot while the
+// tree is unchanged, else by walking it.
+std::vector<std::pair<model_name, std::string>> store::manifest_files() const {
+    if (auto snap = cache_->listing(); snap && still_valid(*snap)) return std::move(snap->manifests);
+    listing_snapshot snap;
+    snap.taken_ns = now_ns();
+    // Each directory's key is taken before it is read: a change during the
+    // walk then fails the next validation.
+    auto enter = [&snap](const std::string & dir, bool want_dirs) {
+        if (auto k = key_of(dir)) snap.dirs.emplace_back(dir, *k);
+        return names_in(dir, want_dirs);
     };
-    for (const auto & host : names(manifests_dir_, true)) {
+    for (const auto & host : enter(manifests_dir_, true)) {
         std::string hd = manifests_dir_ + "/" + host;
-        for (const auto & ns : names(hd, true)) {
-            for (const auto & model : names(hd + "/" + ns, true)) {
-                for (const auto & tag : names(hd + "/" + ns + "/" + model, false)) {
+        for (const auto & ns : enter(hd, true)) {
+            for (const auto & model : enter(hd + "/" + ns, true)) {
+                for (const auto & tag : enter(hd + "/" + ns + "/" + model, false)) {
                     auto n = name_from_parts(host, ns, model, tag);
-                    if (!n) continue;
-                    auto e = read_manifest(*n);
-                    if (e) out.push_back(std::move(*e));
+                    if (n) snap.manifests.emplace_back(*n, manifest_path(*n));
                 }
             }
         }
+    }
+    auto files = snap.manifests;
+    cache_->put_listing(std::move(snap));
+    return files;
+}
+
+std::vector<manifest_entry> store::list_unlocked() const {
+    std::vector<manifest_entry> out;
+    for (const auto & [name, path] : manifest_files()) {
+        auto e = read_manifest_at(name, path);
+        if (e) out.push_back(std::move(*e));
     }
     std::stable_sort(out.begin(), out.end(), [](const manifest_entry & a, const manifest_entry & b) {
         if (a.modified != b.modified) return a.modified > b.modified;
@@ -342,6 +388,7 @@ status store::remove_unreferenced(const std::vector<std::string> & digests) {
         if (in_use.count(d) != 0) continue;
         auto p = blob_path(d);
         if (!p) continue;
+        cache_->forget_blob(d);
         if (::unlink(p->c_str()) != 0 && errno != ENOENT) {
             return files::io_error("remove " + *p);
         }

@@ -23,9 +23,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lokal::store {
@@ -60,6 +62,8 @@ struct model_record {
     std::filesystem::file_time_type modified;
     std::string parent_model;               // the model layer's "from"
 };
+
+class read_cache;
 
 struct store_limits {
     size_t max_manifest_bytes = 16u << 20;
@@ -121,6 +125,9 @@ public:
 private:
     std::string manifest_path(const model_name & canonical_name) const;
     std::vector<manifest_entry> list_unlocked() const;
+    std::vector<std::pair<model_name, std::string>> manifest_files() const;
+    // Reads the manifest at path (n: its name as on disk), through the cache.
+    result<manifest_entry> read_manifest_at(const model_name & n, const std::string & path) const;
     status remove_unreferenced(const std::vector<std::string> & digests);
     void prune_empty_dirs(const model_name & canonical_name);
     status fill_layer(model_record & rec, const layer & l) const;
@@ -130,6 +137,7 @@ private:
     std::string manifests_dir_;
     store_limits limits_;
     mutable std::mutex write_mu_;
+    std::shared_ptr<read_cache> cache_;  // thread-safe itself
 };
 
 }  // namespace lokal::store
