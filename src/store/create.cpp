@@ -3,6 +3,7 @@
 #include "store/digest.h"
 #include "store/files.h"
 #include "store/gguf.h"
+#include "store/gguf_merge.h"
 #include "store/gojson.h"
 
 #include <algorithm>
@@ -47,9 +48,6 @@ result<layer> gguf_layer(const store & st, const std::string & file_name, const 
         if (f.err().message == "not a GGUF file") return bad("supplied file was not in GGUF format");
         return bad("file \"" + file_name + "\": " + f.err().message);
     }
-    if (f->get_uint("split.count").value_or(1) > 1) {
-        return bad("file \"" + file_name + "\": split GGUF files are not supported yet");
-    }
     layer l;
     l.digest = *digest;
     l.from = file_name;
@@ -65,8 +63,32 @@ result<layer> gguf_layer(const store & st, const std::string & file_name, const 
     return l;
 }
 
+// The parts of a split model become one model layer, merged by execute_create.
+status plan_split_model(std::vector<std::pair<layer, gguf::file>> & parts, create_plan & plan,
+                        std::optional<gguf::file> & model_meta) {
+    if (model_meta) return bad("a model file and the parts of a split model were both given; give one model");
+    std::vector<const gguf::file *> metas;
+    for (const auto & p : parts) metas.push_back(&p.second);
+    auto order = gguf::order_splits(metas);
+    if (!order) return order.err();
+    std::vector<const gguf::file *> ordered;
+    for (size_t i : *order) ordered.push_back(metas[i]);
+    gguf::file merged = gguf::merged_metadata(ordered);
+    layer l;
+    l.media_type = media_type::model;
+    l.from = parts[(*order)[0]].first.from;
+    l.size = static_cast<int64_t>(merged.file_size);
+    plan.layers.insert(plan.layers.begin(), std::move(l));  // digest: known once merged
+    for (size_t i : *order) plan.splits.push_back({parts[i].first.digest, std::move(parts[i].second)});
+    model_meta = std::move(merged);
+    return {};
+}
+
+// An adapter's general.architecture, by its file name, to check against the model's.
+using adapter_archs = std::vector<std::pair<std::string, std::string>>;
+
 status plan_files(const store & st, const std::vector<std::pair<std::string, std::string>> & files, bool adapters,
-                  create_plan & plan, std::optional<gguf::file> & model_meta) {
+                  create_plan & plan, std::optional<gguf::file> & model_meta, adapter_archs & archs) {
     auto sorted = files;
     std::sort(sorted.begin(), sorted.end());
     for (const auto & [file_name, digest] : sorted) {
@@ -75,14 +97,22 @@ status plan_files(const store & st, const std::vector<std::pair<std::string, std
         if (ends_with(file_name, ".safetensors")) return bad("importing safetensors models is not supported yet");
     }
     if (adapters && sorted.size() > 1) return bad("only one adapter is currently supported");
+    std::vector<std::pair<layer, gguf::file>> parts;
     for (const auto & [file_name, digest] : sorted) {
         plan.early_statuses.push_back("parsing GGUF");
         gguf::file meta;
         auto l = gguf_layer(st, file_name, digest, adapters, meta);
         if (!l) return l.err();
+        if (gguf::is_split(meta)) {
+            if (adapters) return bad("file \"" + file_name + "\": an adapter cannot be a split GGUF file");
+            parts.emplace_back(std::move(*l), std::move(meta));
+            continue;
+        }
+        if (l->media_type == media_type::adapter) archs.emplace_back(file_name, meta.architecture());
         if (l->media_type == media_type::model) model_meta = std::move(meta);
         plan.layers.push_back(std::move(*l));
     }
+    if (!parts.empty()) return plan_split_model(parts, plan, model_meta);
     return {};
 }
 
@@ -153,6 +183,41 @@ result<std::string> digest_of_file(const std::string & path) {
     return "sha256:" + hasher.finish_hex();
 }
 
+// Hashes a finished temp file and renames it to its blob name (or drops it
+// when that blob exists already); returns the digest.
+result<std::string> commit_as_blob(store & st, files::temp_file & tmp) {
+    auto digest = digest_of_file(tmp.path());
+    if (!digest) return digest.err();
+    auto dest = st.blob_path(*digest);
+    if (!dest) return dest.err();
+    if (!st.has_blob(*digest)) {
+        if (auto c = tmp.commit(*dest); !c) return c.err();
+    }
+    return digest;
+}
+
+// Writes the merged split model as a blob and gives the model layer its digest.
+status merge_split_layer(store & st, const create_plan & plan, layer & model) {
+    std::vector<std::string> paths;
+    std::vector<const gguf::file *> metas;
+    for (const auto & p : plan.splits) {
+        auto path = st.blob_path(p.digest);
+        if (!path) return path.err();
+        paths.push_back(*path);
+        metas.push_back(&p.meta);
+    }
+    auto tmp = files::temp_file::create(st.blobs_dir());
+    if (!tmp) return tmp.err();
+    if (auto w = gguf::write_merged(paths, metas, *tmp); !w) return w;
+    if (auto v = gguf::validate_file(tmp->path()); !v) {
+        return make_error(errc::invalid_request, "the merged split model is not a valid GGUF file: " + v.err().message);
+    }
+    auto digest = commit_as_blob(st, *tmp);
+    if (!digest) return digest.err();
+    model.digest = *digest;
+    return {};
+}
+
 // Replaces the model layer with its quantized form: quantized into a temp
 // file next to the blobs, hashed, renamed into place (or dropped when that
 // blob exists already); the config takes the new file type.
@@ -173,14 +238,9 @@ status quantize_model_layer(store & st, const create_plan & plan, const quantize
     if (!tmp) return tmp.err();
     if (auto r = q.run(*in, plan.source_file_type, tmp->path(), plan.quantize, report); !r) return r;
     if (gone) return make_error(errc::canceled, "client went away");
-    auto digest = digest_of_file(tmp->path());
+    auto digest = commit_as_blob(st, *tmp);
     if (!digest) return digest.err();
-    auto dest = st.blob_path(*digest);
-    if (!dest) return dest.err();
-    if (!st.has_blob(*digest)) {
-        if (auto c = tmp->commit(*dest); !c) return c;
-    }
-    auto meta = gguf::read_file(*dest);
+    auto meta = gguf::read_file(*st.blob_path(*digest));
     if (!meta) return make_error(errc::internal, "the quantized model is unreadable: " + meta.err().message);
     model.digest = *digest;
     model.size = static_cast<int64_t>(meta->file_size);
@@ -194,21 +254,29 @@ result<create_plan> plan_create(const store & st, const create_request & req) {
     create_plan plan;
     plan.name = st.canonical(req.name);
     std::optional<gguf::file> model_meta;
+    adapter_archs archs;
     json base_config = json::object();
     json params = json::object();
     if (req.from) {
         if (auto s = plan_from(st, *req.from, plan, model_meta, base_config, params); !s) return s.err();
     } else if (!req.files.empty()) {
-        if (auto s = plan_files(st, req.files, false, plan, model_meta); !s) return s.err();
+        if (auto s = plan_files(st, req.files, false, plan, model_meta, archs); !s) return s.err();
     } else {
         return bad("neither 'from' or 'files' was specified");
     }
     if (!req.adapters.empty()) {
         std::optional<gguf::file> unused;
-        if (auto s = plan_files(st, req.adapters, true, plan, unused); !s) return s.err();
+        if (auto s = plan_files(st, req.adapters, true, plan, unused, archs); !s) return s.err();
     }
     if (!model_meta) {
         return bad("no model file was given: the files are projectors or adapters only");
+    }
+    // llama.cpp would refuse it only when the model loads; say so now.
+    for (const auto & [file_name, arch] : archs) {
+        if (arch != model_meta->architecture()) {
+            return bad("adapter \"" + file_name + "\" is for the " + arch + " architecture, but the model is " +
+                       model_meta->architecture());
+        }
     }
     if (req.template_text) {
         drop_layers(plan.layers, media_type::template_, media_type::prompt);
@@ -250,16 +318,26 @@ status execute_create(store & st, const create_plan & plan, const create_progres
     }
     std::vector<layer> layers = plan.layers;
     model_config cfg = plan.config;
-    std::string quantized;  // digest of the new model layer
+    std::vector<std::string> unused = plan.replaced_digests;  // pruned once the manifest is written
+    std::string made;  // digest of a model layer made here (merged, quantized)
+    auto model = std::find_if(layers.begin(), layers.end(), [](const layer & l) { return l.media_type == media_type::model; });
+    if (!plan.splits.empty()) {
+        if (!report("merging " + std::to_string(plan.splits.size()) + " split GGUF files")) {
+            return make_error(errc::canceled, "client went away");
+        }
+        if (model == layers.end()) return make_error(errc::internal, "no model layer for the split model");
+        if (auto r = merge_split_layer(st, plan, *model); !r) return r;
+        made = model->digest;
+    }
     if (!plan.quantize.empty()) {
         if (!q || !q->run || !q->report) return make_error(errc::internal, "quantization is not available here");
-        auto model = std::find_if(layers.begin(), layers.end(), [](const layer & l) { return l.media_type == media_type::model; });
         if (model == layers.end()) return make_error(errc::internal, "no model layer to quantize");
         if (auto r = quantize_model_layer(st, plan, *q, *model, cfg); !r) return r;
-        quantized = model->digest;
+        if (!made.empty() && made != model->digest) unused.push_back(made);  // the merged, unquantized model
+        made = model->digest;
     }
     std::vector<std::string> statuses;
-    for (const auto & l : layers) statuses.push_back(layer_status(l.digest != quantized, l.digest));
+    for (const auto & l : layers) statuses.push_back(layer_status(l.digest != made, l.digest));
     auto add_text = [&](std::string_view mt, const std::string & data) -> status {
         bool existed = st.has_blob(digest_of(data));
         auto d = st.put_blob_bytes(data);
@@ -296,8 +374,9 @@ status execute_create(store & st, const create_plan & plan, const create_progres
     m.config = layer{std::string(media_type::config), *cfg_digest, static_cast<int64_t>(cfg_bytes.size()), {}, {}};
     m.layers = std::move(layers);
     if (auto s = st.write_manifest(plan.name, m); !s) return s;
-    if (!plan.replaced_digests.empty()) {
-        if (auto s = st.prune_blobs(plan.replaced_digests); !s) return s;
+    for (const auto & p : plan.splits) unused.push_back(p.digest);  // merged: the parts are no longer needed
+    if (!unused.empty()) {
+        if (auto s = st.prune_blobs(unused); !s) return s;
     }
     report("success");
     return {};

@@ -8,6 +8,7 @@
 
 #include "core/json.h"
 #include "core/result.h"
+#include "store/gguf.h"
 #include "store/manifest.h"
 #include "store/name.h"
 #include "store/store.h"
@@ -50,6 +51,14 @@ struct create_plan {
     std::vector<std::string> replaced_digests; // of the manifest being replaced
     std::string quantize;                      // target type when the model layer is to be quantized
     std::string source_file_type;              // the model layer's ("F16"), for the status line
+    // Parts of a split GGUF model, in split.no order: execute_create merges
+    // them into the model layer (whose digest is empty until then) and
+    // deletes the parts' blobs afterwards unless a manifest uses them.
+    struct split_part {
+        std::string digest;
+        gguf::file meta;
+    };
+    std::vector<split_part> splits;
 };
 
 result<create_plan> plan_create(const store & st, const create_request & req);

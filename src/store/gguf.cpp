@@ -405,7 +405,9 @@ result<file> parser::run() {
     f_.kvs.reserve(std::min<uint64_t>(n_kv, 4096));
     for (uint64_t i = 0; i < n_kv; ++i) {
         kv item;
+        item.raw_offset = cur_.pos();
         if (auto st = read_kv(item); !st) return st.err();
+        item.raw_size = cur_.pos() - item.raw_offset;
         if (!seen.insert(item.key).second) {
             return bad("GGUF file has duplicate key " + item.key);
         }

@@ -32,6 +32,10 @@ struct kv {
     value_type element_type = value_type::u8;  // arrays only
     uint64_t count = 0;                          // arrays only
     bool materialised = true;                    // arrays only
+    // Where the encoded pair (key, type, value) lies in the file, so a
+    // writer can copy it unchanged (merging split files).
+    uint64_t raw_offset = 0;
+    uint64_t raw_size = 0;
 
     bool is_array() const { return type == value_type::array; }
 };
