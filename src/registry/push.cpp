@@ -1,5 +1,7 @@
 #include "registry/registry.h"
 
+#include "registry/upload_state.h"
+
 #include "store/store.h"
 
 #include <filesystem>
@@ -67,11 +69,13 @@ void attach_file(http_request & req, const std::string & path, int64_t offset, i
     req.body_size = size;
 }
 
-// Chunked upload: PATCH each chunk with its Content-Range (following the
-// Location each answer gives), then PUT ?digest= with no body.
+// Chunked upload from byte `from` on: PATCH each chunk with its
+// Content-Range (following the Location each answer gives, saved for a
+// resume), then the caller PUTs ?digest= with no body.
 result<std::string> patch_chunks(session & s, std::string location, const std::string & path, int64_t size,
-                                 int64_t chunk, const store::layer & l, reporter & out) {
-    for (int64_t off = 0; off < size; off += chunk) {
+                                 int64_t chunk, int64_t from, const store::layer & l, reporter & out,
+                                 const upload_state & saved) {
+    for (int64_t off = from; off < size; off += chunk) {
         int64_t n = std::min(chunk, size - off);
         http_request patch;
         patch.method = "PATCH";
@@ -85,9 +89,50 @@ result<std::string> patch_chunks(session & s, std::string location, const std::s
         auto next = resolve_location(location, res->header("location"));
         if (!next) return next.err();
         location = *next;
+        saved.save(location);
         if (out.gone()) return gone();
     }
     return location;
+}
+
+struct resumed {
+    std::string location;
+    int64_t next = 0;  // first byte the registry does not have
+};
+
+// Asks the registry where a saved upload stands (GET on its Location: 204
+// with Range). Nothing to resume when it no longer knows the upload or the
+// answer makes no sense for this blob.
+std::optional<resumed> resume_upload(session & s, const upload_state & saved, int64_t size) {
+    auto location = saved.load();
+    if (!location) return std::nullopt;
+    http_request req;
+    req.method = "GET";
+    req.url = *location;
+    auto res = s.send(req);
+    if (!res || res->status != 204) return std::nullopt;
+    auto next = res->header("range").empty() ? std::optional<int64_t>(0) : next_offset_from_range(res->header("range"));
+    if (!next || *next > size) return std::nullopt;
+    auto moved = resolve_location(*location, res->header("location"));
+    return resumed{moved && !res->header("location").empty() ? *moved : *location, *next};
+}
+
+// Chunked: resumes a saved upload session when the registry still has it,
+// else starts one (or mounts the blob); then PATCHes the rest.
+result<std::string> upload_chunked(store::store & st, session & s, const store::model_name & name,
+                                   const store::layer & l, const std::string & path, int64_t size,
+                                   const push_options & opts, reporter & out, const upload_state & saved) {
+    auto resume = resume_upload(s, saved, size);
+    if (!resume) {
+        saved.clear();
+        auto up = start_upload(s, name, l, mount_source(st, name, l.digest));
+        if (!up) return up.err();
+        if (up->mounted) return std::string();
+        resume = resumed{up->location, 0};
+        saved.save(up->location);
+    }
+    if (!out.layer("pushing", l.digest, l.size, resume->next)) return gone();  // what the registry has counts as done
+    return patch_chunks(s, resume->location, path, size, opts.chunk_size, resume->next, l, out, saved);
 }
 
 status upload_blob(store::store & st, session & s, const store::model_name & name, const store::layer & l,
@@ -99,16 +144,19 @@ status upload_blob(store::store & st, session & s, const store::model_name & nam
     if (ec) return make_error(errc::internal, "cannot read blob " + l.digest + ": " + ec.message());
     auto size = static_cast<int64_t>(file_size);  // the file, not the manifest's claim: curl must send exactly it
 
-    auto up = start_upload(s, name, l, mount_source(st, name, l.digest));
-    if (!up) return up.err();
-    if (up->mounted) return {};
+    const upload_state saved(st.root(), s.where().base(), name, l.digest);
     http_request put;
     put.method = "PUT";
     if (size > opts.chunk_size) {
-        auto location = patch_chunks(s, up->location, *path, size, opts.chunk_size, l, out);
+        auto location = upload_chunked(st, s, name, l, *path, size, opts, out, saved);
         if (!location) return location.err();
+        if (location->empty()) return {};  // mounted
         put.url = add_query(*location, "digest", percent_encode(l.digest));
     } else {
+        auto up = start_upload(s, name, l, mount_source(st, name, l.digest));
+        if (!up) return up.err();
+        if (up->mounted) return {};
+        if (!out.layer("pushing", l.digest, l.size, 0)) return gone();
         put.url = add_query(up->location, "digest", percent_encode(l.digest));
         attach_file(put, *path, 0, size);
         put.on_transfer = [&](int64_t done) { out.layer("pushing", l.digest, l.size, std::min(done, l.size)); };
@@ -116,6 +164,7 @@ status upload_blob(store::store & st, session & s, const store::model_name & nam
     auto done = s.send(put);
     if (!done) return done.err();
     if (done->status != 201) return registry_error(*done, "upload " + short_digest(l.digest));
+    saved.clear();
     return {};
 }
 
@@ -125,7 +174,6 @@ status push_blob(store::store & st, session & s, const store::model_name & name,
     if (!exists) return exists.err();
     if (!*exists) {
         if (!st.has_blob(l.digest)) return make_error(errc::not_found, "blob " + l.digest + " is missing from the store");
-        if (!out.layer("pushing", l.digest, l.size, 0)) return gone();
         if (auto up = upload_blob(st, s, name, l, opts, out); !up) return up;
     }
     if (!out.layer("pushing", l.digest, l.size, l.size)) return gone();

@@ -25,6 +25,8 @@ class RegistryProxy:
         self.max_in_flight = 0
         self.generation = 0       # requests from before reset_counts() are not counted
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers)
+        self.patches = 0          # PATCH requests forwarded
+        self.fail_patch_after: int | None = None  # answer the PATCH after this many with 503, once
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -66,6 +68,18 @@ class RegistryProxy:
                 self.ranges.append(headers.get("Range", ""))
                 self.in_flight += 1
                 self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        if req.command == "PATCH":
+            with self.lock:
+                fail = self.fail_patch_after is not None and self.patches >= self.fail_patch_after
+                if fail:
+                    self.fail_patch_after = None
+                else:
+                    self.patches += 1
+            if fail:  # an upload cut off: the registry never sees this chunk
+                req.send_response(503)
+                req.send_header("Content-Length", "0")
+                req.end_headers()
+                return
         if self.ignore_range:
             headers.pop("Range", None)
         try:

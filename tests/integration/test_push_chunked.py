@@ -7,8 +7,10 @@ instead of uploaded; what goes up comes back byte for byte."""
 from __future__ import annotations
 
 import json
+import random
 from urllib.parse import parse_qs, urlsplit
 
+from gguf_meta import with_extra_u32
 from lokal_helpers import STORIES_GGUF, Api
 from registry_fixture import registry  # noqa: F401  (fixture)
 from test_pull_resume import lokal, proxies  # noqa: F401  (fixtures)
@@ -82,3 +84,40 @@ def test_chunked_push_then_mount_then_pull_back(registry, lokal, proxies, tmp_pa
     got = srv2.models_dir / "blobs" / model_digest.replace(":", "-")
     assert got.read_bytes() == STORIES_GGUF.read_bytes()
     assert _manifest(srv2, other) == manifest
+
+
+def test_interrupted_chunked_push_resumes_after_a_restart(registry, lokal, proxies, tmp_path):  # noqa: F811
+    """A chunked upload cut off after two chunks, then lokal killed: the next
+    push asks the registry where the upload stands (GET on its Location) and
+    sends only the rest, and the registry ends up with the exact blob."""
+    proxy = proxies(registry, rate=256 << 20)
+    srv = lokal(tmp_path / "a", {"LOKAL_PUSH_CHUNK_SIZE": str(CHUNK)})
+    api = Api(srv.url)
+    name = f"{proxy.host}/library/resumable:v1"
+    gguf = tmp_path / "unique.gguf"  # a blob the registry has not seen in this session
+    with_extra_u32(STORIES_GGUF, gguf, "lokal.test.nonce", random.getrandbits(32))
+    api.create(name, files={"unique.gguf": api.push_blob(gguf)})
+    model_digest = _manifest(srv, name)["layers"][0]["digest"]
+    size = gguf.stat().st_size
+    assert size > 3 * CHUNK
+
+    proxy.fail_patch_after = 2
+    r, items = api.stream("/api/push", {"model": name, "insecure": True})
+    assert r.status_code == 200 and "error" in items[-1], items[-3:]
+    assert not [s for s in items if s.get("status") == "success"]
+    assert not registry.blob_data(model_digest).exists()
+
+    srv.proc.kill()  # SIGKILL: only what is on disk survives
+    srv.proc.wait(timeout=15)
+    srv = lokal(tmp_path / "a", {"LOKAL_PUSH_CHUNK_SIZE": str(CHUNK)})
+    api = Api(srv.url)
+    proxy.reset_counts()
+    r, items = api.stream("/api/push", {"model": name, "insecure": True})
+    assert r.status_code == 200 and items[-1] == {"status": "success"}, items[-3:]
+    assert [m for m, p, _h in proxy.requests if m == "GET" and "/blobs/uploads/" in p], "upload status not asked"
+    ranges = [h.get("Content-Range") for _p, h in _upload_requests(proxy, "PATCH")]
+    assert ranges == [f"{o}-{min(o + CHUNK, size) - 1}" for o in range(2 * CHUNK, size, CHUNK)], ranges
+    progress = [i.get("completed", 0) for i in items if i.get("digest") == model_digest]
+    assert progress[0] == 2 * CHUNK and progress[-1] == size, progress
+    assert registry.blob_data(model_digest).read_bytes() == gguf.read_bytes()
+    assert not list((srv.models_dir / "uploads").iterdir()), "finished uploads leave no state"
