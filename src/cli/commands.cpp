@@ -52,6 +52,9 @@ command_spec create_spec() {
             "file (or a directory of them; relative paths start at the Modelfile's\n"
             "directory) makes the CLI hash the file and upload it to the server unless the\n"
             "server already has it; a FROM line naming a model builds on that model.\n"
+            "In a directory, a vision projector GGUF joins the model and the parts of a\n"
+            "split GGUF (model-00001-of-00003.gguf ...) are merged into one model.\n"
+            "ADAPTER names a LoRA adapter GGUF for the model's architecture.\n"
             "TEMPLATE, SYSTEM, PARAMETER, MESSAGE, LICENSE and ADAPTER lines are sent along.\n"
             "Without -f, ./Modelfile is used.",
             "  lokal create mymodel -f ./Modelfile\n"

@@ -13,7 +13,8 @@
 // mounted from another repository of the same registry when a local model
 // from there uses it (POST ?mount=&from=), otherwise uploaded: in one PUT
 // when it is at most chunk_size bytes, else in PATCH chunks with
-// Content-Range, then a PUT ?digest=. The manifest is PUT last.
+// Content-Range, then a PUT ?digest=; an interrupted chunked upload resumes
+// from what the registry has (upload_state.h). The manifest is PUT last.
 #pragma once
 
 #include "registry/download.h"

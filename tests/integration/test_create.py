@@ -5,7 +5,17 @@ import hashlib
 import json
 import os
 
+import pytest
+
 from lokal_helpers import MMPROJ_GGUF, STORIES_GGUF, error_of, find_model
+
+
+@pytest.fixture(autouse=True)
+def _blob_stays(stories):
+    """Deleting a model prunes the blobs no other manifest uses, as Ollama
+    does; the session's stories model keeps the uploaded stories blob
+    referenced, so the tests here that delete what they created do not take
+    it away from the next ones (run alone, nothing else would hold it)."""
 
 
 def test_create_streams_progress_ending_in_success(api, stories_digest):
