@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 namespace lokal::store {
 
@@ -214,7 +215,11 @@ status merge_split_layer(store & st, const create_plan & plan, layer & model) {
     }
     auto digest = commit_as_blob(st, *tmp);
     if (!digest) return digest.err();
+    std::error_code ec;
+    auto size = std::filesystem::file_size(*st.blob_path(*digest), ec);
+    if (ec) return make_error(errc::internal, "the merged split model is unreadable: " + ec.message());
     model.digest = *digest;
+    model.size = static_cast<int64_t>(size);
     return {};
 }
 

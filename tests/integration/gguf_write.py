@@ -9,7 +9,7 @@ import struct
 from gguf_meta import _Reader
 
 _F32 = 0
-_U16, _I32, _F32_KV, _STRING = 2, 5, 6, 8
+_U16, _U32, _I32, _F32_KV, _STRING = 2, 4, 5, 6, 8
 
 
 def _kv(key, vtype, payload):
@@ -75,6 +75,13 @@ def write_gguf(path, kvs, tensors, alignment=32, version=3):
     head += b"\0" * ((-len(head)) % alignment)
     with open(path, "wb") as out:
         out.write(head + b"".join(blobs))
+
+
+def with_extra_u32(src, dst, key, value):
+    """Copies a GGUF, adding one uint32 key/value (e.g. a pooling type)."""
+    g = read_layout(src)
+    kvs = [raw for _, raw in g["kvs"]] + [_kv(key, _U32, struct.pack("<I", value))]
+    write_gguf(dst, kvs, g["tensors"], g["alignment"], g["version"])
 
 
 def split_gguf(src, prefix, parts):

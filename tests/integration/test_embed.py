@@ -232,7 +232,7 @@ def stories_mean(api, tmp_path_factory):
     """stories260K marked as an embedding model with mean pooling
     (llama.pooling_type = 1): the model's own pooling must be used, each
     input decoded whole."""
-    from gguf_meta import with_extra_u32
+    from gguf_write import with_extra_u32
     from lokal_helpers import STORIES_GGUF
 
     path = tmp_path_factory.mktemp("mean") / "stories-mean.gguf"

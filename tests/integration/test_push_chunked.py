@@ -10,7 +10,7 @@ import json
 import random
 from urllib.parse import parse_qs, urlsplit
 
-from gguf_meta import with_extra_u32
+from gguf_write import with_extra_u32
 from lokal_helpers import STORIES_GGUF, Api
 from registry_fixture import registry  # noqa: F401  (fixture)
 from test_pull_resume import lokal, proxies  # noqa: F401  (fixtures)
