@@ -1,5 +1,7 @@
 #include "api/options.h"
 
+#include "config/config.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -108,6 +110,14 @@ status set_stop(options & o, std::vector<std::string> stop) {
     return {};
 }
 
+status set_kv_cache_type(options & o, const std::string & type) {
+    if (!config::is_kv_cache_type(type)) {
+        return invalid("option \"kv_cache_type\" must be one of f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1");
+    }
+    o.kv_cache_type = type;
+    return {};
+}
+
 // A JSON number as Go's int(float64) would see it: truncated toward zero.
 status json_int(std::string_view key, const json & v, int64_t & out) {
     if (!v.is_number()) return invalid("option " + in_quotes(key) + " must be of type integer");
@@ -140,6 +150,15 @@ status apply_one_json(options & o, const std::string & key, const json & v) {
         if (!v.is_boolean()) return invalid("option \"use_mmap\" must be of type boolean");
         o.use_mmap = v.get<bool>();
         return {};
+    }
+    if (key == "flash_attention") {
+        if (!v.is_boolean()) return invalid("option \"flash_attention\" must be of type boolean");
+        o.flash_attention = v.get<bool>();
+        return {};
+    }
+    if (key == "kv_cache_type") {
+        if (!v.is_string()) return invalid("option \"kv_cache_type\" must be of type string");
+        return set_kv_cache_type(o, v.get<std::string>());
     }
     if (key == "stop") {
         if (!v.is_array()) return invalid("option \"stop\" must be of type array");
@@ -214,6 +233,16 @@ result<json> apply_param_typed(options & o, const std::string & key, const std::
         o.use_mmap = b;
         return json(b);
     }
+    if (key == "flash_attention") {
+        bool b = false;
+        if (!parse_bool(value, b)) return bad_value("bool", key, value);
+        o.flash_attention = b;
+        return json(b);
+    }
+    if (key == "kv_cache_type") {
+        if (auto st = set_kv_cache_type(o, value); !st) return st.err();
+        return json(value);
+    }
     if (key == "stop") {
         std::vector<std::string> stop = o.stop;
         stop.push_back(value);
@@ -235,8 +264,16 @@ bool is_legacy_option(std::string_view key) {
 }
 
 bool is_known_option(std::string_view key) {
-    return find_int(key) != nullptr || find_float(key) != nullptr || key == "seed" || key == "use_mmap" ||
-           key == "stop";
+    return option_type_of(key).has_value();
+}
+
+std::optional<option_type> option_type_of(std::string_view key) {
+    if (find_int(key) != nullptr || key == "seed") return option_type::integer;
+    if (find_float(key) != nullptr) return option_type::number;
+    if (key == "use_mmap" || key == "flash_attention") return option_type::boolean;
+    if (key == "kv_cache_type") return option_type::string;
+    if (key == "stop") return option_type::string_list;
+    return std::nullopt;
 }
 
 status apply_json(options & opts, const json & obj) {

@@ -26,6 +26,11 @@ struct options {
     int main_gpu = 0;
     int num_thread = 0;        // 0: the runtime decides
     std::optional<bool> use_mmap;
+    // lokal's own, per model (Ollama has only the server-wide
+    // OLLAMA_FLASH_ATTENTION and OLLAMA_KV_CACHE_TYPE). Unset: the server's
+    // LOKAL_FLASH_ATTENTION / LOKAL_KV_CACHE_TYPE.
+    std::optional<bool> flash_attention;
+    std::string kv_cache_type;
 
     // Predict options: per request.
     int num_keep = 4;
@@ -66,6 +71,11 @@ status apply_param(options & opts, const std::string & key, const std::string & 
 // Ollama's params layer for a Modelfile's PARAMETER lines: typed values,
 // "stop" as an array, retired keys dropped, every value checked.
 result<json> params_to_json(const std::vector<std::pair<std::string, std::string>> & params);
+
+// The JSON type of an option, for clients that turn text into typed values
+// (the CLI's Modelfile and /set parameter); nullopt for unknown keys.
+enum class option_type { integer, number, boolean, string, string_list };
+std::optional<option_type> option_type_of(std::string_view key);
 
 // Keys Ollama has retired; accepted everywhere and ignored.
 bool is_legacy_option(std::string_view key);

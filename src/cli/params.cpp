@@ -1,5 +1,7 @@
 #include "cli/params.h"
 
+#include "api/options.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -8,27 +10,6 @@
 namespace lokal::cli {
 
 namespace {
-
-enum class kind { integer, number, boolean, string_list };
-
-struct parameter {
-    const char * name;
-    kind type;
-};
-
-// Ollama's api.Options and api.Runner fields, by their JSON names.
-constexpr parameter known_parameters[] = {
-    {"num_keep", kind::integer},       {"seed", kind::integer},
-    {"num_predict", kind::integer},    {"top_k", kind::integer},
-    {"top_p", kind::number},           {"min_p", kind::number},
-    {"typical_p", kind::number},       {"repeat_last_n", kind::integer},
-    {"temperature", kind::number},     {"repeat_penalty", kind::number},
-    {"presence_penalty", kind::number}, {"frequency_penalty", kind::number},
-    {"stop", kind::string_list},       {"num_ctx", kind::integer},
-    {"num_batch", kind::integer},      {"num_gpu", kind::integer},
-    {"main_gpu", kind::integer},       {"use_mmap", kind::boolean},
-    {"num_thread", kind::integer},
-};
 
 constexpr const char * deprecated_parameters[] = {
     "penalize_newline", "low_vram", "f16_kv", "logits_all", "vocab_only",
@@ -50,15 +31,13 @@ bool is_deprecated_parameter(const std::string & name) {
 }
 
 result<json> typed_parameter(const std::string & name, const std::vector<std::string> & values) {
-    const parameter * p = nullptr;
-    for (const auto & k : known_parameters) {
-        if (name == k.name) p = &k;
-    }
-    if (!p) return make_error(errc::invalid_request, "unknown parameter '" + name + "'");
+    // The server's options table decides which names exist and their types.
+    auto type = api::option_type_of(name);
+    if (!type) return make_error(errc::invalid_request, "unknown parameter '" + name + "'");
     if (values.empty()) return make_error(errc::invalid_request, "missing value for parameter '" + name + "'");
     const std::string & v = values.front();
-    switch (p->type) {
-        case kind::integer: {
+    switch (*type) {
+        case api::option_type::integer: {
             char * end = nullptr;
             errno = 0;
             long long n = std::strtoll(v.c_str(), &end, 10);
@@ -67,7 +46,7 @@ result<json> typed_parameter(const std::string & name, const std::vector<std::st
             }
             return json(static_cast<int64_t>(n));
         }
-        case kind::number: {
+        case api::option_type::number: {
             char * end = nullptr;
             errno = 0;
             double d = std::strtod(v.c_str(), &end);
@@ -76,12 +55,13 @@ result<json> typed_parameter(const std::string & name, const std::vector<std::st
             }
             return json(d);
         }
-        case kind::boolean: {
+        case api::option_type::boolean: {
             if (v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True") return json(true);
             if (v == "0" || v == "f" || v == "F" || v == "false" || v == "FALSE" || v == "False") return json(false);
             return make_error(errc::invalid_request, "invalid bool value " + go_list(values));
         }
-        case kind::string_list: return json(values);
+        case api::option_type::string: return json(v);
+        case api::option_type::string_list: return json(values);
     }
     return make_error(errc::internal, "unhandled parameter type");
 }

@@ -69,6 +69,8 @@ const std::vector<variable> & variables() {
         {"LOKAL_MAX_QUEUE", "512", "most requests waiting for a model before new ones get 503"},
         {"LOKAL_MAX_MEMORY", "auto", "memory all loaded models may use, e.g. 12GiB (auto: what the system has available)"},
         {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
+        {"LOKAL_FLASH_ATTENTION", "auto", "flash attention: auto, true or false (a model's flash_attention parameter overrides it)"},
+        {"LOKAL_KV_CACHE_TYPE", "f16", "KV-cache type: f16, q8_0, q4_0, ... (quantized types need flash attention; a model's kv_cache_type parameter overrides it)"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
         {"LOKAL_MAX_BLOB", "274877906944", "largest blob upload (POST /api/blobs) in bytes, checked before anything is written"},
         {"LOKAL_INSECURE_NO_AUTH", "false", "allow listening on a non-loopback address without authentication (logged loudly)"},
@@ -279,6 +281,21 @@ status load_security(const Get & get, settings & s) {
 
 }  // namespace
 
+bool is_kv_cache_type(std::string_view name) {
+    static constexpr std::string_view types[] = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"};
+    for (auto t : types) {
+        if (t == name) return true;
+    }
+    return false;
+}
+
+std::optional<int> parse_flash_attention(std::string_view text) {
+    if (text == "auto") return -1;
+    if (text == "1" || text == "true" || text == "TRUE" || text == "True" || text == "on") return 1;
+    if (text == "0" || text == "false" || text == "FALSE" || text == "False" || text == "off") return 0;
+    return std::nullopt;
+}
+
 result<settings> load(const env_lookup & env) {
     settings s;
     auto get = [&](const char * name) -> const char * {
@@ -339,6 +356,21 @@ result<settings> load(const env_lookup & env) {
         auto n = parse_size(v);
         if (!n) return make_error(errc::invalid_request, "LOKAL_MAX_MEMORY: " + n.err().message);
         s.max_memory = *n;
+    }
+    if (const char * v = get("LOKAL_FLASH_ATTENTION")) {
+        auto fa = parse_flash_attention(v);
+        if (!fa) {
+            return make_error(errc::invalid_request, "LOKAL_FLASH_ATTENTION: expected auto, true or false, got \"" +
+                                                         std::string(v) + "\"");
+        }
+        s.flash_attention = *fa;
+    }
+    if (const char * v = get("LOKAL_KV_CACHE_TYPE")) {
+        if (!is_kv_cache_type(v)) {
+            return make_error(errc::invalid_request, "LOKAL_KV_CACHE_TYPE: unsupported type \"" + std::string(v) +
+                                                         "\" (f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1)");
+        }
+        s.kv_cache_type = v;
     }
     if (auto st = load_security(get, s); !st) return st.err();
     if (const char * v = get("LOKAL_REGISTRY_AUTH_FILE")) s.registry_auth_file = v;

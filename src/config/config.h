@@ -9,7 +9,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lokal::config {
@@ -25,6 +27,8 @@ struct settings {
     int max_queue = 512;
     uint64_t max_memory = 0;                 // bytes loaded models may use; 0: what the system has free
     int num_threads = 0;                     // 0: llama.cpp's default for this machine
+    int flash_attention = -1;                // LOKAL_FLASH_ATTENTION: -1 auto, 0 off, 1 on
+    std::string kv_cache_type = "f16";       // LOKAL_KV_CACHE_TYPE
     bool debug = false;
     int64_t max_body_bytes = 64ll << 20;     // JSON bodies; blob uploads have their own limit
     int64_t max_blob_bytes = 256ll << 30;
@@ -52,6 +56,11 @@ struct settings {
 
     std::string base_url() const;            // "http://host:port" for clients
 };
+
+// The KV-cache element types llama.cpp accepts (llama-server's list).
+bool is_kv_cache_type(std::string_view name);
+// "auto", or a boolean: -1 (auto), 0 or 1; nullopt when it is neither.
+std::optional<int> parse_flash_attention(std::string_view text);
 
 // A variable as the help table shows it.
 struct variable {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 
@@ -21,6 +22,41 @@ void log_callback(ggml_log_level level, const char * text, void *) {
     if (g_debug || level == GGML_LOG_LEVEL_ERROR) std::fputs(text, stderr);
 }
 
+// A KV-cache type by its ggml name ("q8_0"); names were checked upstream.
+ggml_type cache_type(const std::string & name) {
+    for (int t = 0; t < GGML_TYPE_COUNT; ++t) {
+        const char * n = ggml_type_name(static_cast<ggml_type>(t));
+        if (n != nullptr && name == n) return static_cast<ggml_type>(t);
+    }
+    return GGML_TYPE_F16;
+}
+
+std::string meta(const llama_model * model, const std::string & key) {
+    char buf[256];
+    int n = llama_model_meta_val_str(model, key.c_str(), buf, sizeof buf);
+    return n < 0 ? std::string() : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+}
+
+// A quantized cache stores blocks of 32 values, so every attention head
+// must be a whole number of blocks; llama.cpp only logs the refusal.
+status check_cache_type(const llama_model * model, const std::string & name) {
+    const ggml_type t = cache_type(name);
+    if (!ggml_is_quantized(t)) return {};
+    const int64_t block = ggml_blck_size(t);
+    const std::string arch = meta(model, "general.architecture");
+    const int64_t fallback = llama_model_n_embd(model) / std::max(1, llama_model_n_head(model));
+    for (const char * key : {".attention.key_length", ".attention.value_length"}) {
+        std::string v = meta(model, arch + key);
+        const int64_t head = v.empty() ? fallback : std::atoll(v.c_str());
+        if (head % block != 0) {
+            return make_error(errc::invalid_request,
+                              "kv_cache_type " + name + " cannot be used with this model: its attention head size (" +
+                                  std::to_string(head) + ") is not a multiple of " + std::to_string(block));
+        }
+    }
+    return {};
+}
+
 // One sequence per slot, each with num_ctx tokens, never more than the
 // model was trained for (as Ollama clamps it).
 llama_context_params context_params(const load_params & p, const llama_model * model) {
@@ -33,6 +69,10 @@ llama_context_params context_params(const load_params & p, const llama_model * m
     cp.n_ubatch = std::min<uint32_t>(cp.n_batch, 512);
     cp.n_seq_max = static_cast<uint32_t>(n_seq);
     cp.kv_unified = false;
+    cp.flash_attn_type = p.flash_attention < 0    ? LLAMA_FLASH_ATTN_TYPE_AUTO
+                         : p.flash_attention == 0 ? LLAMA_FLASH_ATTN_TYPE_DISABLED
+                                                  : LLAMA_FLASH_ATTN_TYPE_ENABLED;
+    cp.type_k = cp.type_v = cache_type(p.kv_cache_type);
     int threads = p.num_thread > 0 ? p.num_thread : common_cpu_get_num_math();
     cp.n_threads = threads;
     cp.n_threads_batch = threads;
@@ -52,11 +92,6 @@ common_chat_templates_ptr chat_templates(const llama_model * model) {
     }
 }
 
-std::string meta(const llama_model * model, const std::string & key) {
-    char buf[256];
-    int n = llama_model_meta_val_str(model, key.c_str(), buf, sizeof buf);
-    return n < 0 ? std::string() : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
-}
 
 // Ollama's rule (legacyEmbeddingsWereRaw): /api/embeddings stayed raw for
 // embedding models whose old runner path did not normalise: BERT with a
@@ -112,6 +147,7 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
         h->adapters_.push_back(std::move(a));
     }
 
+    if (auto st = check_cache_type(h->model_.get(), p.kv_cache_type); !st) return st.err();
     h->ctx_ = h->new_context(context_params(p, h->model_.get()));
     if (!h->ctx_) {
         return make_error(errc::unavailable, "llama.cpp could not create a context (num_ctx " +

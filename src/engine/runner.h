@@ -32,6 +32,8 @@ struct load_params {
     int main_gpu = 0;
     int num_thread = 0;      // 0: llama.cpp's default
     int num_parallel = 1;    // slots
+    int flash_attention = -1;            // -1: llama.cpp decides, 0 off, 1 on
+    std::string kv_cache_type = "f16";   // K and V cache element type (config::is_kv_cache_type)
     bool use_mmap = true;
     bool debug = false;
 

@@ -13,6 +13,18 @@ namespace lokal::sched {
 
 namespace {
 
+// Bytes per 1024 cache elements of a KV-cache type: quantized types store
+// blocks of 32 values plus their scales (ggml's block sizes).
+uint64_t kv_bytes_per_1024(const std::string & type) {
+    if (type == "f32") return 4096;
+    if (type == "q8_0") return 1088;               // 34 bytes per 32
+    if (type == "q4_0" || type == "iq4_nl") return 576;  // 18 per 32
+    if (type == "q4_1") return 640;                // 20 per 32
+    if (type == "q5_0") return 704;                // 22 per 32
+    if (type == "q5_1") return 768;                // 24 per 32
+    return 2048;                                   // f16, bf16
+}
+
 // <arch>.<key> as an unsigned integer; for per-layer arrays the largest
 // element (some models vary head counts by layer).
 uint64_t arch_uint(const store::gguf::file & f, const std::string & key, uint64_t fallback) {
@@ -52,9 +64,9 @@ memory_need estimate_memory(const store::gguf::file & f, const engine::load_para
     const uint64_t key_len = arch_uint(f, "attention.key_length", embd / heads);
     const uint64_t value_len = arch_uint(f, "attention.value_length", embd / heads);
     const uint64_t tokens = static_cast<uint64_t>(std::max(p.num_ctx, 1)) * std::max(p.num_parallel, 1);
-    // f16 cache in every layer: llama.cpp keeps full-size caches even for
+    // A full-size cache in every layer: llama.cpp keeps them even for
     // sliding-window layers unless told otherwise.
-    need.kv_cache = layers * tokens * heads_kv * (key_len + value_len) * 2;
+    need.kv_cache = layers * tokens * heads_kv * (key_len + value_len) * kv_bytes_per_1024(p.kv_cache_type) / 1024;
 
     // The worst-case graph computes logits for a whole batch in f32, plus
     // activations of a few embedding/feed-forward rows per token.

@@ -142,6 +142,9 @@ TEST(cli_params, typed_values) {
     EXPECT_EQ(typed_parameter("top_p", {"0.9"})->dump(), "0.9");
     EXPECT_EQ(typed_parameter("use_mmap", {"True"})->dump(), "true");
     EXPECT_EQ(typed_parameter("stop", {"a", "b"})->dump(), R"(["a","b"])");
+    // lokal's own per-model runner settings come from the same options table as the server's.
+    EXPECT_EQ(typed_parameter("kv_cache_type", {"q8_0"})->dump(), R"("q8_0")");
+    EXPECT_EQ(typed_parameter("flash_attention", {"false"})->dump(), "false");
     EXPECT_EQ(typed_parameter("num_ctx", {"4k"}).err().message, "invalid int value [4k]");
     EXPECT_EQ(typed_parameter("use_mmap", {"maybe"}).err().message, "invalid bool value [maybe]");
     EXPECT_TRUE(is_deprecated_parameter("low_vram"));

@@ -160,3 +160,19 @@ TEST(config, https_host_makes_clients_use_tls) {
     ASSERT_TRUE(s.ok());
     EXPECT_EQ(s->base_url(), "https://127.0.0.1:8443");
 }
+
+TEST(config, flash_attention_and_kv_cache_type) {
+    auto d = config::load(env_of({}));
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->flash_attention, -1);
+    EXPECT_EQ(d->kv_cache_type, "f16");
+    auto s = config::load(env_of({{"LOKAL_FLASH_ATTENTION", "1"}, {"LOKAL_KV_CACHE_TYPE", "q8_0"}}));
+    ASSERT_TRUE(s.ok()) << s.err().message;
+    EXPECT_EQ(s->flash_attention, 1);
+    EXPECT_EQ(s->kv_cache_type, "q8_0");
+    EXPECT_EQ(config::load(env_of({{"LOKAL_FLASH_ATTENTION", "false"}}))->flash_attention, 0);
+    auto bad = config::load(env_of({{"LOKAL_KV_CACHE_TYPE", "q2"}}));
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.err().message.find("LOKAL_KV_CACHE_TYPE"), std::string::npos);
+    EXPECT_FALSE(config::load(env_of({{"LOKAL_FLASH_ATTENTION", "maybe"}})).ok());
+}

@@ -153,3 +153,24 @@ TEST(Options, KnownKeys) {
     EXPECT_TRUE(is_legacy_option("use_mlock"));
     EXPECT_FALSE(is_legacy_option("num_ctx"));
 }
+
+TEST(Options, FlashAttentionAndKvCacheTypePerModel) {
+    options o;
+    ASSERT_TRUE(apply_json(o, json{{"flash_attention", false}, {"kv_cache_type", "q8_0"}}));
+    EXPECT_EQ(o.flash_attention, std::optional<bool>(false));
+    EXPECT_EQ(o.kv_cache_type, "q8_0");
+    EXPECT_FALSE(apply_json(o, json{{"kv_cache_type", "q3_k"}}));
+    EXPECT_FALSE(apply_json(o, json{{"flash_attention", "yes"}}));
+    EXPECT_EQ(o.kv_cache_type, "q8_0");  // unchanged by the failed calls
+
+    auto j = params_to_json({{"flash_attention", "true"}, {"kv_cache_type", "q4_0"}});
+    ASSERT_TRUE(j) << j.err().message;
+    EXPECT_EQ(*j, json::parse(R"({"flash_attention":true,"kv_cache_type":"q4_0"})"));
+    EXPECT_EQ(param_error("kv_cache_type", "int8"),
+              "option \"kv_cache_type\" must be one of f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1");
+    EXPECT_EQ(option_type_of("kv_cache_type"), option_type::string);
+    EXPECT_EQ(option_type_of("flash_attention"), option_type::boolean);
+    EXPECT_EQ(option_type_of("num_ctx"), option_type::integer);
+    EXPECT_EQ(option_type_of("stop"), option_type::string_list);
+    EXPECT_FALSE(option_type_of("mirostat"));
+}

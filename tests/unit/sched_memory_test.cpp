@@ -35,6 +35,20 @@ TEST(sched_memory, kv_cache_follows_llama_cpp_f16_layout) {
     EXPECT_EQ(sched::estimate_memory(*f, p).kv_cache, 2 * need.kv_cache);
 }
 
+TEST(sched_memory, quantized_kv_cache_types_take_their_block_size) {
+    auto f = store::gguf::read_file(k_models + "stories260K.gguf");
+    ASSERT_TRUE(f.ok());
+    engine::load_params p;
+    p.num_ctx = 1024;
+    const uint64_t f16 = sched::estimate_memory(*f, p).kv_cache;
+    p.kv_cache_type = "q8_0";  // 34 bytes per 32 values
+    EXPECT_EQ(sched::estimate_memory(*f, p).kv_cache, f16 * 34 / 64);
+    p.kv_cache_type = "q4_0";  // 18 bytes per 32 values
+    EXPECT_EQ(sched::estimate_memory(*f, p).kv_cache, f16 * 18 / 64);
+    p.kv_cache_type = "f32";
+    EXPECT_EQ(sched::estimate_memory(*f, p).kv_cache, f16 * 2);
+}
+
 TEST(sched_memory, compute_grows_with_batch_and_vocabulary) {
     auto f = store::gguf::read_file(k_models + "llama-2-tiny-random.gguf");
     ASSERT_TRUE(f.ok());
