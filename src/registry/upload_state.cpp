@@ -6,6 +6,7 @@
 #include "store/files.h"
 
 #include <charconv>
+#include <chrono>
 #include <filesystem>
 
 namespace lokal::registry {
@@ -31,10 +32,26 @@ std::optional<std::string> upload_state::load() const {
     return location;
 }
 
+namespace {
+
+// Registries drop unfinished uploads after a while (distribution: a week), so
+// older state is useless; swept whenever an upload is saved.
+void remove_stale(const std::string & dir) {
+    const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 7);
+    std::error_code ec;
+    for (const auto & e : std::filesystem::directory_iterator(dir, ec)) {
+        std::error_code e2;
+        if (e.is_regular_file(e2) && e.last_write_time(e2) < cutoff && !e2) std::filesystem::remove(e.path(), e2);
+    }
+}
+
+}  // namespace
+
 void upload_state::save(const std::string & location) const {
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
     if (ec) return;
+    remove_stale(dir_);
     (void)store::files::write_atomic(path_, json{{"location", location}}.dump());
 }
 

@@ -6,8 +6,8 @@
 // holds the upload's last Location. On the next push the registry is asked
 // where that upload stands (GET on the Location: 204 with "Range: 0-<last
 // byte>", as the OCI distribution spec says); an upload it no longer knows
-// starts over. The directory is lokal's own: Ollama reads only blobs/ and
-// manifests/.
+// starts over; state older than a week is swept. The directory is lokal's
+// own: Ollama reads only blobs/ and manifests/.
 #pragma once
 
 #include "core/result.h"

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from gguf_write import make_lora, split_gguf
-from lokal_helpers import MMPROJ_GGUF, STORIES_GGUF, client_env, error_of, find_model
+from lokal_helpers import MMPROJ_GGUF, STORIES_GGUF, Api, client_env, error_of, find_model
 
 MODEL_MT = "application/vnd.ollama.image.model"
 ADAPTER_MT = "application/vnd.ollama.image.adapter"
@@ -125,3 +125,18 @@ def test_adapter_for_another_architecture_is_refused(api, stories_digest, tmp_pa
     assert r.status_code == 400, r.text
     assert error_of(r) == 'adapter "gemma-lora.gguf" is for the gemma3 architecture, but the model is llama'
     assert find_model(api.tags(), "stories-badlora") is None
+
+
+def test_split_model_quantized_on_create(fresh_server, parts):
+    """Merged, then quantized: only the quantized model and its config stay."""
+    api = Api(fresh_server.url)
+    files = {f"p{i}.gguf": api.push_blob(p) for i, p in enumerate(parts)}
+    r, items = api.stream("/api/create", {"model": "split-q8", "files": files, "quantize": "q8_0"})
+    assert r.status_code == 200 and items[-1] == {"status": "success"}, items[-3:]
+    statuses = [i["status"] for i in items]
+    assert statuses.index("merging 3 split GGUF files") < statuses.index("quantizing F32 model to Q8_0")
+    assert api.show("split-q8")["details"]["quantization_level"] == "Q8_0"
+    m = manifest(fresh_server, "split-q8")
+    kept = sorted(p.name for p in (fresh_server.models_dir / "blobs").iterdir())
+    assert kept == sorted(l["digest"].replace(":", "-") for l in [m["config"], *m["layers"]]), kept
+    assert api.generate(model="split-q8", prompt="Once", options={"num_predict": 3})["done"]

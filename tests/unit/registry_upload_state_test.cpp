@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -41,6 +42,13 @@ TEST(UploadState, SavedLocationsGoBackOnlyToTheirRegistry) {
     EXPECT_EQ(a.load(), std::nullopt);
     a.save("http://127.0.0.1:5000/v2/ok");
     a.clear();
+    EXPECT_EQ(a.load(), std::nullopt);
+    // a week-old state is swept when another upload is saved
+    a.save("http://127.0.0.1:5000/v2/old");
+    for (const auto & f : fs::directory_iterator(root + "/uploads")) {
+        fs::last_write_time(f.path(), fs::file_time_type::clock::now() - std::chrono::hours(24 * 8));
+    }
+    upload_state(root, "http://127.0.0.1:5000", name, "sha256:" + std::string(64, 'c')).save("http://127.0.0.1:5000/v2/new");
     EXPECT_EQ(a.load(), std::nullopt);
     fs::remove_all(root);
 }
