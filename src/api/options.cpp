@@ -38,6 +38,7 @@ const int_spec k_ints[] = {
     {"top_k", &options::top_k, 0, k_int_max},
     {"repeat_last_n", &options::repeat_last_n, -1, k_int_max},
     {"draft_num_predict", nullptr, 0, 1 << 10},  // Ollama's; we have no draft models
+    {"ngram_draft", &options::ngram_draft, 0, max_ngram_draft},
 };
 
 const float_spec k_floats[] = {

@@ -46,7 +46,10 @@ struct options {
     float presence_penalty = 0.0f;
     float frequency_penalty = 0.0f;
     std::vector<std::string> stop;
+    int ngram_draft = -1;      // lokal's: prompt-lookup draft tokens per step; -1: LOKAL_NGRAM_DRAFT
 };
+
+inline constexpr int max_ngram_draft = 64;
 
 // Limits the range checks enforce.
 inline constexpr int max_num_ctx = 1 << 20;

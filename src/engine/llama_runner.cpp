@@ -8,6 +8,7 @@
 #include "engine/grammar.h"
 #include "engine/llama_model.h"
 #include "engine/logprobs.h"
+#include "engine/ngram_draft.h"
 #include "engine/runner.h"
 #include "engine/text_stream.h"
 
@@ -52,6 +53,8 @@ struct slot {
     std::vector<output_logprob> logprobs;  // of tokens whose text is not out yet
     llama_token next = -1;               // sampled, not yet decoded
     int batch_index = -1;                // where this slot's logits land in the batch
+    std::vector<llama_token> draft;      // drafted tokens in this batch, after next
+    int draft_tokens = 0, draft_accepted = 0;
     int prompt_evaluated = 0;
     clock_type::time_point t_prompt_start, t_gen_start;
 
@@ -151,7 +154,9 @@ private:
     void assign_tasks();
     void start(slot & s, std::unique_ptr<task> t);
     void fill_batch();
+    void add_drafts(slot & s, int budget);
     void after_decode();
+    void verify_drafts(slot & s);
     void emit_token(slot & s, llama_token tok);
     void record_logprobs(slot & s, llama_token tok);
     void sample_and_emit(slot & s);
@@ -412,6 +417,9 @@ void llama_runner::fill_batch() {
     }
     const int budget = std::max(1, params_.num_batch);
     for (auto & s : slots_) {
+        if (s.batch_index >= 0 && s.t->req.ngram_draft > 0) add_drafts(s, budget);
+    }
+    for (auto & s : slots_) {
         if (!s.prompting()) continue;
         while (s.n_prompt_done < s.prompt.size() && batch_.n_tokens < budget) {
             bool last = s.n_prompt_done + 1 == s.prompt.size();
@@ -423,6 +431,22 @@ void llama_runner::fill_batch() {
             s.prompt_evaluated++;
         }
     }
+}
+
+// Appends the slot's drafted tokens after its next token, each with logits
+// so that the model's own choice at every position can be checked.
+void llama_runner::add_drafts(slot & s, int budget) {
+    const auto & req = s.t->req;
+    int max = std::min(req.ngram_draft, budget - batch_.n_tokens);
+    max = std::min(max, model_->facts().context_length - 1 - static_cast<int>(s.cached.size()));
+    if (req.num_predict >= 0) max = std::min(max, req.num_predict - static_cast<int>(s.generated.size()));
+    if (max <= 0) return;
+    s.draft = lookup_draft(s.cached, static_cast<size_t>(max));
+    for (llama_token tok : s.draft) {
+        common_batch_add(batch_, tok, static_cast<llama_pos>(s.cached.size()), {s.id}, true);
+        s.cached.push_back(tok);
+    }
+    s.draft_tokens += static_cast<int>(s.draft.size());
 }
 
 // Context shift: when a slot's sequence is full, drop the older half after
@@ -447,8 +471,34 @@ void llama_runner::after_decode() {
     for (auto & s : slots_) {
         if (!s.busy() || s.batch_index < 0 || s.prompting()) continue;
         if (s.generated.empty() && s.t_gen_start < s.t_prompt_start) s.t_gen_start = clock_type::now();
-        sample_and_emit(s);
+        if (s.draft.empty()) {
+            sample_and_emit(s);
+        } else {
+            verify_drafts(s);
+        }
     }
+}
+
+// Samples at the next token's position and then at each drafted one while
+// the model's choice equals the draft: those tokens are already in the KV
+// cache. The first differing choice becomes the next token; the cache of
+// the drafts after it is dropped.
+void llama_runner::verify_drafts(slot & s) {
+    const std::vector<llama_token> draft = std::move(s.draft);
+    s.draft.clear();
+    const size_t first_draft_pos = s.cached.size() - draft.size();
+    size_t accepted = 0;
+    for (;;) {
+        sample_and_emit(s);  // sets s.next, or ends the slot
+        if (!s.busy() || accepted == draft.size() || s.next != draft[accepted]) break;
+        s.next = -1;  // confirmed: its KV is in the cache already
+        ++accepted;
+        ++s.batch_index;
+    }
+    s.draft_accepted += static_cast<int>(accepted);
+    const size_t keep = first_draft_pos + accepted;
+    llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, static_cast<llama_pos>(keep), -1);
+    s.cached.resize(keep);
 }
 
 void llama_runner::sample_and_emit(slot & s) {
@@ -510,6 +560,8 @@ void llama_runner::finish(slot & s, const std::string & reason) {
     st.prompt_eval_duration = (generated_any ? s.t_gen_start : now) - s.t_prompt_start;
     st.eval_count = static_cast<int>(s.generated.size());
     st.eval_duration = generated_any ? now - s.t_gen_start : std::chrono::nanoseconds(0);
+    st.draft_tokens = s.draft_tokens;
+    st.draft_accepted = s.draft_accepted;
     if (s.t->req.want_context) {
         st.context.assign(s.prompt.begin(), s.prompt.end());
         st.context.insert(st.context.end(), s.generated.begin(), s.generated.end());
@@ -537,6 +589,8 @@ void llama_runner::release(slot & s) {
     s.logprobs.clear();
     s.next = -1;
     s.batch_index = -1;
+    s.draft.clear();
+    s.draft_tokens = s.draft_accepted = 0;
 }
 
 }  // namespace

@@ -77,6 +77,12 @@ struct completion_request {
     // Image files (PNG, JPEG, ...), one for each media_marker() in prompt, in
     // order; needs a model loaded with a projector.
     std::vector<std::string> images;
+    // Prompt-lookup speculative decoding: draft up to this many tokens per
+    // step by finding the latest n-gram in the text so far that matches its
+    // end, and let the model verify them in the same batch (0: off). The
+    // output is what sampling alone would give; repetitive output (code
+    // edits, quotes from the prompt) comes faster.
+    int ngram_draft = 0;
     bool logprobs = false;           // report each output token's log probability
     int top_logprobs = 0;            // and this many most likely alternatives (0-20)
 };
@@ -100,6 +106,8 @@ struct completion_stats {
     std::chrono::nanoseconds prompt_eval_duration{0};
     int eval_count = 0;
     std::chrono::nanoseconds eval_duration{0};
+    int draft_tokens = 0;            // tokens drafted by ngram_draft
+    int draft_accepted = 0;          // of those, the ones the model confirmed
     std::vector<int32_t> context;
 };
 

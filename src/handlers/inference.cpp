@@ -191,6 +191,8 @@ struct running {
         metrics->add(metrics::prompt_tokens_total, st.prompt_eval_count);
         metrics->add(metrics::cached_prompt_tokens_total, st.prompt_cached);
         metrics->add(metrics::generated_tokens_total, st.eval_count);
+        metrics->add(metrics::draft_tokens_total, st.draft_tokens);
+        metrics->add(metrics::draft_accepted_tokens_total, st.draft_accepted);
         metrics->observe(metrics::request_duration_seconds, took.count());
     }
 };

@@ -44,6 +44,7 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
         return make_error(errc::invalid_request, "the model's parameters are invalid: " + st.err().message);
     }
     if (auto st = api::apply_json(p.opts, options); !st) return st.err();
+    if (p.opts.ngram_draft < 0) p.opts.ngram_draft = ctx.cfg.ngram_draft;
     // The server's cap (LOKAL_MAX_TOKENS) wins over any num_predict, "forever" (-1, -2) included.
     if (ctx.cfg.max_tokens > 0 && (p.opts.num_predict < 0 || p.opts.num_predict > ctx.cfg.max_tokens)) {
         p.opts.num_predict = static_cast<int>(ctx.cfg.max_tokens);
@@ -93,6 +94,7 @@ engine::completion_request completion_from(const prepared & p) {
     engine::completion_request c;
     c.num_predict = o.num_predict;
     c.num_keep = o.num_keep;
+    c.ngram_draft = std::max(o.ngram_draft, 0);
     c.stop = o.stop;
     auto & s = c.sampling;
     s.seed = o.seed;

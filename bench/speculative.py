@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Speculative decoding by prompt lookup: lokal's `ngram_draft` against llama-server's
+`--spec-type ngram-simple`, both against their own plain decoding, on a task where the
+answer repeats its prompt (continuing a listing that was shown twice already), which is
+where lookup pays: code edits, quoting, summaries with citations.
+
+Reports decode tokens/s with and without drafting for each server and lokal's acceptance
+rate from /metrics. Greedy sampling, 256 tokens, one slot.
+
+    bench/speculative.py [--model PATH] [--runs N] [--draft 8]
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import urllib.request
+
+import common
+
+LISTING = """def parse_header(line):
+    key, _, value = line.partition(":")
+    return key.strip().lower(), value.strip()
+
+
+def read_headers(lines):
+    headers = {}
+    for line in lines:
+        if not line:
+            break
+        key, value = parse_header(line)
+        headers[key] = value
+    return headers
+"""
+
+
+def prompt(i):
+    # The run number up front defeats prefix caches; the listing twice makes the third copy predictable.
+    return f"# file {i}\n{LISTING}\n# copy\n{LISTING}\n# copy\n" + LISTING[:40]
+
+
+def counter(base, name):
+    text = urllib.request.urlopen(base + "/metrics", timeout=30).read().decode()
+    m = re.search(rf"^{name} (\S+)$", text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def lokal_runs(model, runs, threads, draft):
+    with common.lokal(model, threads) as srv:
+        gen = srv.base + "/api/generate"
+        opts = {"num_predict": 256, "temperature": 0, "ngram_draft": draft}
+        common.post(gen, {"model": "bench", "prompt": "warm up", "raw": True, "stream": False,
+                          "options": dict(opts, num_predict=4)}).read()
+        d0, a0 = counter(srv.base, "lokal_draft_tokens_total"), counter(srv.base, "lokal_draft_accepted_tokens_total")
+        out = []
+        for i in range(runs):
+            g = json.load(common.post(gen, {"model": "bench", "prompt": prompt(i), "raw": True, "stream": False,
+                                            "options": opts}))
+            out.append({"tg": g["eval_count"] / g["eval_duration"] * 1e9, "tokens": g["eval_count"]})
+        drafted = counter(srv.base, "lokal_draft_tokens_total") - d0
+        accepted = counter(srv.base, "lokal_draft_accepted_tokens_total") - a0
+        return out, (accepted / drafted if drafted else 0.0)
+
+
+def llama_server_runs(model, runs, threads, draft):
+    extra = ("--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "3",
+             "--spec-ngram-simple-size-m", str(draft)) if draft else ()
+    with common.llama_server(model, threads, extra=extra) as srv:
+        url = srv.base + "/completion"
+        common.post(url, {"prompt": "warm up", "n_predict": 4}).read()
+        out = []
+        for i in range(runs):
+            r = json.load(common.post(url, {"prompt": prompt(i), "n_predict": 256, "temperature": 0,
+                                            "cache_prompt": False}))
+            tm = r["timings"]
+            out.append({"tg": tm["predicted_per_second"], "tokens": tm["predicted_n"]})
+        return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=common.DEFAULT_MODEL)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--draft", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    args = ap.parse_args()
+    common.check_binaries()
+
+    lk_plain, _ = lokal_runs(args.model, args.runs, args.threads, 0)
+    lk_spec, acceptance = lokal_runs(args.model, args.runs, args.threads, args.draft)
+    ls_plain = llama_server_runs(args.model, args.runs, args.threads, 0)
+    ls_spec = llama_server_runs(args.model, args.runs, args.threads, args.draft)
+    med = lambda rows: statistics.median(r["tg"] for r in rows)  # noqa: E731
+    rows = [common.row("decode tokens/s, no drafting", med(lk_plain), med(ls_plain)),
+            common.row(f"decode tokens/s, n-gram drafts of {args.draft}", med(lk_spec), med(ls_spec)),
+            common.row("speed-up from drafting (x)", med(lk_spec) / med(lk_plain), med(ls_spec) / med(ls_plain))]
+    m = common.meta(args.model, threads=args.threads, runs=args.runs, draft=args.draft,
+                    lokal_acceptance_rate=round(acceptance, 3))
+    common.report("speculative", f"prompt-lookup decoding, median of {args.runs} runs "
+                  f"(lokal acceptance {acceptance:.0%})", m, rows,
+                  {"lokal": {"plain": lk_plain, "draft": lk_spec},
+                   "llama_server": {"plain": ls_plain, "draft": ls_spec}})
+
+
+if __name__ == "__main__":
+    main()
