@@ -74,8 +74,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def lokal(model, threads, parallel=1, env=None, store=None):
-    """lokal serve with a store (a fresh temporary one unless given) holding `model` as "bench"."""
+def lokal(model, threads, parallel=1, env=None, store=None, create=True):
+    """lokal serve with a store (a fresh temporary one unless given) holding `model` as "bench"
+    (unless create is false)."""
     port = free_port()
     with contextlib.ExitStack() as stack:
         store = store or stack.enter_context(tempfile.TemporaryDirectory())
@@ -85,7 +86,7 @@ def lokal(model, threads, parallel=1, env=None, store=None):
         try:
             base = f"http://127.0.0.1:{port}"
             ready = wait_ready(base + "/api/version", proc)
-            if not (Path(store) / "manifests/registry.ollama.ai/library/bench/latest").exists():
+            if create and not (Path(store) / "manifests/registry.ollama.ai/library/bench/latest").exists():
                 data = Path(model).read_bytes()
                 digest = "sha256:" + hashlib.sha256(data).hexdigest()
                 urllib.request.urlopen(urllib.request.Request(base + f"/api/blobs/{digest}", data=data,
