@@ -2,6 +2,8 @@
 #include "chats/chats.h"
 #include "chats/wire.h"
 
+#include "temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -16,14 +18,10 @@ namespace {
 class ChatsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string tmpl = fs::temp_directory_path().string() + "/lokal-chats-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-        root = tmpl;
+        root = tmp.path();
         st = std::make_unique<store>(root + "/data/lokal.db");  // the folder is created
         ASSERT_TRUE(st->open());
     }
-    void TearDown() override { fs::remove_all(root); }
-
     int64_t new_chat(const std::string & title, int64_t user = local_user_id) {
         chat c;
         c.meta.title = title;
@@ -40,6 +38,7 @@ protected:
         return m;
     }
 
+    lokal::test::temp_dir tmp{"lokal-chats"};
     std::string root;
     std::unique_ptr<store> st;
 };

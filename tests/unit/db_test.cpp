@@ -1,6 +1,8 @@
 // The SQLite wrapper, on a real database file in a temp dir.
 #include "db/db.h"
 
+#include "temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -14,19 +16,16 @@ namespace {
 class DbTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string tmpl = fs::temp_directory_path().string() + "/lokal-db-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-        root = tmpl;
+        root = tmp.path();
         path = root + "/test.db";
     }
-    void TearDown() override { fs::remove_all(root); }
-
     db::connection open() {
         auto c = db::connection::open(path);
         EXPECT_TRUE(c) << c.err().message;
         return std::move(c.value());
     }
 
+    lokal::test::temp_dir tmp{"lokal-db"};
     std::string root, path;
 };
 

@@ -5,6 +5,8 @@
 #include "store/manifest.h"
 #include "store/store.h"
 
+#include "temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -20,14 +22,10 @@ namespace {
 class StoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string tmpl = fs::temp_directory_path().string() + "/lokal-store-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-        root = tmpl;
+        root = tmp.path();
         s = std::make_unique<store::store>(root);
         ASSERT_TRUE(s->init());
     }
-    void TearDown() override { fs::remove_all(root); }
-
     // A reader that hands over data in chunks of chunk bytes.
     static blob_reader reader_of(const std::string & data, size_t chunk = 7) {
         return [data, chunk](const blob_sink & sink) {
@@ -59,6 +57,7 @@ protected:
         return m;
     }
 
+    lokal::test::temp_dir tmp{"lokal-store"};
     std::string root;
     std::unique_ptr<store::store> s;
 };

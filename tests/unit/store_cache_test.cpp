@@ -5,6 +5,8 @@
 #include "store/read_cache.h"
 #include "store/store.h"
 
+#include "temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -24,14 +26,10 @@ namespace {
 class StoreCacheTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string tmpl = fs::temp_directory_path().string() + "/lokal-cache-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-        root = tmpl;
+        root = tmp.path();
         s = std::make_unique<store::store>(root);
         ASSERT_TRUE(s->init());
     }
-    void TearDown() override { fs::remove_all(root); }
-
     manifest make_model(const std::string & name, const std::string & system) {
         manifest m;
         auto cfg = s->put_blob_bytes("{\"model_format\":\"gguf\"}\n");
@@ -70,6 +68,7 @@ protected:
         return v;
     }
 
+    lokal::test::temp_dir tmp{"lokal-cache"};
     std::string root;
     std::unique_ptr<store::store> s;
 };
@@ -128,8 +127,8 @@ TEST_F(StoreCacheTest, RemovedBlobsAreNotServedFromTheCache) {
 }
 
 TEST(StoreCacheSnapshot, RecentlyModifiedDirectoriesAreNotTrusted) {
-    std::string tmpl = fs::temp_directory_path().string() + "/lokal-snap-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    lokal::test::temp_dir tmp("lokal-snap");
+    const std::string & tmpl = tmp.path();
     listing_snapshot snap;
     snap.taken_ns = now_ns();
     snap.dirs.emplace_back(tmpl, *key_of(tmpl));
@@ -138,5 +137,4 @@ TEST(StoreCacheSnapshot, RecentlyModifiedDirectoriesAreNotTrusted) {
     EXPECT_TRUE(still_valid(snap));
     std::ofstream(tmpl + "/new") << "x";
     EXPECT_FALSE(still_valid(snap));
-    fs::remove_all(tmpl);
 }

@@ -5,6 +5,8 @@
 #include "store/gguf.h"
 #include "store/store.h"
 
+#include "temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -27,14 +29,10 @@ std::string slurp(const std::string & path) {
 class CreateTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string tmpl = fs::temp_directory_path().string() + "/lokal-create-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-        root = tmpl;
+        root = tmp.path();
         s = std::make_unique<store::store>(root);
         ASSERT_TRUE(s->init());
     }
-    void TearDown() override { fs::remove_all(root); }
-
     std::string upload(const std::string & bytes) {
         auto d = s->put_blob_bytes(bytes);
         EXPECT_TRUE(d);
@@ -66,6 +64,7 @@ protected:
         return plan ? std::string("ok") : plan.err().message;
     }
 
+    lokal::test::temp_dir tmp{"lokal-create"};
     std::string root;
     std::unique_ptr<store::store> s;
 };

@@ -8,6 +8,8 @@
 
 #include "gguf_builder.h"
 
+#include "temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -52,16 +54,13 @@ std::vector<float> tensor_values(const std::string & bytes, const gguf::file & f
 class MergeTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string tmpl = fs::temp_directory_path().string() + "/lokal-merge-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-        root = tmpl;
+        root = tmp.path();
         s = std::make_unique<store::store>(root);
         ASSERT_TRUE(s->init());
     }
-    void TearDown() override { fs::remove_all(root); }
-
     std::string upload(const std::string & bytes) { return *s->put_blob_bytes(bytes); }
 
+    lokal::test::temp_dir tmp{"lokal-merge"};
     std::string root;
     std::unique_ptr<store::store> s;
 };

@@ -4,6 +4,8 @@
 #include "store/files.h"
 #include "store/partial.h"
 
+#include "temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -19,12 +21,8 @@ namespace {
 class PartialTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string tmpl = fs::temp_directory_path().string() + "/lokal-partial-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-        dir = tmpl;
+        dir = tmp.path();
     }
-    void TearDown() override { fs::remove_all(dir); }
-
     std::unique_ptr<partial_blob> open(int parts, int64_t min_part) {
         auto p = partial_blob::open(dir, digest, static_cast<int64_t>(data.size()),
                                     split_parts(static_cast<int64_t>(data.size()), parts, min_part));
@@ -33,6 +31,7 @@ protected:
     }
     std::string file(const std::string & suffix) const { return dir + "/" + blob_file_name(digest) + suffix; }
 
+    lokal::test::temp_dir tmp{"lokal-partial"};
     std::string dir;
     std::string data = std::string(1000, 'a') + std::string(1000, 'b') + "tail";
     std::string digest = digest_of(data);
