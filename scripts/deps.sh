@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libssl-dev          # TLS for the HTTP server, sha256 for the store
   libsqlite3-dev      # chats, users, keys (later issues)
+  libsodium-dev       # accounts: Argon2id password hashes, key digests
   libcurl4-openssl-dev  # registry client (pull/push)
   docker-registry     # a local OCI registry for the pull/push integration tests
   libgtest-dev libgmock-dev

@@ -1,5 +1,6 @@
 // The schema, as numbered migrations. Never edit a released migration: add
-// the next number. Accounts and API keys (the security issue) add theirs.
+// the next number. This list is the whole of lokal.db's schema: chats and
+// accounts (auth/) both migrate with it.
 #include "chats/schema.h"
 
 namespace lokal::chats {
@@ -45,6 +46,36 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_by_chat ON messages(chat_id, id);
 CREATE INDEX messages_by_parent ON messages(parent_id);
+)sql"},
+        // Accounts (auth/): roles and Argon2id password hashes on users (user 1,
+        // "local", stays the owner of everything while authentication is off
+        // and can never sign in); API keys and web sessions, stored as SHA-256
+        // digests of their secrets.
+        {2, R"sql(
+ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('admin', 'user'));
+ALTER TABLE users ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL DEFAULT '',
+    prefix TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    scopes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+);
+CREATE INDEX api_keys_by_user ON api_keys(user_id);
+
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
 )sql"},
     };
     return all;

@@ -48,7 +48,7 @@ int run_root_flags(const std::vector<command_spec> & commands, const std::string
 }  // namespace
 
 std::string version_text(const config::settings & settings) {
-    client::client c(settings.base_url());
+    client::client c(settings.base_url(), settings.api_key);
     auto v = c.server_version();
     std::string server = v ? *v : "";
     std::string out;

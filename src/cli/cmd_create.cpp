@@ -88,7 +88,7 @@ status cmd_create(context & ctx, const parsed_args & args) {
     if (!plan) return plan.err();
     for (const auto & w : plan->warnings) print_out(w + "\n");
 
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     json req = {{"model", args.positional[0]}};
     for (auto it = plan->request.begin(); it != plan->request.end(); ++it) req[it.key()] = it.value();
     for (const auto & up : plan->uploads) {

@@ -19,7 +19,7 @@ bool mentions_not_found(const error & e) {
 }  // namespace
 
 status cmd_list(context & ctx, const parsed_args & args) {
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     auto tags = c.get("/api/tags");
     if (!tags) return tags.err();
     print_out(format_list(*tags, first_or_empty(args), std::chrono::system_clock::now()));
@@ -27,7 +27,7 @@ status cmd_list(context & ctx, const parsed_args & args) {
 }
 
 status cmd_ps(context & ctx, const parsed_args & args) {
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     auto ps = c.get("/api/ps");
     if (!ps) return ps.err();
     print_out(format_ps(*ps, first_or_empty(args), std::chrono::system_clock::now()));
@@ -49,7 +49,7 @@ status cmd_show(context & ctx, const parsed_args & args) {
                           "only one of '--license', '--modelfile', '--parameters', '--system', or '--template' can be "
                           "specified");
     }
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     const bool verbose = args.enabled("verbose");
     json req = {{"model", args.positional[0]}};
     if (verbose) req["verbose"] = true;
@@ -66,7 +66,7 @@ status cmd_show(context & ctx, const parsed_args & args) {
 }
 
 status cmd_cp(context & ctx, const parsed_args & args) {
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     auto r = c.post("/api/copy", {{"source", args.positional[0]}, {"destination", args.positional[1]}});
     if (!r) return r.err();
     print_out("copied '" + args.positional[0] + "' to '" + args.positional[1] + "'\n");
@@ -74,7 +74,7 @@ status cmd_cp(context & ctx, const parsed_args & args) {
 }
 
 status cmd_rm(context & ctx, const parsed_args & args) {
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     for (const auto & name : args.positional) {
         // A loaded model is unloaded first, so its memory is freed with it.
         if (status st = load_or_unload(c, name, 0, nullptr); !st && !mentions_not_found(st.err())) {
@@ -88,7 +88,7 @@ status cmd_rm(context & ctx, const parsed_args & args) {
 }
 
 status cmd_stop(context & ctx, const parsed_args & args) {
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     const std::string & name = args.positional[0];
     if (status st = load_or_unload(c, name, 0, nullptr); !st) {
         if (mentions_not_found(st.err())) {

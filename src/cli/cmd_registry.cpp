@@ -11,7 +11,7 @@
 namespace lokal::cli {
 
 status cmd_pull(context & ctx, const parsed_args & args) {
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     progress p(stderr_is_tty());
     json req = {{"model", args.positional[0]}};
     if (args.enabled("insecure")) req["insecure"] = true;
@@ -19,7 +19,7 @@ status cmd_pull(context & ctx, const parsed_args & args) {
 }
 
 status cmd_push(context & ctx, const parsed_args & args) {
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     json req = {{"model", args.positional[0]}};
     if (args.enabled("insecure")) req["insecure"] = true;
     {

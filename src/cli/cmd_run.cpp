@@ -109,7 +109,7 @@ status cmd_run(context & ctx, const parsed_args & args) {
     for (size_t i = 0; i < prompts.size(); ++i) o.prompt += (i ? " " : "") + prompts[i];
     if (!stdout_is_tty()) interactive = false;
 
-    client::client c(ctx.settings.base_url());
+    client::client c(ctx.settings.base_url(), ctx.settings.api_key);
     auto show = c.post("/api/show", {{"model", o.model}});
     if (!show) return show.err();
     // Thinking is on by default for models that can think, unless --think said otherwise.

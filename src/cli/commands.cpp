@@ -139,11 +139,52 @@ command_spec rm_spec() {
             "  lokal rm my-llama", {}, 1, -1, false, cmd_rm};
 }
 
+constexpr const char * accounts_help =
+    "Without LOKAL_API_KEY this works on the database in LOKAL_DATA directly (no\n"
+    "server needed): that is how the first admin is created. With LOKAL_API_KEY set\n"
+    "(an admin key) it goes through the server at LOKAL_HOST instead.";
+
+command_spec user_spec() {
+    return {"user", {}, "user add|list|passwd|rm [NAME]", "Manage user accounts",
+            std::string("Manage the accounts that can sign in to the web UI and own API keys.\n\n"
+                        "  add NAME      create a user (--admin: an admin); asks for a password\n"
+                        "  list          list users\n"
+                        "  passwd NAME   set a new password (ends the user's web sessions)\n"
+                        "  rm NAME       delete a user with their keys and chats\n\n"
+                        "Passwords are read from the terminal without echo, or as one line from\n"
+                        "stdin when it is not a terminal (or with --password-stdin). Authentication\n"
+                        "is turned on with LOKAL_AUTH=1 on the server.\n\n") + accounts_help,
+            "  lokal user add --admin alice\n  printf '%s\\n' \"$PW\" | lokal user add bob --password-stdin\n"
+            "  LOKAL_API_KEY=lk-... lokal user list",
+            {switch_flag("admin", "Create the user with the admin role"),
+             switch_flag("password-stdin", "Read the password from stdin")},
+            1, 2, false, cmd_user};
+}
+
+command_spec key_spec() {
+    return {"key", {}, "key create|list|revoke [ID]", "Manage API keys",
+            std::string("Manage API keys. A key is shown once, when it is created, and stored only as\n"
+                        "a hash. Clients send it as \"Authorization: Bearer KEY\" or \"x-api-key: KEY\"\n"
+                        "(OLLAMA_API_KEY, OPENAI_API_KEY, ANTHROPIC_API_KEY; LOKAL_API_KEY for lokal).\n\n"
+                        "  create        create a key (--user, --scope, --name)\n"
+                        "  list          list keys (--user: of one user)\n"
+                        "  revoke ID     revoke a key at once\n\n"
+                        "Scopes: inference (generate, chat, embed, /v1), models (pull, push, create,\n"
+                        "copy, delete), admin (users and keys; implies the others, admins only).\n\n") +
+                accounts_help,
+            "  lokal key create --user alice --scope inference,models --name laptop\n  lokal key list\n"
+            "  lokal key revoke 3",
+            {value_flag("user", "string", "User the key belongs to (default with LOKAL_API_KEY: yourself)"),
+             value_flag("scope", "string", "Comma-separated scopes: inference, models, admin (default \"inference\")"),
+             value_flag("name", "string", "A label for the key, e.g. laptop")},
+            1, 2, false, cmd_key};
+}
+
 }  // namespace
 
 std::vector<command_spec> command_table() {
-    return {serve_spec(), create_spec(), show_spec(), run_spec(), stop_spec(), pull_spec(),
-            push_spec(),  list_spec(),   ps_spec(),   cp_spec(),  rm_spec()};
+    return {serve_spec(), create_spec(), show_spec(), run_spec(), stop_spec(), pull_spec(), push_spec(),
+            list_spec(),  ps_spec(),     cp_spec(),   rm_spec(),   user_spec(), key_spec()};
 }
 
 }  // namespace lokal::cli

@@ -21,6 +21,8 @@ status cmd_list(context & ctx, const parsed_args & args);
 status cmd_ps(context & ctx, const parsed_args & args);
 status cmd_cp(context & ctx, const parsed_args & args);
 status cmd_rm(context & ctx, const parsed_args & args);
+status cmd_user(context & ctx, const parsed_args & args);  // cmd_accounts.cpp
+status cmd_key(context & ctx, const parsed_args & args);
 
 // `lokal --version`: the server's version when it answers, and the client's.
 std::string version_text(const config::settings & settings);

@@ -56,7 +56,8 @@ std::string error_message(int http_status, const std::string & body) {
     return "unexpected server response: HTTP " + std::to_string(http_status);
 }
 
-client::client(std::string base_url) : base_url_(std::move(base_url)) {}
+client::client(std::string base_url, std::string api_key)
+    : base_url_(std::move(base_url)), api_key_(std::move(api_key)) {}
 
 client::~client() = default;
 
@@ -68,7 +69,9 @@ httplib::Client & client::http() {
         http_->set_write_timeout(read_timeout_seconds, 0);
         http_->set_connection_timeout(10, 0);
         http_->set_keep_alive(true);
-        http_->set_default_headers({{"User-Agent", std::string("lokal/") + LOKAL_VERSION}});
+        httplib::Headers headers{{"User-Agent", std::string("lokal/") + LOKAL_VERSION}};
+        if (!api_key_.empty()) headers.emplace("Authorization", "Bearer " + api_key_);
+        http_->set_default_headers(std::move(headers));
     }
     canceled_ = false;
     return *http_;

@@ -28,8 +28,9 @@ using progress_callback = std::function<bool(int64_t done, int64_t total)>;
 
 class client {
 public:
-    // base_url: "http://host:port" (config::settings::base_url()).
-    explicit client(std::string base_url);
+    // base_url: "http://host:port" (config::settings::base_url()). api_key,
+    // when set, goes with every request as "Authorization: Bearer" (LOKAL_API_KEY).
+    explicit client(std::string base_url, std::string api_key = "");
     ~client();
     client(const client &) = delete;
     client & operator=(const client &) = delete;
@@ -76,6 +77,7 @@ private:
     httplib::Client & http();
 
     std::string base_url_;
+    std::string api_key_;
     std::unique_ptr<httplib::Client> http_;
     std::mutex http_mutex_;  // guards http_ against cancel() from another thread
     std::atomic<bool> canceled_{false};

@@ -74,6 +74,8 @@ const std::vector<variable> & variables() {
         {"LOKAL_KV_CACHE_TYPE", "f16", "KV-cache type: f16, q8_0, q4_0, ... (quantized types need flash attention; a model's kv_cache_type parameter overrides it)"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
         {"LOKAL_MAX_BLOB", "274877906944", "largest blob upload (POST /api/blobs) in bytes, checked before anything is written"},
+        {"LOKAL_AUTH", "false", "require an API key or a web login for every request but /, /api/version and the web UI's files (see `lokal user --help`)"},
+        {"LOKAL_API_KEY", "", "API key the lokal CLI sends to the server (Authorization: Bearer); also selects the API for `lokal user|key`"},
         {"LOKAL_INSECURE_NO_AUTH", "false", "allow listening on a non-loopback address without authentication (logged loudly)"},
         {"LOKAL_ALLOWED_HOSTS", "", "extra names accepted in the Host header, comma-separated (localhost, loopback IPs and the bound address always are)"},
         {"LOKAL_ORIGINS", "", "browser origins allowed to call the API (CORS), comma-separated, '*' wildcards (e.g. https://app.example.com,http://localhost:*)"},
@@ -234,6 +236,7 @@ status load_security(const Get & get, settings & s) {
     };
     const bool_var bools[] = {{"LOKAL_DEBUG", &s.debug},
                               {"LOKAL_INSECURE_NO_AUTH", &s.insecure_no_auth},
+                              {"LOKAL_AUTH", &s.auth},
                               {"LOKAL_CORS_CREDENTIALS", &s.cors_credentials}};
     for (const auto & bv : bools) {
         const char * v = get(bv.name);
@@ -265,6 +268,7 @@ status load_security(const Get & get, settings & s) {
     if (const char * v = get("LOKAL_ORIGINS")) s.origins = parse_list(v);
     if (const char * v = get("LOKAL_TLS_CERT")) s.tls_cert = v;
     if (const char * v = get("LOKAL_TLS_KEY")) s.tls_key = v;
+    if (const char * v = get("LOKAL_API_KEY")) s.api_key = v;
     if (s.tls_cert.empty() != s.tls_key.empty()) {
         return make_error(errc::invalid_request, "LOKAL_TLS_CERT and LOKAL_TLS_KEY must be set together");
     }

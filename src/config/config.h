@@ -41,6 +41,8 @@ struct settings {
 
     // Network exposure (see http/guard.h).
     bool insecure_no_auth = false;           // LOKAL_INSECURE_NO_AUTH: serve a non-loopback bind without auth
+    bool auth = false;                       // LOKAL_AUTH: every request needs an API key or a session (auth/)
+    std::string api_key;                     // LOKAL_API_KEY: the key the CLI sends (Authorization: Bearer)
     std::vector<std::string> allowed_hosts;  // LOKAL_ALLOWED_HOSTS: extra Host header names
     std::vector<std::string> origins;        // LOKAL_ORIGINS: CORS origins ("*" wildcards allowed)
     bool cors_credentials = false;           // LOKAL_CORS_CREDENTIALS

@@ -1,6 +1,9 @@
 #include "handlers/app.h"
 
+#include "auth/accounts.h"
+#include "auth/gate.h"
 #include "chats/chats.h"
+#include "handlers/auth_routes.h"
 #include "handlers/chat_routes.h"
 #include "engine/runner.h"
 #include "handlers/registry_routes.h"
@@ -11,6 +14,7 @@
 #include "sched/scheduler.h"
 #include "store/gguf.h"
 #include "store/store.h"
+#include "webui/serve.h"
 
 #include <csignal>
 #include <cstdio>
@@ -59,8 +63,11 @@ struct app::impl {
     sched::scheduler sched;
     metrics::registry metrics;  // outlives the server, whose workers count into it
     chats::store chats;         // opened by bind()
+    auth::accounts accounts;    // same database; opened by bind()
+    auth::gate gate;
     http::server http;
     context ctx;
+    auth_context auth_ctx;
 
     explicit impl(config::settings c)
         : cfg(std::move(c)),
@@ -69,8 +76,11 @@ struct app::impl {
                 sched::memory_probe{[](const engine::load_params & p) { return sched::estimate_memory(p); },
                                     sched::available_system_memory}),
           chats(cfg.data_dir + "/lokal.db"),
+          accounts(cfg.data_dir + "/lokal.db"),
+          gate(accounts, auth::gate_options{cfg.auth, webui::is_asset_route}),
           http(server_options_for(cfg)),
-          ctx{cfg, models, sched, metrics} {
+          ctx{cfg, models, sched, metrics},
+          auth_ctx{accounts, gate, http, !cfg.tls_cert.empty()} {
         register_misc_routes(http, ctx);
         register_model_routes(http, ctx);
         register_inference_routes(http, ctx);
@@ -80,6 +90,10 @@ struct app::impl {
         register_chat_routes(http, chats);
         register_openai_routes(http, ctx);
         register_anthropic_routes(http, ctx);
+        register_auth_routes(http, auth_ctx);
+        http.authorize([this](const http::request & req, const std::string & pattern) {
+            return gate.admit(req, pattern);
+        });
     }
 };
 
@@ -87,11 +101,21 @@ app::app(config::settings cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
 app::~app() = default;
 
 status app::bind() {
-    // Authentication does not exist yet: the accounts work sets auth_configured.
-    http::exposure exp{.auth_configured = false, .insecure_no_auth = impl_->cfg.insecure_no_auth};
+    http::exposure exp{.auth_configured = impl_->cfg.auth, .insecure_no_auth = impl_->cfg.insecure_no_auth};
     if (auto st = http::check_exposure(impl_->cfg.host, exp); !st) return st;
     if (auto st = impl_->models.init(); !st) return st;
     if (auto st = impl_->chats.open(); !st) return st;
+    if (auto st = impl_->accounts.open(); !st) return st;
+    if (impl_->cfg.auth) {
+        // Nobody could ever sign in to manage the server.
+        auto admins = impl_->accounts.admin_count();
+        if (!admins) return admins.err();
+        if (*admins == 0) {
+            return make_error(errc::invalid_request, "LOKAL_AUTH=1 but there is no admin account yet: create one with "
+                                                     "`lokal user add --admin NAME` (with the same LOKAL_DATA), then start "
+                                                     "the server again");
+        }
+    }
     return impl_->http.bind();
 }
 

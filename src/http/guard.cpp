@@ -185,9 +185,10 @@ status check_exposure(std::string_view host, const exposure & e) {
     return make_error(errc::forbidden,
                       "refusing to listen on " + shown +
                           ": the API (model pull, create and delete included) would be open to the network without "
-                          "authentication, and lokal has no built-in authentication yet. Listen on a loopback address "
-                          "(LOKAL_HOST=127.0.0.1:11434) behind an authenticating reverse proxy, or set "
-                          "LOKAL_INSECURE_NO_AUTH=1 to serve the network without authentication anyway");
+                          "authentication. Turn authentication on with LOKAL_AUTH=1 (create the first admin with "
+                          "`lokal user add --admin NAME`), listen on a loopback address (LOKAL_HOST=127.0.0.1:11434) "
+                          "behind an authenticating reverse proxy, or set LOKAL_INSECURE_NO_AUTH=1 to serve the network "
+                          "without authentication anyway");
 }
 
 }  // namespace lokal::http

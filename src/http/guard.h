@@ -80,9 +80,8 @@ bool is_loopback_host(std::string_view host);
 bool is_unspecified_host(std::string_view host);
 
 // Startup: may the server listen on `host`? A loopback bind always may; any
-// other needs authentication configured, or the explicit insecure opt-out
-// (the caller logs a warning then). Authentication does not exist yet:
-// auth_configured is the hook the accounts work will set.
+// other needs authentication configured (LOKAL_AUTH=1), or the explicit
+// insecure opt-out (the caller logs a warning then).
 struct exposure {
     bool auth_configured = false;
     bool insecure_no_auth = false;

@@ -21,8 +21,14 @@ bool iequals(std::string_view a, std::string_view b) {
            });
 }
 
-request convert(const httplib::Request & r) {
+// Where the pre-request hook leaves the principal for the route.
+constexpr const char * principal_key = "lokal.principal";
+
+request convert(const httplib::Request & r, const httplib::Response * routed = nullptr) {
     request out;
+    if (routed) {
+        if (const auto * p = routed->user_data.get<std::string>(principal_key)) out.principal = *p;
+    }
     out.method = r.method;
     out.path = r.path;
     out.remote_addr = r.remote_addr;
@@ -137,6 +143,8 @@ struct server::impl {
     detail::connection_table conns;
     int port = 0;
     std::function<void(const std::string &, int)> observer;
+    authorizer auth;
+    std::vector<route_info> routes;
 
     explicit impl(server_options o)
         : opts(std::move(o)),
@@ -171,7 +179,33 @@ struct server::impl {
     }
 
     void install_guard();
+    void install_auth();
+    // Sends a refusal from the authorizer; a body the client is still
+    // sending must not be read as its next request, so the connection closes.
+    static void refuse(const response & refusal, const httplib::Request & r, httplib::Response & out) {
+        apply(refusal, out);
+        if ((r.get_header_value_u64("Content-Length") > 0 || r.has_header("Transfer-Encoding")) &&
+            !out.has_header("Connection")) {
+            out.set_header("Connection", "close");
+        }
+    }
 };
+
+// Authentication runs once per request, after routing chose the route (so
+// the policy sees the registered pattern) and before any body is read.
+void server::impl::install_auth() {
+    svr.set_pre_request_handler([this](const httplib::Request & r, httplib::Response & out) {
+        if (!auth) return httplib::Server::HandlerResponse::Unhandled;
+        admission a = auth(convert(r), r.matched_route);
+        if (a.allowed) {
+            out.user_data.set(principal_key, std::move(a.principal));
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        refuse(a.refusal, r, out);
+        observe(r.matched_route, out.status);
+        return httplib::Server::HandlerResponse::Handled;
+    });
+}
 
 // Every request passes here before routing (so unknown paths and every
 // route group are covered alike), and every response gets its CORS headers.
@@ -238,17 +272,29 @@ server::server(server_options opts) : impl_(std::make_unique<impl>(std::move(opt
     svr.set_write_timeout(60);
     auto idle_s = std::chrono::duration_cast<std::chrono::seconds>(impl_->opts.idle_timeout).count();
     svr.set_keep_alive_timeout(std::max<time_t>(1, static_cast<time_t>(idle_s)));
-    svr.set_error_handler([](const httplib::Request &, httplib::Response & res) {
+    svr.set_error_handler([self = impl_.get()](const httplib::Request & r, httplib::Response & res) {
+        if (!res.body.empty() || res.status != 404) return;
+        // No route matched. With authentication on, only a caller with a
+        // valid credential learns that a path does not exist.
+        if (self->auth) {
+            admission a = self->auth(convert(r), "");
+            if (!a.allowed) {
+                impl::refuse(a.refusal, r, res);
+                return;
+            }
+        }
         // Unknown routes and methods: Ollama answers 404 "404 page not found" as text.
-        if (res.body.empty() && res.status == 404) res.set_content("404 page not found", "text/plain");
+        res.set_content("404 page not found", "text/plain");
     });
     impl_->install_guard();
+    impl_->install_auth();
 }
 
 server::~server() = default;
 
 void server::route(const std::string & method, const std::string & pattern, handler h) {
     auto & svr = impl_->svr;
+    impl_->routes.push_back(route_info{method, pattern});
     const size_t limit = impl_->opts.max_body_bytes;
     if (method == "GET" || method == "HEAD") {
         // cpp-httplib routes HEAD to GET handlers; keep the two apart.
@@ -258,7 +304,7 @@ void server::route(const std::string & method, const std::string & pattern, hand
                 out.status = 405;
                 out.set_content("405 method not allowed", "text/plain");
             } else {
-                guarded(out, [&](response & res) { h(convert(r), res); });
+                guarded(out, [&](response & res) { h(convert(r, &out), res); });
             }
             self->observe(pattern, out.status);
         });
@@ -267,7 +313,7 @@ void server::route(const std::string & method, const std::string & pattern, hand
     auto with_body = [h, limit, self = impl_.get(), pattern](const httplib::Request & r, httplib::Response & out,
                                                              const httplib::ContentReader & reader) {
         guarded(out, [&](response & res) {
-            request req = convert(r);
+            request req = convert(r, &out);
             bool too_large = false;
             detail::connection_table::body_read(true);
             reader([&](const char * data, size_t n) {
@@ -296,6 +342,7 @@ void server::route(const std::string & method, const std::string & pattern, hand
 
 void server::upload_route(const std::string & method, const std::string & pattern, upload_handler h) {
     const size_t limit = impl_->opts.max_upload_bytes;
+    impl_->routes.push_back(route_info{method, pattern});
     auto handler = [h, limit, self = impl_.get(), pattern](const httplib::Request & r, httplib::Response & out,
                                                            const httplib::ContentReader & reader) {
         bool consumed = false;
@@ -310,7 +357,7 @@ void server::upload_route(const std::string & method, const std::string & patter
                 consumed = true;
                 return reader(sink);
             };
-            h(convert(r), read, res);
+            h(convert(r, &out), read, res);
         });
         // A handler may answer without reading the body (the blob exists,
         // the digest is invalid). The unread bytes must not be parsed as the
@@ -347,6 +394,10 @@ status server::serve() {
 }
 
 void server::stop() { impl_->svr.stop(); }
+
+void server::authorize(authorizer fn) { impl_->auth = std::move(fn); }
+
+const std::vector<route_info> & server::routes() const { return impl_->routes; }
 
 void server::on_response(std::function<void(const std::string & pattern, int status)> fn) {
     impl_->observer = std::move(fn);

@@ -56,6 +56,22 @@ struct response {
 
 using handler = std::function<void(const request &, response &)>;
 
+// Authentication's answer for one request (auth/ decides; http/ only asks).
+struct admission {
+    bool allowed = true;
+    std::string principal;  // becomes request::principal
+    response refusal;       // sent instead of the route when not allowed
+};
+// Asked once per request, after routing found the route and before its body
+// is read: pattern is the route as registered, empty when none matched.
+using authorizer = std::function<admission(const request & req, const std::string & pattern)>;
+
+// A registered route, for listings and for checking the policy covers them.
+struct route_info {
+    std::string method;
+    std::string pattern;
+};
+
 // Pulls a large body in pieces; the sink returns false to abort. Returns
 // false when the client went away or the sink aborted.
 using body_sink = std::function<bool(const char * data, size_t size)>;
@@ -87,6 +103,11 @@ public:
     // Called after each routed request with the route's pattern and the status
     // sent (for metrics). Set before serve().
     void on_response(std::function<void(const std::string & pattern, int status)> fn);
+    // Every request passes fn before its route (and before a 404 for an
+    // unknown path). Set before serve(); none: everyone is admitted.
+    void authorize(authorizer fn);
+    // The routes registered so far, in order.
+    const std::vector<route_info> & routes() const;
 
     // Binds (port 0 picks a free one) without serving yet.
     status bind();

@@ -91,6 +91,13 @@ bool serve_index(const http::request & req, http::response & res) {
     return true;
 }
 
+bool is_asset_route(std::string_view pattern) {
+    for (const auto & a : embedded_assets()) {
+        if (std::string_view(a.path) != "/index.html" && regex_escape(a.path) == pattern) return true;
+    }
+    return false;
+}
+
 void register_asset_routes(http::server & srv) {
     for (const auto & a : embedded_assets()) {
         std::string path = a.path;

@@ -15,6 +15,8 @@ bool serve_index(const http::request & req, http::response & res);
 
 // Registers the routes of every embedded file except index.html.
 void register_asset_routes(http::server & srv);
+// True when pattern is one register_asset_routes registered (open to all, like `/`).
+bool is_asset_route(std::string_view pattern);
 
 // The headers every UI response carries (CSP, nosniff, no referrer, no framing).
 void add_security_headers(http::response & res);

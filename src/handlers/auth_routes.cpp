@@ -1,0 +1,169 @@
+#include "handlers/auth_routes.h"
+
+#include "auth/policy.h"
+
+#include <charconv>
+
+namespace lokal::handlers {
+
+namespace {
+
+using req_t = const http::request &;
+using res_t = http::response &;
+
+template <class F>
+void reply(res_t res, F && body, int ok_status = 200) {
+    result<json> r = body();
+    if (!r) return http::set_error(res, r.err());
+    http::set_json(res, *r, ok_status);
+}
+
+// A string field of a JSON body; missing is an error when required.
+result<std::string> field(const json & body, const char * name, bool required = true) {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) {
+        if (!required) return std::string();
+        return make_error(errc::invalid_request, std::string("missing \"") + name + "\"");
+    }
+    if (!it->is_string()) return make_error(errc::invalid_request, std::string("\"") + name + "\" must be a string");
+    return it->get<std::string>();
+}
+
+// Scopes as ["inference", "models"] or "inference,models".
+result<auth::scope_set> scopes_field(const json & body) {
+    auto it = body.find("scopes");
+    if (it == body.end() || it->is_null()) return auth::scope_inference;
+    if (it->is_string()) return auth::parse_scopes(it->get<std::string>());
+    if (!it->is_array()) return make_error(errc::invalid_request, "\"scopes\" must be an array of strings");
+    std::string joined;
+    for (const auto & s : *it) {
+        if (!s.is_string()) return make_error(errc::invalid_request, "\"scopes\" must be an array of strings");
+        joined += s.get<std::string>() + ",";
+    }
+    return auth::parse_scopes(joined);
+}
+
+std::string param(req_t req, const char * name) {
+    auto it = req.params.find(name);
+    return it == req.params.end() ? std::string() : it->second;
+}
+
+void add_user(auth_context & ctx, req_t req, res_t res) {
+    reply(
+        res,
+        [&]() -> result<json> {
+            auto body = http::parse_json_body(req);
+            if (!body) return body.err();
+            auto name = field(*body, "name");
+            if (!name) return name.err();
+            auto password = field(*body, "password");
+            if (!password) return password.err();
+            auto role = field(*body, "role", false);
+            if (!role) return role.err();
+            auto u = ctx.accounts.add_user(*name, *password, role->empty() ? "user" : *role);
+            if (!u) return u.err();
+            return auth::to_json(*u);
+        },
+        201);
+}
+
+void list_users(auth_context & ctx, res_t res) {
+    reply(res, [&]() -> result<json> {
+        auto users = ctx.accounts.list_users();
+        if (!users) return users.err();
+        json arr = json::array();
+        for (const auto & u : *users) arr.push_back(auth::to_json(u));
+        return json{{"users", std::move(arr)}};
+    });
+}
+
+void set_password(auth_context & ctx, req_t req, res_t res) {
+    reply(res, [&]() -> result<json> {
+        auto body = http::parse_json_body(req);
+        if (!body) return body.err();
+        auto password = field(*body, "password");
+        if (!password) return password.err();
+        if (auto st = ctx.accounts.set_password(param(req, "name"), *password); !st) return st.err();
+        return json::object();
+    });
+}
+
+void remove_user(auth_context & ctx, req_t req, res_t res) {
+    reply(res, [&]() -> result<json> {
+        if (auto st = ctx.accounts.remove_user(param(req, "name")); !st) return st.err();
+        return json::object();
+    });
+}
+
+void create_key(auth_context & ctx, req_t req, res_t res) {
+    reply(
+        res,
+        [&]() -> result<json> {
+            auto body = http::parse_json_body(req, true);
+            if (!body) return body.err();
+            auto user = field(*body, "user", false);
+            if (!user) return user.err();
+            if (user->empty()) *user = req.principal;  // one's own key
+            if (user->empty()) return make_error(errc::invalid_request, "missing \"user\"");
+            auto label = field(*body, "name", false);
+            if (!label) return label.err();
+            auto scopes = scopes_field(*body);
+            if (!scopes) return scopes.err();
+            auto k = ctx.accounts.create_key(*user, *label, *scopes);
+            if (!k) return k.err();
+            json out = auth::to_json(k->info);
+            out["key"] = k->secret;
+            return out;
+        },
+        201);
+}
+
+void list_keys(auth_context & ctx, req_t req, res_t res) {
+    reply(res, [&]() -> result<json> {
+        std::optional<std::string> user;
+        if (auto it = req.query.find("user"); it != req.query.end() && !it->second.empty()) user = it->second;
+        auto keys = ctx.accounts.list_keys(user);
+        if (!keys) return keys.err();
+        json arr = json::array();
+        for (const auto & k : *keys) arr.push_back(auth::to_json(k));
+        return json{{"keys", std::move(arr)}};
+    });
+}
+
+void revoke_key(auth_context & ctx, req_t req, res_t res) {
+    reply(res, [&]() -> result<json> {
+        const std::string v = param(req, "id");
+        int64_t id = 0;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
+        if (v.empty() || ec != std::errc() || p != v.data() + v.size()) {
+            return make_error(errc::invalid_request, "invalid key id \"" + v + "\"");
+        }
+        if (auto st = ctx.accounts.revoke_key(id, std::nullopt); !st) return st.err();
+        return json::object();
+    });
+}
+
+void list_routes(auth_context & ctx, res_t res) {
+    json arr = json::array();
+    for (const auto & r : ctx.srv.routes()) {
+        arr.push_back(json{{"method", r.method},
+                           {"pattern", r.pattern},
+                           {"need", std::string(auth::need_name(ctx.gate.need_for(r.method, r.pattern)))}});
+    }
+    http::set_json(res, json{{"routes", std::move(arr)}});
+}
+
+}  // namespace
+
+void register_auth_routes(http::server & srv, auth_context & ctx) {
+    srv.route("GET", "/lokal/api/users", [&ctx](req_t, res_t r) { list_users(ctx, r); });
+    srv.route("POST", "/lokal/api/users", [&ctx](req_t q, res_t r) { add_user(ctx, q, r); });
+    srv.route("DELETE", "/lokal/api/users/:name", [&ctx](req_t q, res_t r) { remove_user(ctx, q, r); });
+    srv.route("POST", "/lokal/api/users/:name/password", [&ctx](req_t q, res_t r) { set_password(ctx, q, r); });
+    srv.route("GET", "/lokal/api/keys", [&ctx](req_t q, res_t r) { list_keys(ctx, q, r); });
+    srv.route("POST", "/lokal/api/keys", [&ctx](req_t q, res_t r) { create_key(ctx, q, r); });
+    srv.route("DELETE", "/lokal/api/keys/:id", [&ctx](req_t q, res_t r) { revoke_key(ctx, q, r); });
+    srv.route("GET", "/lokal/api/routes", [&ctx](req_t, res_t r) { list_routes(ctx, r); });
+}
+
+}  // namespace lokal::handlers

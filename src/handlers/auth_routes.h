@@ -1,0 +1,21 @@
+// Accounts over HTTP: /lokal/api/users, /lokal/api/keys (admin scope),
+// /lokal/api/auth/{login,logout,me} (web sessions) and /lokal/api/routes,
+// the route table with each route's need (what tests walk).
+#pragma once
+
+#include "auth/accounts.h"
+#include "auth/gate.h"
+#include "http/server.h"
+
+namespace lokal::handlers {
+
+struct auth_context {
+    auth::accounts & accounts;
+    auth::gate & gate;
+    http::server & srv;
+    bool tls = false;  // session cookies get Secure
+};
+
+void register_auth_routes(http::server & srv, auth_context & ctx);
+
+}  // namespace lokal::handlers
