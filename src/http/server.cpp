@@ -180,14 +180,11 @@ struct server::impl {
 
     void install_guard();
     void install_auth();
-    // Sends a refusal from the authorizer; a body the client is still
-    // sending must not be read as its next request, so the connection closes.
-    static void refuse(const response & refusal, const httplib::Request & r, httplib::Response & out) {
+    // Sends a refusal from the authorizer. The body the client may still be
+    // sending is never read: cpp-httplib closes the connection after every
+    // error status instead of draining it.
+    static void refuse(const response & refusal, const httplib::Request &, httplib::Response & out) {
         apply(refusal, out);
-        if ((r.get_header_value_u64("Content-Length") > 0 || r.has_header("Transfer-Encoding")) &&
-            !out.has_header("Connection")) {
-            out.set_header("Connection", "close");
-        }
     }
 };
 
