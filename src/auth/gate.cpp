@@ -102,6 +102,13 @@ http::admission gate::admit(const http::request & req, const std::string & patte
         return {false, p->name,
                 refusal(req.path, 403, "forbidden: this key lacks the " + std::string(need_name(n)) + " scope")};
     }
+    // Counted per key (a user's keys are limited apart) and per user for web sessions.
+    const std::string bucket = p->key_id ? "k" + std::to_string(p->key_id) : "u" + std::to_string(p->user_id);
+    if (int wait = rate_.take(bucket); wait > 0) {
+        http::response res = refusal(req.path, 429, "rate limit exceeded (LOKAL_RATE_LIMIT): try again later");
+        res.headers.emplace_back("Retry-After", std::to_string(wait));
+        return {false, p->name, std::move(res)};
+    }
     return {true, p->name, {}};
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "auth/accounts.h"
+#include "auth/limiter.h"
 #include "http/server.h"
 
 #include <functional>
@@ -24,11 +25,12 @@ struct gate_options {
     bool enabled = false;  // LOKAL_AUTH; off: everyone is admitted with no principal
     // The web UI's files (registered by webui/) are open like `/`.
     std::function<bool(std::string_view pattern)> is_open_file;
+    int rate_limit = 0;    // LOKAL_RATE_LIMIT: requests per minute per key or session; 0: none
 };
 
 class gate {
 public:
-    gate(accounts & a, gate_options o) : accounts_(a), opts_(std::move(o)) {}
+    gate(accounts & a, gate_options o) : accounts_(a), opts_(std::move(o)), rate_(opts_.rate_limit) {}
 
     http::admission admit(const http::request & req, const std::string & pattern);
     // What a route needs, the web UI's files included.
@@ -38,6 +40,7 @@ private:
     result<principal> identify(const http::request & req);
     accounts & accounts_;
     gate_options opts_;
+    rate_limiter rate_;
 };
 
 // The credential a request carries in its headers (empty: none), and whether

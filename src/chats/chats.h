@@ -19,8 +19,8 @@
 
 namespace lokal::chats {
 
-// Until accounts exist every request acts as this user (created by the first
-// migration); the schema is per user from the start.
+// While authentication is off every request acts as this user (created by the
+// first migration); with LOKAL_AUTH=1 each account owns its own chats.
 constexpr int64_t local_user_id = 1;
 
 struct chat_summary {

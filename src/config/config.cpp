@@ -76,6 +76,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_MAX_BLOB", "274877906944", "largest blob upload (POST /api/blobs) in bytes, checked before anything is written"},
         {"LOKAL_AUTH", "false", "require an API key or a web login for every request but /, /api/version and the web UI's files (see `lokal user --help`)"},
         {"LOKAL_API_KEY", "", "API key the lokal CLI sends to the server (Authorization: Bearer); also selects the API for `lokal user|key`"},
+        {"LOKAL_RATE_LIMIT", "0", "most requests per minute per API key or web session, with LOKAL_AUTH (0: no limit); more get 429"},
         {"LOKAL_INSECURE_NO_AUTH", "false", "allow listening on a non-loopback address without authentication (logged loudly)"},
         {"LOKAL_ALLOWED_HOSTS", "", "extra names accepted in the Host header, comma-separated (localhost, loopback IPs and the bound address always are)"},
         {"LOKAL_ORIGINS", "", "browser origins allowed to call the API (CORS), comma-separated, '*' wildcards (e.g. https://app.example.com,http://localhost:*)"},
@@ -347,6 +348,7 @@ result<settings> load(const env_lookup & env) {
         {"LOKAL_MAX_BLOB", 1024, 1ll << 50, &s.max_blob_bytes, nullptr},
         {"LOKAL_MAX_CONNECTIONS", 1, 65536, nullptr, &s.max_connections},
         {"LOKAL_MAX_TOKENS", 0, 1ll << 31, &s.max_tokens, nullptr},
+        {"LOKAL_RATE_LIMIT", 0, 1 << 20, nullptr, &s.rate_limit},
     };
     s.num_parallel = default_parallel();
     for (const auto & iv : ints) {

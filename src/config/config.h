@@ -43,6 +43,7 @@ struct settings {
     bool insecure_no_auth = false;           // LOKAL_INSECURE_NO_AUTH: serve a non-loopback bind without auth
     bool auth = false;                       // LOKAL_AUTH: every request needs an API key or a session (auth/)
     std::string api_key;                     // LOKAL_API_KEY: the key the CLI sends (Authorization: Bearer)
+    int rate_limit = 0;                      // LOKAL_RATE_LIMIT: requests per minute per key or session; 0: none
     std::vector<std::string> allowed_hosts;  // LOKAL_ALLOWED_HOSTS: extra Host header names
     std::vector<std::string> origins;        // LOKAL_ORIGINS: CORS origins ("*" wildcards allowed)
     bool cors_credentials = false;           // LOKAL_CORS_CREDENTIALS

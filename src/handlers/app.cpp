@@ -77,7 +77,7 @@ struct app::impl {
                                     sched::available_system_memory}),
           chats(cfg.data_dir + "/lokal.db"),
           accounts(cfg.data_dir + "/lokal.db"),
-          gate(accounts, auth::gate_options{cfg.auth, webui::is_asset_route}),
+          gate(accounts, auth::gate_options{cfg.auth, webui::is_asset_route, cfg.rate_limit}),
           http(server_options_for(cfg)),
           ctx{cfg, models, sched, metrics},
           auth_ctx{accounts, gate, http, !cfg.tls_cert.empty()} {
@@ -87,7 +87,12 @@ struct app::impl {
         register_embed_routes(http, ctx);
         register_registry_routes(http, ctx);
         register_metrics_routes(http, ctx);
-        register_chat_routes(http, chats);
+        register_chat_routes(http, chats, [this](const std::string & principal) -> result<int64_t> {
+            if (principal.empty()) return chats::local_user_id;
+            auto u = accounts.find_user(principal);
+            if (!u) return make_error(errc::unauthorized, "unauthorized");
+            return u->id;
+        });
         register_openai_routes(http, ctx);
         register_anthropic_routes(http, ctx);
         register_auth_routes(http, auth_ctx);

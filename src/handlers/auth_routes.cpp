@@ -143,6 +143,63 @@ void revoke_key(auth_context & ctx, req_t req, res_t res) {
     });
 }
 
+// Web sessions last a working day; signing in again is cheap.
+constexpr int64_t session_ttl_ms = 12ll * 3600 * 1000;
+
+std::string session_cookie_header(const auth_context & ctx, const std::string & value, int64_t max_age_s) {
+    return std::string(auth::session_cookie) + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age_s) +
+           "; HttpOnly; SameSite=Strict" + (ctx.tls ? "; Secure" : "");
+}
+
+void too_many(res_t res, int wait) {
+    http::set_json(res, json{{"error", "too many failed logins: try again in " + std::to_string(wait) + " seconds"}}, 429);
+    res.headers.emplace_back("Retry-After", std::to_string(wait));
+}
+
+void login(auth_context & ctx, req_t req, res_t res) {
+    auto body = http::parse_json_body(req);
+    if (!body) return http::set_error(res, body.err());
+    auto name = field(*body, "name");
+    if (!name) return http::set_error(res, name.err());
+    auto password = field(*body, "password");
+    if (!password) return http::set_error(res, password.err());
+    const std::string attempt = *name + '\n' + req.remote_addr;
+    if (int wait = ctx.logins.retry_after(attempt); wait > 0) return too_many(res, wait);
+    auto secret = ctx.accounts.login(*name, *password, session_ttl_ms);
+    if (!secret) {
+        if (secret.err().code == errc::unauthorized) ctx.logins.failed(attempt);
+        return http::set_error(res, secret.err());
+    }
+    ctx.logins.succeeded(attempt);
+    auto user = ctx.accounts.find_user(*name);
+    if (!user) return http::set_error(res, user.err());
+    res.headers.emplace_back("Set-Cookie", session_cookie_header(ctx, *secret, session_ttl_ms / 1000));
+    res.headers.emplace_back("Cache-Control", "no-store");
+    http::set_json(res, json{{"name", user->name}, {"role", user->role}, {"csrf_token", auth::csrf_token(*secret)}});
+}
+
+void logout(auth_context & ctx, req_t req, res_t res) {
+    auth::credential c = auth::credential_of(req);
+    if (c.from_cookie && !c.secret.empty()) {
+        if (auto st = ctx.accounts.logout(c.secret); !st) return http::set_error(res, st.err());
+    }
+    res.headers.emplace_back("Set-Cookie", session_cookie_header(ctx, "", 0));
+    http::set_json(res, json::object());
+}
+
+// Who the caller is; {"auth": false} while authentication is off. The web UI
+// asks this first: a 401 means "show the login screen".
+void me(auth_context & ctx, req_t req, res_t res) {
+    res.headers.emplace_back("Cache-Control", "no-store");
+    if (req.principal.empty()) return http::set_json(res, json{{"auth", false}});
+    auto user = ctx.accounts.find_user(req.principal);
+    if (!user) return http::set_error(res, make_error(errc::unauthorized, "unauthorized"));
+    json out{{"auth", true}, {"name", user->name}, {"role", user->role}};
+    auth::credential c = auth::credential_of(req);
+    if (c.from_cookie) out["csrf_token"] = auth::csrf_token(c.secret);
+    http::set_json(res, out);
+}
+
 void list_routes(auth_context & ctx, res_t res) {
     json arr = json::array();
     for (const auto & r : ctx.srv.routes()) {
@@ -164,6 +221,9 @@ void register_auth_routes(http::server & srv, auth_context & ctx) {
     srv.route("POST", "/lokal/api/keys", [&ctx](req_t q, res_t r) { create_key(ctx, q, r); });
     srv.route("DELETE", "/lokal/api/keys/:id", [&ctx](req_t q, res_t r) { revoke_key(ctx, q, r); });
     srv.route("GET", "/lokal/api/routes", [&ctx](req_t, res_t r) { list_routes(ctx, r); });
+    srv.route("POST", "/lokal/api/auth/login", [&ctx](req_t q, res_t r) { login(ctx, q, r); });
+    srv.route("POST", "/lokal/api/auth/logout", [&ctx](req_t q, res_t r) { logout(ctx, q, r); });
+    srv.route("GET", "/lokal/api/auth/me", [&ctx](req_t q, res_t r) { me(ctx, q, r); });
 }
 
 }  // namespace lokal::handlers

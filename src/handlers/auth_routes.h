@@ -5,7 +5,10 @@
 
 #include "auth/accounts.h"
 #include "auth/gate.h"
+#include "auth/limiter.h"
 #include "http/server.h"
+
+#include <chrono>
 
 namespace lokal::handlers {
 
@@ -14,6 +17,8 @@ struct auth_context {
     auth::gate & gate;
     http::server & srv;
     bool tls = false;  // session cookies get Secure
+    // Failed logins per name and address: 5 in 5 minutes, then 429 until they pass.
+    auth::failure_limiter logins{5, std::chrono::minutes(5)};
 };
 
 void register_auth_routes(http::server & srv, auth_context & ctx);

@@ -1,6 +1,7 @@
 // The web UI's conversation store: /lokal/api/chats... (a lokal-only prefix,
 // so it can never collide with Ollama's /api/*). Every route acts for the
-// local user until accounts exist.
+// caller's own user (the principal; the local user while authentication is
+// off): another user's chat is "not found", for admins too.
 #include "handlers/chat_routes.h"
 
 #include "chats/wire.h"
@@ -11,8 +12,6 @@
 namespace lokal::handlers {
 
 namespace {
-
-using chats::local_user_id;
 
 result<int64_t> id_param(const http::request & req, const char * name) {
     auto it = req.params.find(name);
@@ -62,7 +61,7 @@ void reply(http::response & res, F && body, int ok_status = 200) {
     http::set_json(res, *r, ok_status);
 }
 
-void list(chats::store & st, const http::request & req, http::response & res) {
+void list(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         chats::list_query q;
         q.q = query(req, "q");
@@ -73,7 +72,7 @@ void list(chats::store & st, const http::request & req, http::response & res) {
         if (!offset) return offset.err();
         q.limit = *limit;
         q.offset = *offset;
-        auto l = st.list(local_user_id, q);
+        auto l = st.list(user, q);
         if (!l) return l.err();
         json arr = json::array();
         for (const auto & c : l->chats) arr.push_back(chats::to_json(c));
@@ -81,7 +80,7 @@ void list(chats::store & st, const http::request & req, http::response & res) {
     });
 }
 
-void create(chats::store & st, const http::request & req, http::response & res) {
+void create(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     reply(
         res,
         [&]() -> result<json> {
@@ -92,24 +91,24 @@ void create(chats::store & st, const http::request & req, http::response & res) 
             if (!c->messages.empty()) {
                 return make_error(errc::invalid_request, "create a chat first, then add messages (or use import)");
             }
-            auto made = st.create(local_user_id, *c);
+            auto made = st.create(user, *c);
             if (!made) return made.err();
             return chats::to_json(*made);
         },
         201);
 }
 
-void show(chats::store & st, const http::request & req, http::response & res) {
+void show(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
-        auto c = st.get(local_user_id, *id);
+        auto c = st.get(user, *id);
         if (!c) return c.err();
         return chats::to_json(*c);
     });
 }
 
-void update(chats::store & st, const http::request & req, http::response & res) {
+void update(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
@@ -117,23 +116,23 @@ void update(chats::store & st, const http::request & req, http::response & res) 
         if (!body) return body.err();
         auto p = chats::chat_patch_from_json(*body);
         if (!p) return p.err();
-        auto c = st.update(local_user_id, *id, *p);
+        auto c = st.update(user, *id, *p);
         if (!c) return c.err();
         return chats::to_json(*c);
     });
 }
 
-void remove(chats::store & st, const http::request & req, http::response & res) {
+void remove(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
-        if (auto s = st.remove(local_user_id, *id); !s) return s.err();
+        if (auto s = st.remove(user, *id); !s) return s.err();
         return json::object();
     });
 }
 
 // Body: one message object, or {"messages": [...]} to add a chain at once.
-void add_messages(chats::store & st, const http::request & req, http::response & res) {
+void add_messages(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     reply(
         res,
         [&]() -> result<json> {
@@ -150,7 +149,7 @@ void add_messages(chats::store & st, const http::request & req, http::response &
                 if (!m) return m.err();
                 msgs.push_back(std::move(m.value()));
             }
-            auto added = st.add_messages(local_user_id, *id, std::move(msgs));
+            auto added = st.add_messages(user, *id, std::move(msgs));
             if (!added) return added.err();
             json arr = json::array();
             for (const auto & m : *added) arr.push_back(chats::to_json(m));
@@ -159,7 +158,7 @@ void add_messages(chats::store & st, const http::request & req, http::response &
         201);
 }
 
-void update_message(chats::store & st, const http::request & req, http::response & res) {
+void update_message(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
@@ -169,7 +168,7 @@ void update_message(chats::store & st, const http::request & req, http::response
         if (!body) return body.err();
         auto p = chats::message_patch_from_json(*body);
         if (!p) return p.err();
-        auto m = st.update_message(local_user_id, *id, *mid, *p);
+        auto m = st.update_message(user, *id, *mid, *p);
         if (!m) return m.err();
         return chats::to_json(*m);
     });
@@ -186,14 +185,14 @@ std::string file_name(const std::string & title, const char * ext) {
     return (out.empty() ? std::string("chat") : out) + ext;
 }
 
-void export_chat(chats::store & st, const http::request & req, http::response & res) {
+void export_chat(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     auto id = id_param(req, "id");
     if (!id) return http::set_error(res, id.err());
     const std::string format = query(req, "format").empty() ? "json" : query(req, "format");
     if (format != "json" && format != "markdown") {
         return http::set_error(res, make_error(errc::invalid_request, "format must be json or markdown"));
     }
-    auto c = st.get(local_user_id, *id);
+    auto c = st.get(user, *id);
     if (!c) return http::set_error(res, c.err());
     if (format == "markdown") {
         res.content_type = "text/markdown; charset=utf-8";
@@ -206,14 +205,14 @@ void export_chat(chats::store & st, const http::request & req, http::response & 
                                                         "\"");
 }
 
-void export_all(chats::store & st, http::response & res) {
-    auto all = st.export_all(local_user_id);
+void export_all(chats::store & st, int64_t user, const http::request &, http::response & res) {
+    auto all = st.export_all(user);
     if (!all) return http::set_error(res, all.err());
     http::set_json(res, chats::export_document(*all));
     res.headers.emplace_back("Content-Disposition", "attachment; filename=\"lokal-chats.json\"");
 }
 
-void import(chats::store & st, const http::request & req, http::response & res) {
+void import(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     reply(
         res,
         [&]() -> result<json> {
@@ -221,7 +220,7 @@ void import(chats::store & st, const http::request & req, http::response & res) 
             if (!body) return body.err();
             auto doc = chats::import_document(*body);
             if (!doc) return doc.err();
-            auto ids = st.import(local_user_id, *doc);
+            auto ids = st.import(user, *doc);
             if (!ids) return ids.err();
             return json{{"ids", *ids}};
         },
@@ -230,20 +229,28 @@ void import(chats::store & st, const http::request & req, http::response & res) 
 
 }  // namespace
 
-void register_chat_routes(http::server & srv, chats::store & st) {
+void register_chat_routes(http::server & srv, chats::store & st, owner_lookup owner) {
     using req_t = const http::request &;
     using res_t = http::response &;
+    using handler_fn = void (*)(chats::store &, int64_t, req_t, res_t);
+    auto as_owner = [&st, owner](handler_fn fn) {
+        return [&st, owner, fn](req_t q, res_t r) {
+            auto user = owner(q.principal);
+            if (!user) return http::set_error(r, user.err());
+            fn(st, *user, q, r);
+        };
+    };
     const std::string base = "/lokal/api/chats";
-    srv.route("GET", base, [&st](req_t q, res_t r) { list(st, q, r); });
-    srv.route("POST", base, [&st](req_t q, res_t r) { create(st, q, r); });
-    srv.route("GET", base + "/:id", [&st](req_t q, res_t r) { show(st, q, r); });
-    srv.route("PATCH", base + "/:id", [&st](req_t q, res_t r) { update(st, q, r); });
-    srv.route("DELETE", base + "/:id", [&st](req_t q, res_t r) { remove(st, q, r); });
-    srv.route("POST", base + "/:id/messages", [&st](req_t q, res_t r) { add_messages(st, q, r); });
-    srv.route("PATCH", base + "/:id/messages/:message_id", [&st](req_t q, res_t r) { update_message(st, q, r); });
-    srv.route("GET", base + "/:id/export", [&st](req_t q, res_t r) { export_chat(st, q, r); });
-    srv.route("GET", "/lokal/api/export", [&st](req_t, res_t r) { export_all(st, r); });
-    srv.route("POST", "/lokal/api/import", [&st](req_t q, res_t r) { import(st, q, r); });
+    srv.route("GET", base, as_owner(list));
+    srv.route("POST", base, as_owner(create));
+    srv.route("GET", base + "/:id", as_owner(show));
+    srv.route("PATCH", base + "/:id", as_owner(update));
+    srv.route("DELETE", base + "/:id", as_owner(remove));
+    srv.route("POST", base + "/:id/messages", as_owner(add_messages));
+    srv.route("PATCH", base + "/:id/messages/:message_id", as_owner(update_message));
+    srv.route("GET", base + "/:id/export", as_owner(export_chat));
+    srv.route("GET", "/lokal/api/export", as_owner(export_all));
+    srv.route("POST", "/lokal/api/import", as_owner(import));
 }
 
 }  // namespace lokal::handlers

@@ -260,3 +260,112 @@ def test_auth_allows_a_non_loopback_bind(auth):
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+# --- web sessions -----------------------------------------------------------
+
+def login(auth, name, password):
+    s = requests.Session()
+    r = s.post(auth.url + "/lokal/api/auth/login", json={"name": name, "password": password}, timeout=HTTP_TIMEOUT)
+    return s, r
+
+
+def test_login_sets_a_strict_http_only_cookie(auth):
+    s, r = login(auth, "bob", "bob-password-1")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["name"] == "bob" and body["role"] == "user" and len(body["csrf_token"]) == 64
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith("lokal_session=lks-")
+    for attr in ("HttpOnly", "SameSite=Strict", "Path=/"):
+        assert attr in cookie
+    assert "Secure" not in cookie  # plain HTTP here; TLS adds it
+    me = s.get(auth.url + "/lokal/api/auth/me", timeout=HTTP_TIMEOUT)
+    assert me.status_code == 200
+    assert me.json() == {"auth": True, "name": "bob", "role": "user", "csrf_token": body["csrf_token"]}
+    # A user's session has the inference scope: reading works, managing models does not.
+    assert s.get(auth.url + "/api/tags", timeout=HTTP_TIMEOUT).status_code == 200
+    h = {"X-Lokal-CSRF": body["csrf_token"]}
+    assert s.delete(auth.url + "/api/delete", json={"model": "stories"}, headers=h, timeout=30).status_code == 403
+
+
+def test_wrong_password_and_unknown_user_look_the_same(auth):
+    _, a = login(auth, "bob", "not-bobs-password")
+    _, b = login(auth, "nobody-here", "not-bobs-password")
+    assert a.status_code == b.status_code == 401
+    assert a.json() == b.json()
+    assert "Set-Cookie" not in a.headers
+
+
+def test_state_changes_with_a_cookie_need_the_csrf_token(auth):
+    s, r = login(auth, "bob", "bob-password-1")
+    token = r.json()["csrf_token"]
+    url = auth.url + "/lokal/api/chats"
+    assert s.post(url, json={"title": "x"}, timeout=30).status_code == 403
+    assert s.post(url, json={"title": "x"}, headers={"X-Lokal-CSRF": "0" * 64}, timeout=30).status_code == 403
+    made = s.post(url, json={"title": "x"}, headers={"X-Lokal-CSRF": token}, timeout=30)
+    assert made.status_code == 201, made.text
+    # An API key needs no CSRF token: no browser sends it on its own.
+    k = {"x-api-key": auth.keys["inference"]}
+    assert requests.post(url, json={"title": "y"}, headers=k, timeout=30).status_code == 201
+
+
+def test_logout_ends_the_session(auth):
+    s, r = login(auth, "bob", "bob-password-1")
+    token = r.json()["csrf_token"]
+    out = s.post(auth.url + "/lokal/api/auth/logout", headers={"X-Lokal-CSRF": token}, timeout=30)
+    assert out.status_code == 200 and "Max-Age=0" in out.headers["Set-Cookie"]
+    stale = requests.get(auth.url + "/lokal/api/auth/me", cookies={"lokal_session": r.cookies["lokal_session"]},
+                         timeout=30)
+    assert stale.status_code == 401
+
+
+def test_chats_belong_to_their_user(auth):
+    bob = {"x-api-key": auth.keys["inference"]}
+    root = {"x-api-key": auth.keys["admin"]}
+    url = auth.url + "/lokal/api/chats"
+    made = requests.post(url, json={"title": "bob's secret"}, headers=bob, timeout=30)
+    assert made.status_code == 201
+    cid = made.json()["id"]
+    assert requests.get(f"{url}/{cid}", headers=bob, timeout=30).status_code == 200
+    # Another user, admin included, cannot see, change or delete it.
+    assert requests.get(f"{url}/{cid}", headers=root, timeout=30).status_code == 404
+    assert requests.patch(f"{url}/{cid}", json={"title": "x"}, headers=root, timeout=30).status_code == 404
+    assert requests.delete(f"{url}/{cid}", headers=root, timeout=30).status_code == 404
+    titles = [c["title"] for c in requests.get(url, headers=root, timeout=30).json()["chats"]]
+    assert "bob's secret" not in titles
+    exported = requests.get(auth.url + "/lokal/api/export", headers=root, timeout=30).json()
+    assert "bob's secret" not in str(exported)
+    assert requests.get(f"{url}/{cid}", headers=bob, timeout=30).json()["title"] == "bob's secret"
+
+
+def test_failed_logins_are_rate_limited(auth):
+    for _ in range(5):
+        _, r = login(auth, "root", "wrong-password")
+        assert r.status_code == 401
+    _, r = login(auth, "root", ROOT_PASSWORD)  # even the right password waits now
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    _, other = login(auth, "bob", "bob-password-1")  # per name: others are not locked out
+    assert other.status_code == 200
+
+
+def test_per_key_rate_limit(binary, tmp_path):
+    srv = LokalServer(binary, tmp_path, {"LOKAL_AUTH": "1", "LOKAL_RATE_LIMIT": "5"})
+    srv.home.mkdir(parents=True)
+    lokal(srv, "user", "add", "--admin", "root", stdin=ROOT_PASSWORD + "\n")
+    a, b = new_key(srv, "root", "inference"), new_key(srv, "root", "inference")
+    srv.start()
+    try:
+        codes = [requests.get(srv.url + "/api/tags", headers={"x-api-key": a}, timeout=30) for _ in range(7)]
+        assert [c.status_code for c in codes[:5]] == [200] * 5
+        assert codes[5].status_code == 429 and int(codes[5].headers["Retry-After"]) >= 1
+        assert requests.get(srv.url + "/api/tags", headers={"x-api-key": b}, timeout=30).status_code == 200
+        r = requests.get(srv.url + "/v1/models", headers={"Authorization": "Bearer " + a}, timeout=30)
+        assert r.status_code == 429 and r.json()["error"]["type"] == "rate_limit_error"
+    finally:
+        srv.stop()
+
+
+def test_me_without_auth_says_so(api):
+    r = api.get("/lokal/api/auth/me")
+    assert r.status_code == 200 and r.json() == {"auth": False}
