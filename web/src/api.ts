@@ -54,6 +54,7 @@ export interface ModelShow {
 }
 
 export class ApiError extends Error {
+  retryAfter = 0; // seconds, from a 429's Retry-After
   constructor(
     message: string,
     readonly status: number,
@@ -62,8 +63,26 @@ export class ApiError extends Error {
   }
 }
 
+// With LOKAL_AUTH=1 the browser signs in with a session cookie; every
+// state-changing request then carries the session's CSRF token, which only
+// pages of this origin can read (from /lokal/api/auth/me or the login answer).
+let csrfToken = '';
+export function setCsrfToken(token: string | undefined) {
+  csrfToken = token ?? '';
+}
+export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return csrfToken ? { ...extra, 'X-Lokal-CSRF': csrfToken } : extra;
+}
+
+export interface Me {
+  auth: boolean;
+  name?: string;
+  role?: 'admin' | 'user';
+  csrf_token?: string;
+}
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, headers: {} };
+  const init: RequestInit = { method, headers: authHeaders() };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
@@ -78,7 +97,9 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   }
   if (!r.ok) {
     const msg = (data as { error?: string } | null)?.error ?? `HTTP ${r.status}`;
-    throw new ApiError(msg, r.status);
+    const err = new ApiError(msg, r.status);
+    err.retryAfter = Number(r.headers.get('Retry-After') ?? 0);
+    throw err;
   }
   return data as T;
 }
@@ -86,6 +107,9 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 const C = '/lokal/api/chats';
 
 export const api = {
+  me: () => call<Me>('GET', '/lokal/api/auth/me'),
+  login: (name: string, password: string) => call<Me>('POST', '/lokal/api/auth/login', { name, password }),
+  logout: () => call<object>('POST', '/lokal/api/auth/logout'),
   listChats: (q = '', limit = 200, offset = 0) =>
     call<{ chats: ChatSummary[]; total: number }>(
       'GET',
@@ -112,7 +136,7 @@ export const api = {
   uploadBlob: async (digest: string, file: Blob) => {
     // As Ollama's clients do: skip the upload when the server already has the blob.
     if ((await fetch(`/api/blobs/${digest}`, { method: 'HEAD' })).ok) return;
-    const r = await fetch(`/api/blobs/${digest}`, { method: 'POST', body: file });
+    const r = await fetch(`/api/blobs/${digest}`, { method: 'POST', body: file, headers: authHeaders() });
     if (!r.ok) throw new ApiError((await r.text()) || `HTTP ${r.status}`, r.status);
   },
 };
@@ -136,7 +160,7 @@ export interface ChatRequest {
 export async function streamChat(req: ChatRequest, signal: AbortSignal, onChunk: (c: ChatChunk) => void): Promise<ChatChunk & GenStats> {
   const r = await fetch('/api/chat', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: authHeaders({ 'Content-Type': 'application/json' }),
     body: JSON.stringify({ ...req, stream: true }),
     signal,
   });
@@ -164,7 +188,7 @@ export async function streamChat(req: ChatRequest, signal: AbortSignal, onChunk:
 export async function streamPull(model: string, signal: AbortSignal, onStatus: (s: { status: string; total?: number; completed?: number }) => void) {
   const r = await fetch('/api/pull', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: authHeaders({ 'Content-Type': 'application/json' }),
     body: JSON.stringify({ model, stream: true }),
     signal,
   });

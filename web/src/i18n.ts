@@ -90,6 +90,13 @@ const en = {
   untitled: 'New chat',
   loadFailed: 'Could not load: {error}',
   emptyHint: 'Ask anything. Answers stay on this server.',
+  signIn: 'Sign in',
+  userName: 'User name',
+  password: 'Password',
+  signInFailed: 'Wrong user name or password.',
+  tooManyAttempts: 'Too many failed attempts. Try again in {n} seconds.',
+  signOut: 'Sign out',
+  signedInAs: 'Signed in as {name}',
 } as const;
 
 export type Key = keyof typeof en;
@@ -185,6 +192,13 @@ const de: Record<Key, string> = {
   untitled: 'Neuer Chat',
   loadFailed: 'Laden fehlgeschlagen: {error}',
   emptyHint: 'Fragen Sie etwas. Die Antworten bleiben auf diesem Server.',
+  signIn: 'Anmelden',
+  userName: 'Benutzername',
+  password: 'Passwort',
+  signInFailed: 'Benutzername oder Passwort falsch.',
+  tooManyAttempts: 'Zu viele Fehlversuche. Bitte in {n} Sekunden erneut versuchen.',
+  signOut: 'Abmelden',
+  signedInAs: 'Angemeldet als {name}',
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, de };

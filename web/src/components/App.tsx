@@ -2,11 +2,12 @@
 // Routes live in the URL hash (#/chat/12, #/models) so `/` is the only page
 // the server has to know.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, type ModelInfo } from '../api';
+import { api, ApiError, setCsrfToken, type Me, type ModelInfo } from '../api';
 import { type Lang } from '../i18n';
 import { applyTheme, prefs, type Theme } from '../prefs';
 import { ChatView } from './ChatView';
 import { LangContext } from './context';
+import { Login } from './Login';
 import { ModelsPage } from './ModelsPage';
 import { Sidebar } from './Sidebar';
 
@@ -18,7 +19,44 @@ function parseHash(h: string): Route {
   return { page: 'chat', id: m ? Number(m[1]) : null };
 }
 
+// Asks the server who we are first: with authentication on, a 401 shows the
+// sign-in screen; otherwise the app, with a sign-out entry when signed in.
 export function App() {
+  const [me, setMe] = useState<Me | null>(null);
+  const [needLogin, setNeedLogin] = useState(false);
+  useEffect(() => {
+    api.me().then(
+      (m) => {
+        setCsrfToken(m.csrf_token);
+        setMe(m);
+      },
+      (e: ApiError) => (e.status === 401 ? setNeedLogin(true) : setMe({ auth: false })),
+    );
+  }, []);
+  if (needLogin && !me) {
+    return (
+      <LangContext.Provider value={prefs.lang()}>
+        <Login
+          onSignedIn={(m) => {
+            setCsrfToken(m.csrf_token);
+            setNeedLogin(false);
+            setMe(m);
+          }}
+        />
+      </LangContext.Provider>
+    );
+  }
+  if (!me) return null;
+  const logout = async () => {
+    await api.logout().catch(() => undefined);
+    setCsrfToken(undefined);
+    setMe(null);
+    setNeedLogin(true);
+  };
+  return <Shell user={me.auth ? me.name : undefined} onLogout={logout} />;
+}
+
+function Shell({ user, onLogout }: { user?: string; onLogout: () => void }) {
   const [lang, setLang] = useState<Lang>(prefs.lang());
   const [theme, setTheme] = useState<Theme>(prefs.theme());
   const [route, setRoute] = useState<Route>(parseHash(location.hash));
@@ -97,6 +135,8 @@ export function App() {
             setTheme(t);
           }}
           onToggleMenu={() => setMenuOpen(!menuOpen)}
+          user={user}
+          onLogout={onLogout}
         />
         <main class="main">
           {route.page === 'models' ? (

@@ -1,6 +1,6 @@
 // Conversations: search (titles and content, on the server), pinned first,
 // with rename, pin, folder, export and delete; export/import of all chats;
-// language and theme.
+// language and theme; who is signed in, and sign-out.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ChatSummary } from '../api';
 import type { Lang } from '../i18n';
@@ -17,6 +17,8 @@ interface Props {
   theme: Theme;
   setTheme: (t: Theme) => void;
   onToggleMenu: () => void;
+  user?: string; // signed in (LOKAL_AUTH=1): shown with a sign-out button
+  onLogout?: () => void;
 }
 
 function download(url: string) {
@@ -152,6 +154,12 @@ export function Sidebar(p: Props) {
         <button type="button" id="import-chats" onClick={() => fileInput.current?.click()}>{t('importChats')}</button>
         <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={onImport} />
         {notice && <p class="notice" role="status">{notice}</p>}
+        {p.user && (
+          <div class="account">
+            <span class="muted" id="signed-in-as">{t('signedInAs', { name: p.user })}</span>
+            <button type="button" id="logout" onClick={p.onLogout}>{t('signOut')}</button>
+          </div>
+        )}
         <div class="prefs">
           <label>
             {t('language')}{' '}

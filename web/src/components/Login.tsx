@@ -1,0 +1,51 @@
+// The sign-in screen, shown when the server has authentication on
+// (LOKAL_AUTH=1) and /lokal/api/auth/me answers 401.
+import { useState } from 'preact/hooks';
+import { ApiError, api, type Me } from '../api';
+import { useT } from './context';
+
+export function Login({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+  const t = useT();
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      const me = await api.login(name, password);
+      setPassword('');
+      onSignedIn({ ...me, auth: true });
+    } catch (err) {
+      const a = err as ApiError;
+      if (a.status === 429) setError(t('tooManyAttempts', { n: a.retryAfter || 60 }));
+      else if (a.status === 401) setError(t('signInFailed'));
+      else setError(t('loadFailed', { error: a.message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="login">
+      <form class="login-form" onSubmit={submit}>
+        <h1>{t('appName')}</h1>
+        <label>
+          {t('userName')}
+          <input id="login-name" autocomplete="username" required value={name}
+            onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <label>
+          {t('password')}
+          <input id="login-password" type="password" autocomplete="current-password" required value={password}
+            onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        {error && <p class="error" role="alert">{error}</p>}
+        <button type="submit" id="login-submit" disabled={busy}>{t('signIn')}</button>
+      </form>
+    </main>
+  );
+}
