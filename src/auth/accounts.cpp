@@ -5,8 +5,6 @@
 #include "chats/schema.h"
 
 #include <chrono>
-#include <filesystem>
-#include <system_error>
 
 namespace lokal::auth {
 
@@ -41,13 +39,8 @@ status validate_user_name(std::string_view name) {
 status accounts::open() {
     std::lock_guard lock(mu_);
     if (auto st = init_crypto(); !st) return st;
-    auto dir = std::filesystem::path(path_).parent_path();
-    std::error_code ec;
-    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-    if (ec) return make_error(errc::internal, "cannot create " + dir.string() + ": " + ec.message());
-    auto c = db::connection::open(path_);
+    auto c = db::connection::open_migrated(path_, chats::migrations());
     if (!c) return c.err();
-    if (auto st = c->migrate(chats::migrations()); !st) return st;
     db_.emplace(std::move(c.value()));
     return {};
 }
@@ -96,6 +89,10 @@ result<std::vector<user_info>> accounts::list_users() {
 
 result<user_info> accounts::find_user(const std::string & name) {
     std::lock_guard lock(mu_);
+    return find_user_locked(name);
+}
+
+result<user_info> accounts::find_user_locked(const std::string & name) {
     if (!db_) return make_error(errc::unavailable, "account database is not open");
     auto s = db_->prepare("SELECT id, name, role, created_at FROM users WHERE name = ? AND id != 1");
     if (!s) return s.err();
@@ -106,13 +103,9 @@ result<user_info> accounts::find_user(const std::string & name) {
 }
 
 result<int64_t> accounts::user_id_locked(const std::string & name) {
-    if (!db_) return make_error(errc::unavailable, "account database is not open");
-    auto s = db_->prepare("SELECT id FROM users WHERE name = ? AND id != 1");
-    if (!s) return s.err();
-    auto r = s->bind(1, name).step();
-    if (!r) return r.err();
-    if (!*r) return no_user(name);
-    return s->get_int(0);
+    auto u = find_user_locked(name);
+    if (!u) return u.err();
+    return u->id;
 }
 
 status accounts::set_password(const std::string & name, std::string_view password) {

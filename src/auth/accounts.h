@@ -89,6 +89,7 @@ public:
     status logout(std::string_view secret);
 
 private:
+    result<user_info> find_user_locked(const std::string & name);
     result<int64_t> user_id_locked(const std::string & name);
     result<principal> owner_locked(int64_t user_id);
     status touch_key_locked(int64_t key_id, std::optional<int64_t> last_used);

@@ -1,4 +1,4 @@
-// The chat database's migrations (users, chats, messages).
+// lokal.db's migrations: users, chats, messages, and the accounts of auth/.
 #pragma once
 
 #include "db/db.h"

@@ -2,9 +2,7 @@
 #include "chats/schema.h"
 
 #include <chrono>
-#include <filesystem>
 #include <map>
-#include <system_error>
 
 namespace lokal::chats {
 
@@ -81,13 +79,8 @@ status validate(const message & m) {
 
 status store::open() {
     std::lock_guard lock(mu_);
-    auto dir = std::filesystem::path(path_).parent_path();
-    std::error_code ec;
-    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-    if (ec) return make_error(errc::internal, "cannot create " + dir.string() + ": " + ec.message());
-    auto c = db::connection::open(path_);
+    auto c = db::connection::open_migrated(path_, migrations());
     if (!c) return c.err();
-    if (auto st = c->migrate(migrations()); !st) return st;
     db_.emplace(std::move(c.value()));
     return {};
 }

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 
 namespace lokal::db {
 
@@ -123,6 +125,17 @@ result<connection> connection::open(const std::string & path) {
     if (auto st = c.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !st) {
         return st.err();
     }
+    return c;
+}
+
+result<connection> connection::open_migrated(const std::string & path, const std::vector<migration> & migrations) {
+    auto dir = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) return make_error(errc::internal, "cannot create " + dir.string() + ": " + ec.message());
+    auto c = open(path);
+    if (!c) return c.err();
+    if (auto st = c->migrate(migrations); !st) return st.err();
     return c;
 }
 

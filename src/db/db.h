@@ -64,6 +64,9 @@ public:
     // Opens (creating if needed) the file at path with WAL journaling, a busy
     // timeout and foreign keys on. ":memory:" works for tests.
     static result<connection> open(const std::string & path);
+    // open(), creating the file's folder first, then migrate(): how a store
+    // (chats, accounts) opens lokal.db.
+    static result<connection> open_migrated(const std::string & path, const std::vector<migration> & migrations);
 
     connection(connection &&) noexcept;
     connection & operator=(connection &&) noexcept;
