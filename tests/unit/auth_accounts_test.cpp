@@ -1,31 +1,24 @@
 // Accounts, keys and sessions on a real SQLite file, and the gate over them.
 #include "auth/accounts.h"
 #include "auth/gate.h"
-#include "chats/chats.h"
+
+#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-
 using namespace lokal;
 using namespace lokal::auth;
-namespace fs = std::filesystem;
 
 namespace {
 
 class AccountsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string tmpl = fs::temp_directory_path().string() + "/lokal-auth-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-        root = tmpl;
-        acc = std::make_unique<accounts>(root + "/data/lokal.db");
+        acc = std::make_unique<accounts>(tmp.path() + "/data/lokal.db");  // the folder is created
         ASSERT_TRUE(acc->open());
         ASSERT_TRUE(acc->add_user("root", "root-password", "admin"));
         ASSERT_TRUE(acc->add_user("bob", "bob-password", "user"));
     }
-    void TearDown() override { fs::remove_all(root); }
 
     std::string key(const std::string & user, scope_set scopes) {
         auto k = acc->create_key(user, "test", scopes);
@@ -33,7 +26,7 @@ protected:
         return k ? k->secret : "";
     }
 
-    std::string root;
+    test::temp_dir tmp{"lokal-auth"};
     std::unique_ptr<accounts> acc;
 };
 
