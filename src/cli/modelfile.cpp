@@ -40,10 +40,10 @@ status add_model_files(create_plan & plan, const store::modelfile_command & c, c
     if (!path) return path.err();
     auto files = local_files(*path);
     if (!files) return files.err();
-    const std::string field = c.name == "model" ? "files" : "adapters";
+    const std::string field = c.name == "model" ? "files" : c.name == "draft" ? "draft" : "adapters";
     if (files->empty()) {
         if (c.name == "adapter") return make_error(errc::not_found, "adapter " + c.args + ": no such file or directory");
-        plan.request["from"] = c.args;  // not a local path: a model name
+        plan.request[c.name == "draft" ? "draft" : "from"] = c.args;  // not a local path: a model name
         return {};
     }
     for (const auto & f : *files) plan.uploads.push_back({f, fs::path(f).filename().string(), field});
@@ -108,8 +108,7 @@ result<create_plan> plan_create(const store::modelfile & mf, const std::string &
         } else if (c.name == "license") {
             licenses.push_back(c.args);
         } else if (c.name == "draft") {
-            st = make_error(errc::invalid_request,
-                            "(line " + std::to_string(c.line) + "): DRAFT models are not supported by lokal");
+            st = add_model_files(plan, c, relative_dir, home);
         } else {
             plan.request[c.name] = c.args;  // template, system, requires, renderer, parser
         }

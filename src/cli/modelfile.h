@@ -18,7 +18,7 @@ namespace lokal::cli {
 struct blob_upload {
     std::string path;   // absolute path on this machine
     std::string name;   // file name inside the model ("model.gguf")
-    std::string field;  // "files" or "adapters"
+    std::string field;  // "files", "adapters" or "draft"
 };
 
 struct create_plan {

@@ -85,6 +85,19 @@ status decode_parameters(const json & body, json & out) {
     return {};
 }
 
+// "draft": an existing model's name, or {"file.gguf": "sha256:..."} like "files".
+status decode_draft(const json & body, store::create_request & r) {
+    auto it = body.find("draft");
+    if (it == body.end() || it->is_null()) return {};
+    if (it->is_string()) {
+        auto name = store::parse_model_name(it->get<std::string>());
+        if (!name) return bad("invalid draft model name");
+        r.draft_from = std::move(*name);
+        return {};
+    }
+    return string_map(body, "draft", r.draft_files);
+}
+
 status decode_strings(const json & body, store::create_request & r) {
     struct field {
         const char * key;
@@ -125,6 +138,7 @@ result<store::create_request> decode(const json & body) {
     }
     if (auto st = string_map(body, "files", r.files); !st) return st.err();
     if (auto st = string_map(body, "adapters", r.adapters); !st) return st.err();
+    if (auto st = decode_draft(body, r); !st) return st.err();
     if (auto st = decode_strings(body, r); !st) return st.err();
     if (auto st = decode_license(body, r.license); !st) return st.err();
     if (auto st = decode_messages(body, r.messages); !st) return st.err();

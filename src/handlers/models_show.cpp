@@ -57,6 +57,7 @@ std::string modelfile_text(const store::model_record & rec, const std::string & 
     v.model_path = rec.model_path;
     v.adapter_paths = rec.adapter_paths;
     v.projector_path = rec.projector_path;
+    v.draft_path = rec.draft_path;
     v.template_text = rec.template_text.value_or("");
     v.system = system;
     v.renderer = cfg_string(rec.config, "renderer");

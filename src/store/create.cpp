@@ -153,6 +153,57 @@ void drop_layers(std::vector<layer> & layers, std::string_view mt, std::string_v
                  layers.end());
 }
 
+// Tokens in a GGUF's vocabulary (0 when it has none).
+uint64_t vocabulary_size(const gguf::file & f) {
+    const auto * tokens = f.find("tokenizer.ggml.tokens");
+    return tokens ? tokens->count : 0;
+}
+
+// The DRAFT layer: an uploaded GGUF or an existing model's weights. Drafts
+// are checked token by token against the model, so both must share one
+// vocabulary; llama.cpp would only find out when decoding.
+status plan_draft(const store & st, const create_request & req, const gguf::file & model_meta, create_plan & plan) {
+    if (req.draft_files.empty() && !req.draft_from) return {};
+    if (req.draft_files.size() > 1) return bad("only one draft model is supported");
+    layer l;
+    gguf::file meta;
+    std::string what;
+    if (!req.draft_files.empty()) {
+        const auto & [file_name, digest] = req.draft_files.front();
+        if (!valid_file_path(file_name)) return bad("file path must be relative");
+        auto g = gguf_layer(st, file_name, digest, false, meta);
+        if (!g) return g.err();
+        if (g->media_type != media_type::model || gguf::is_split(meta)) {
+            return bad("draft \"" + file_name + "\" must be a single model GGUF file");
+        }
+        l = std::move(*g);
+        what = "\"" + file_name + "\"";
+    } else {
+        auto e = st.read_manifest(*req.draft_from);
+        if (!e) return e.err();
+        auto it = std::find_if(e->m.layers.begin(), e->m.layers.end(),
+                               [](const layer & x) { return x.media_type == media_type::model; });
+        if (it == e->m.layers.end()) return bad("draft model " + e->short_name + " has no model weights");
+        auto path = st.blob_path(it->digest);
+        if (!path) return path.err();
+        auto f = gguf::read_file(*path);
+        if (!f) return make_error(errc::internal, "draft model " + e->short_name + ": " + f.err().message);
+        meta = std::move(*f);
+        l = *it;
+        l.from = e->short_name;
+        what = e->short_name;
+    }
+    if (vocabulary_size(meta) != vocabulary_size(model_meta)) {
+        return bad("draft " + what + " has a vocabulary of " + std::to_string(vocabulary_size(meta)) +
+                   " tokens, the model one of " + std::to_string(vocabulary_size(model_meta)) +
+                   ": a draft model must share the model's vocabulary");
+    }
+    l.media_type = media_type::draft;
+    drop_layers(plan.layers, media_type::draft);
+    plan.layers.push_back(std::move(l));
+    return {};
+}
+
 model_config config_for(const gguf::file & meta, const json & base, const create_request & req) {
     model_config base_cfg = model_config::from_json(base);
     model_config c;
@@ -276,6 +327,7 @@ result<create_plan> plan_create(const store & st, const create_request & req) {
     if (!model_meta) {
         return bad("no model file was given: the files are projectors or adapters only");
     }
+    if (auto s = plan_draft(st, req, *model_meta, plan); !s) return s.err();
     // llama.cpp would refuse it only when the model loads; say so now.
     for (const auto & [file_name, arch] : archs) {
         if (arch != model_meta->architecture()) {

@@ -26,6 +26,10 @@ struct create_request {
     std::optional<model_name> from;                              // an existing model
     std::vector<std::pair<std::string, std::string>> files;     // file name -> digest
     std::vector<std::pair<std::string, std::string>> adapters;  // file name -> digest
+    // DRAFT: a small model with the same vocabulary for speculative decoding,
+    // as an uploaded file or an existing model's weights.
+    std::vector<std::pair<std::string, std::string>> draft_files;  // file name -> digest
+    std::optional<model_name> draft_from;
     std::optional<std::string> template_text;
     std::optional<std::string> system;
     json parameters = nullptr;   // object, already type-checked by the caller

@@ -19,6 +19,7 @@ inline constexpr std::string_view config = "application/vnd.docker.container.ima
 inline constexpr std::string_view model = "application/vnd.ollama.image.model";
 inline constexpr std::string_view adapter = "application/vnd.ollama.image.adapter";
 inline constexpr std::string_view projector = "application/vnd.ollama.image.projector";
+inline constexpr std::string_view draft = "application/vnd.ollama.image.draft";  // DRAFT: speculative decoding
 inline constexpr std::string_view template_ = "application/vnd.ollama.image.template";
 inline constexpr std::string_view system = "application/vnd.ollama.image.system";
 inline constexpr std::string_view params = "application/vnd.ollama.image.params";

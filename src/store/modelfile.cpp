@@ -231,6 +231,7 @@ std::string render_modelfile(const modelfile_view & v) {
     out += "FROM " + v.model_path + "\n";
     for (const auto & a : v.adapter_paths) line("ADAPTER", a);
     if (!v.projector_path.empty()) out += "FROM " + v.projector_path + "\n";
+    if (!v.draft_path.empty()) line("DRAFT", v.draft_path);
     if (!v.template_text.empty()) line("TEMPLATE", v.template_text);
     if (!v.system.empty()) line("SYSTEM", v.system);
     if (!v.renderer.empty()) line("RENDERER", v.renderer);

@@ -57,6 +57,7 @@ struct modelfile_view {
     std::string model_path;
     std::vector<std::string> adapter_paths;
     std::string projector_path;
+    std::string draft_path;
     // The TEMPLATE layer. Ollama prints its default "{{ .Prompt }}" for a
     // model without one; we leave the line out, because such a model uses
     // its GGUF chat template and a TEMPLATE line would replace it on re-create.

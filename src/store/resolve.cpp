@@ -63,6 +63,8 @@ status store::fill_layer(model_record & rec, const layer & l) const {
         if (rec.projector_path.empty()) rec.projector_path = *path;
     } else if (mt == media_type::adapter) {
         rec.adapter_paths.push_back(*path);
+    } else if (mt == media_type::draft) {
+        rec.draft_path = *path;
     } else if (mt == media_type::template_ || mt == media_type::prompt) {
         auto t = text();
         if (!t) return t.err();

@@ -52,6 +52,7 @@ struct model_record {
     std::string model_path;                 // absolute path of the GGUF blob (model layer)
     std::string projector_path;             // empty if none
     std::vector<std::string> adapter_paths;
+    std::string draft_path;                 // DRAFT model GGUF; empty if none
     std::optional<std::string> template_text;  // TEMPLATE layer
     std::optional<std::string> system;         // SYSTEM layer
     json params = json::object();           // params layer, Ollama's JSON ({"stop":[...],...})

@@ -150,3 +150,16 @@ TEST(cli_params, typed_values) {
     EXPECT_TRUE(is_deprecated_parameter("low_vram"));
     EXPECT_FALSE(is_deprecated_parameter("num_ctx"));
 }
+
+TEST(cli_modelfile, draft_file_is_an_upload_and_a_name_is_a_model) {
+    temp_dir d;
+    d.write("big.gguf", "GGUF");
+    d.write("small.gguf", "GGUF");
+    const create_plan p = plan_of("FROM ./big.gguf\nDRAFT ./small.gguf\n", d.path().string());
+    ASSERT_EQ(p.uploads.size(), 2u);
+    EXPECT_EQ(p.uploads[1].field, "draft");
+    EXPECT_EQ(p.uploads[1].name, "small.gguf");
+    const create_plan named = plan_of("FROM ./big.gguf\nDRAFT llama3.2:1b\n", d.path().string());
+    EXPECT_EQ(named.request.value("draft", ""), "llama3.2:1b");
+    EXPECT_FALSE(named.request.contains("from"));
+}
