@@ -180,7 +180,8 @@ def test_create_bad_parameter_value_400(api, stories_digest):
     assert find_model(api.tags(), "badparam") is None
 
 
-def test_create_with_projector_is_vision(api, gemma_digest):
+def test_create_with_projector_is_vision(api, gemma_digest, gemma_base):
+    # gemma_base keeps the uploaded Gemma blob referenced after the delete below
     # a text model plus a CLIP projector: Ollama reports the vision capability
     pd = api.push_blob(MMPROJ_GGUF)
     r = api.post("/api/create", {"model": "gemma3-vision", "stream": False,
