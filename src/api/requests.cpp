@@ -38,12 +38,13 @@ status get_bool(const json & body, const char * key, bool & out) {
     return {};
 }
 
-status get_images(const json & body, const std::string & key, std::vector<std::string> & out) {
-    auto it = body.find(key);
+// body["images"]; `where` names the field in errors.
+status get_images(const json & body, const std::string & where, std::vector<std::string> & out) {
+    auto it = body.find("images");
     if (it == body.end() || it->is_null()) return {};
-    if (!it->is_array()) return type_error(key, "an array of base64 strings");
+    if (!it->is_array()) return type_error(where, "an array of base64 strings");
     for (const auto & v : *it) {
-        if (!v.is_string()) return type_error(key, "an array of base64 strings");
+        if (!v.is_string()) return type_error(where, "an array of base64 strings");
         out.push_back(v.get<std::string>());
     }
     return {};

@@ -12,11 +12,6 @@ void chat(context & ctx, const http::request & req, http::response & res) {
     if (!body) return http::set_error(res, body.err());
     auto c = api::parse_chat(*body);
     if (!c) return http::set_error(res, c.err());
-    for (const auto & m : c->messages) {
-        if (!m.images.empty()) {
-            return http::set_error(res, make_error(errc::invalid_request, "images are not supported yet"));
-        }
-    }
     if (auto st = check_output_constraints(c->format, c->grammar); !st) return http::set_error(res, st.err());
     bool forced = c->tool_choice.how == api::tool_choice::mode::required ||
                   c->tool_choice.how == api::tool_choice::mode::function;
@@ -31,6 +26,12 @@ void chat(context & ctx, const http::request & req, http::response & res) {
     if (c->messages.empty()) return load_or_unload(ctx, *p, sh, res);
 
     engine::completion_request creq = completion_from(*p);
+    // The images of all messages, numbered in order as render_chat tags them.
+    for (size_t i = 0; i < c->messages.size(); ++i) {
+        auto files = decode_images(*p, c->messages[i].images, "messages[" + std::to_string(i) + "].images");
+        if (!files) return http::set_error(res, files.err());
+        for (auto & f : *files) creq.images.push_back(std::move(f));
+    }
     creq.format = c->format;
     creq.grammar = c->grammar;
     creq.logprobs = c->logprobs;
@@ -44,7 +45,7 @@ void chat(context & ctx, const http::request & req, http::response & res) {
         in.think = c->think;
         return render_chat(r, *p, in);
     };
-    if (c->debug_render_only) return render_only(ctx, *p, "", render, sh, res);
+    if (c->debug_render_only) return render_only(ctx, *p, "", render, sh, res, creq.images.size());
     run_completion(ctx, *p, std::move(creq), render, sh, t0, c->stream, req, res);
 }
 

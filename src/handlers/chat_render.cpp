@@ -145,6 +145,26 @@ result<engine::chat_prompt> render_jinja(engine::runner * r, const std::vector<a
     return r->render_chat(req);
 }
 
+// Ollama's chatPrompt: each image of a message becomes an [img-N] tag (N
+// counting images over the whole chat), put where the content says
+// "[img]" or else before the content.
+void tag_images(std::vector<api::message> & msgs) {
+    size_t id = 0;
+    for (auto & m : msgs) {
+        std::string prefix;
+        for (size_t i = 0; i < m.images.size(); ++i, ++id) {
+            std::string tag = "[img-" + std::to_string(id) + "]";
+            size_t at = m.content.find("[img]");
+            if (at == std::string::npos) {
+                prefix += tag;
+            } else {
+                m.content.replace(at, 5, tag);
+            }
+        }
+        m.content = prefix + m.content;
+    }
+}
+
 }  // namespace
 
 std::vector<api::message> chat_history(const prepared & p, const std::vector<api::message> & request) {
@@ -235,6 +255,7 @@ result<engine::chat_prompt> render_chat(engine::runner * r, const prepared & p, 
     }
     const size_t first = p.rec.messages.is_array() ? p.rec.messages.size() : 0;
     std::vector<api::message> msgs = chat_history(p, in.messages);
+    tag_images(msgs);
     const bool think = think_on(eff.think);
     if (p.go_template) return render_go(p, msgs, first, eff, offer_tools, think);
     // Ollama's rule: the model's SYSTEM goes first unless the request brings one.

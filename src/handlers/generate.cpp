@@ -55,7 +55,7 @@ void generate(context & ctx, const http::request & req, http::response & res) {
             return render_generate(r, *p, in);
         };
     }
-    if (g->debug_render_only) return render_only(ctx, *p, creq.prompt, render, sh, res);
+    if (g->debug_render_only) return render_only(ctx, *p, creq.prompt, render, sh, res, creq.images.size());
     run_completion(ctx, *p, std::move(creq), render, sh, t0, g->stream, req, res);
 }
 

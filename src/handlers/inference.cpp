@@ -70,20 +70,58 @@ json logprobs_json(const std::vector<engine::output_logprob> & lps) {
 
 }  // namespace
 
-status attach_images(const prepared & p, const std::vector<std::string> & images, std::string & prompt,
-                     engine::completion_request & creq) {
-    if (images.empty()) return {};
+result<std::vector<std::string>> decode_images(const prepared & p, const std::vector<std::string> & images,
+                                               const std::string & where) {
+    std::vector<std::string> out;
+    if (images.empty()) return out;
     if (p.rec.projector_path.empty()) {
         return make_error(errc::invalid_request, p.rec.name.to_string() + " does not support vision");
     }
-    std::string markers;
     for (size_t i = 0; i < images.size(); ++i) {
         auto bytes = registry::base64_decode(images[i]);
-        if (!bytes) return make_error(errc::invalid_request, "images[" + std::to_string(i) + "] is not valid base64");
-        creq.images.push_back(std::move(*bytes));
-        markers += engine::media_marker();
+        if (!bytes) {
+            return make_error(errc::invalid_request, where + "[" + std::to_string(i) + "] is not valid base64");
+        }
+        out.push_back(std::move(*bytes));
     }
-    prompt = markers + prompt;
+    return out;
+}
+
+status attach_images(const prepared & p, const std::vector<std::string> & images, std::string & prompt,
+                     engine::completion_request & creq) {
+    auto decoded = decode_images(p, images, "images");
+    if (!decoded) return decoded.err();
+    std::string tags;
+    for (size_t i = 0; i < decoded->size(); ++i) tags += "[img-" + std::to_string(i) + "]";
+    creq.images = std::move(*decoded);
+    prompt = tags + prompt;
+    return {};
+}
+
+// Ollama's runner splits the prompt at each [img-N] and puts image N there;
+// mtmd wants its marker at each image and the files in marker order.
+status place_images(engine::completion_request & creq) {
+    if (creq.images.empty()) return {};
+    std::vector<std::string> ordered;
+    std::string out;
+    const std::string & in = creq.prompt;
+    size_t pos = 0;
+    for (size_t at = in.find("[img-"); at != std::string::npos; at = in.find("[img-", at + 1)) {
+        size_t digits = at + 5, end = digits;
+        while (end < in.size() && end - digits < 6 && in[end] >= '0' && in[end] <= '9') ++end;
+        if (end == digits || end >= in.size() || in[end] != ']') continue;
+        size_t id = std::stoul(in.substr(digits, end - digits));
+        if (id >= creq.images.size()) {
+            return make_error(errc::invalid_request, "invalid image index: " + std::to_string(id));
+        }
+        out.append(in, pos, at - pos);
+        out += engine::media_marker();
+        ordered.push_back(creq.images[id]);
+        pos = end + 1;
+    }
+    out.append(in, pos, std::string::npos);
+    creq.prompt = std::move(out);
+    creq.images = std::move(ordered);
     return {};
 }
 
@@ -130,7 +168,7 @@ json shape::final(const chat::delta & d, const std::string & reason) const {
 
 // Ollama's answer to "_debug_render_only": a response with no text and
 // done left false (as Ollama leaves it), plus the prompt it would run.
-json shape::debug(const std::string & prompt) const {
+json shape::debug(const std::string & prompt, size_t images) const {
     json j{{"model", model}, {"created_at", api::timestamp_now()}};
     if (chat) {
         j["message"] = json{{"role", ""}, {"content", ""}};
@@ -138,8 +176,8 @@ json shape::debug(const std::string & prompt) const {
         j["response"] = "";
     }
     j["done"] = false;
-    // image_count is omitted when zero, and images are refused for now.
     j["_debug_info"] = json{{"rendered_template", prompt}};
+    if (images > 0) j["_debug_info"]["image_count"] = images;  // omitempty
     return j;
 }
 
@@ -286,12 +324,12 @@ void merge_prompt(engine::completion_request & creq, engine::chat_prompt & cp) {
 }  // namespace
 
 void render_only(context & ctx, prepared & p, const std::string & raw_prompt, const render_fn & render,
-                 const shape & sh, http::response & res) {
-    if (!render) return http::set_json(res, sh.debug(raw_prompt));
+                 const shape & sh, http::response & res, size_t images) {
+    if (!render) return http::set_json(res, sh.debug(raw_prompt, images));
     if (p.go_template) {
         auto prompt = render(nullptr);
         if (!prompt) return http::set_error(res, prompt.err());
-        return http::set_json(res, sh.debug(prompt->prompt));
+        return http::set_json(res, sh.debug(prompt->prompt, images));
     }
     // The GGUF's Jinja template lives in the model: lease it.
     auto l = ctx.sched.acquire(p.key, p.label, p.load, p.keep_alive);
@@ -299,7 +337,7 @@ void render_only(context & ctx, prepared & p, const std::string & raw_prompt, co
     sched::lease lease = std::move(*l);
     auto prompt = render(&*lease);
     if (!prompt) return http::set_error(res, prompt.err());
-    http::set_json(res, sh.debug(prompt->prompt));
+    http::set_json(res, sh.debug(prompt->prompt, images));
 }
 
 void run_completion(context & ctx, prepared & p, engine::completion_request creq, const render_fn & render,
@@ -321,6 +359,7 @@ void run_completion(context & ctx, prepared & p, engine::completion_request creq
         merge_prompt(creq, *prompt);
     }
     if (!r->parser) r->parser = std::make_unique<chat::plain_parser>();
+    if (auto st = place_images(creq); !st) return http::set_error(res, st.err());
     auto s = r->lease->submit(std::move(creq));
     if (!s) return http::set_error(res, s.err());
     r->stream = std::move(*s);

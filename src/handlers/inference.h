@@ -30,13 +30,19 @@ struct shape {
     void send(http::response & res, const json & j) const;
     json chunk(const chat::delta & d, const logprob_list & lp = {}) const;
     json final(const chat::delta & d, const std::string & reason) const;
-    json debug(const std::string & prompt) const;
+    json debug(const std::string & prompt, size_t images = 0) const;
     json done(const chat::delta & d, const engine::completion_stats & st, steady::time_point t0,
               std::chrono::nanoseconds load, const logprob_list & lp = {}) const;
 };
 
-// Images (base64 in the request) go to the engine as files, each standing
-// at a media marker placed before the text, as Ollama places its image tags.
+// Base64 images of a request (field `where`) as files; 400 for a model
+// without a projector, Ollama's "<model> does not support vision".
+result<std::vector<std::string>> decode_images(const prepared & p, const std::vector<std::string> & images,
+                                               const std::string & where);
+
+// /api/generate's images: files in creq.images, and Ollama's [img-N] tags
+// before the prompt text. run_completion turns each rendered tag into the
+// engine's media marker.
 status attach_images(const prepared & p, const std::vector<std::string> & images, std::string & prompt,
                      engine::completion_request & creq);
 
@@ -49,7 +55,7 @@ void load_or_unload(context & ctx, const prepared & p, const shape & sh, http::r
 
 // "_debug_render_only": the rendered prompt, without running the model.
 void render_only(context & ctx, prepared & p, const std::string & raw_prompt, const render_fn & render,
-                 const shape & sh, http::response & res);
+                 const shape & sh, http::response & res, size_t images = 0);
 
 // Leases the model, renders with it, submits and relays the completion.
 void run_completion(context & ctx, prepared & p, engine::completion_request creq, const render_fn & render,
