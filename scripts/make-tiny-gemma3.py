@@ -102,6 +102,24 @@ def tensors(rng, n_vocab):
     return out
 
 
+def write_gguf(path, meta, ts):
+    """GGUF v3: header, the metadata entries, tensor infos, aligned F32 data."""
+    infos, blobs, offset = b"", [], 0
+    for name, shape, values in ts:
+        infos += s(name) + struct.pack("<I", len(shape)) + b"".join(struct.pack("<Q", d) for d in shape)
+        infos += struct.pack("<IQ", GGML_F32, offset)
+        data = struct.pack(f"<{len(values)}f", *values)
+        data += b"\0" * ((-len(data)) % ALIGN)
+        blobs.append(data)
+        offset += len(data)
+    head = b"GGUF" + struct.pack("<IQQ", 3, len(ts), len(meta)) + b"".join(meta) + infos
+    head += b"\0" * ((-len(head)) % ALIGN)
+    with open(path, "wb") as f:
+        f.write(head)
+        for b in blobs:
+            f.write(b)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -133,21 +151,7 @@ def main():
         kv("tokenizer.ggml.add_bos_token", T_BOOL, True),
         kv("tokenizer.ggml.add_eos_token", T_BOOL, False),
     ]
-    ts = tensors(rng, len(toks))
-    infos, blobs, offset = b"", [], 0
-    for name, shape, values in ts:
-        infos += s(name) + struct.pack("<I", len(shape)) + b"".join(struct.pack("<Q", d) for d in shape)
-        infos += struct.pack("<IQ", GGML_F32, offset)
-        data = struct.pack(f"<{len(values)}f", *values)
-        data += b"\0" * ((-len(data)) % ALIGN)
-        blobs.append(data)
-        offset += len(data)
-    head = b"GGUF" + struct.pack("<IQQ", 3, len(ts), len(meta)) + b"".join(meta) + infos
-    head += b"\0" * ((-len(head)) % ALIGN)
-    with open(args.out, "wb") as f:
-        f.write(head)
-        for b in blobs:
-            f.write(b)
+    write_gguf(args.out, meta, tensors(rng, len(toks)))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include "api/requests.h"
 #include "core/gojson.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -109,6 +110,55 @@ result<embeddings_request> parse_embeddings(const json & body) {
     if (auto st = read_options(body, r.options); !st) return st.err();
     if (auto st = read_keep_alive(body, r.keep_alive); !st) return st.err();
     return r;
+}
+
+result<rerank_request> parse_rerank(const json & body) {
+    rerank_request r;
+    if (!body.is_object()) return make_error(errc::invalid_request, "request body must be a JSON object");
+    if (auto st = read(body, "model", r.model); !st) return st.err();
+    if (r.model.empty()) return make_error(errc::invalid_request, "model is required");
+    const json * q = find(body, "query");
+    if (!q) return make_error(errc::invalid_request, "\"query\" must be provided");
+    if (!q->is_string()) return make_error(errc::invalid_request, "\"query\" must be a string");
+    r.query = q->get<std::string>();
+    const json * docs = find(body, "documents");
+    const error not_docs = make_error(errc::invalid_request, "\"documents\" must be a non-empty string array");
+    if (!docs || !docs->is_array() || docs->empty()) return not_docs;
+    if (docs->size() > max_rerank_documents) {
+        return make_error(errc::invalid_request, "too many documents (at most " + std::to_string(max_rerank_documents) + ")");
+    }
+    for (const auto & d : *docs) {
+        // Jina and Cohere also take {"text": "..."} objects.
+        const json * text = d.is_object() && d.contains("text") ? &d["text"] : &d;
+        if (!text->is_string()) return not_docs;
+        r.documents.push_back(text->get<std::string>());
+    }
+    if (const json * n = find(body, "top_n")) {
+        if (!n->is_number_integer() || n->get<int64_t>() < 1) return bad("top_n", "a positive integer");
+        r.top_n = static_cast<int>(std::min<int64_t>(n->get<int64_t>(), static_cast<int64_t>(r.documents.size())));
+    }
+    if (auto st = read(body, "return_documents", r.return_documents); !st) return st.err();
+    if (auto st = read_options(body, r.options); !st) return st.err();
+    if (auto st = read_keep_alive(body, r.keep_alive); !st) return st.err();
+    return r;
+}
+
+json rerank_response(const rerank_request & r, const std::vector<float> & scores, int prompt_tokens) {
+    std::vector<size_t> order(scores.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+    size_t n = r.top_n > 0 ? static_cast<size_t>(r.top_n) : order.size();
+    json results = json::array();
+    for (size_t k = 0; k < std::min(n, order.size()); ++k) {
+        size_t i = order[k];
+        json item{{"index", i}, {"relevance_score", scores[i]}};
+        if (r.return_documents) item["document"] = json{{"text", r.documents[i]}};
+        results.push_back(std::move(item));
+    }
+    return json{{"model", r.model},
+                {"object", "list"},
+                {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}},
+                {"results", std::move(results)}};
 }
 
 result<tokenize_request> parse_tokenize(const json & body) {

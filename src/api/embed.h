@@ -42,6 +42,28 @@ struct tokenize_request {
     std::optional<std::chrono::milliseconds> keep_alive;
 };
 
+// POST /api/rerank and /v1/rerank, following llama-server's /v1/rerank
+// (Jina/Cohere): a query, documents (strings or {"text": ...}), top_n and
+// return_documents.
+struct rerank_request {
+    std::string model;
+    std::string query;
+    std::vector<std::string> documents;
+    int top_n = 0;                   // 0: all
+    bool return_documents = false;
+    json options = json::object();
+    std::optional<std::chrono::milliseconds> keep_alive;
+};
+
+// The most documents one request may rank.
+constexpr size_t max_rerank_documents = 1024;
+
+result<rerank_request> parse_rerank(const json & body);
+
+// {"model", "object": "list", "usage", "results": [{"index",
+// "relevance_score", "document"?}]}, best first, at most top_n.
+json rerank_response(const rerank_request & r, const std::vector<float> & scores, int prompt_tokens);
+
 // POST /api/detokenize
 struct detokenize_request {
     std::string model;

@@ -49,16 +49,54 @@ void embed_job::settle(result<embed_result> r) {
     promise.set_value(std::move(r));
 }
 
+namespace {
+
+// A query and a document as one input, the way llama-server's
+// format_prompt_rerank joins them: the model's "rerank" template when it
+// has one, else [BOS] query [EOS] [SEP] document [EOS] as the vocabulary
+// adds them.
+std::vector<llama_token> rerank_tokens(const llama_model_handle & m, const std::string & query,
+                                       const std::string & doc) {
+    if (const char * tmpl = llama_model_chat_template(m.model(), "rerank")) {
+        std::string prompt = tmpl;
+        for (auto [key, value] : {std::pair<std::string, const std::string *>{"{query}", &query}, {"{document}", &doc}}) {
+            for (size_t at = prompt.find(key); at != std::string::npos; at = prompt.find(key, at + value->size())) {
+                prompt.replace(at, key.size(), *value);
+            }
+        }
+        return m.tokenize_text(prompt, false, true);
+    }
+    const llama_vocab * vocab = m.vocab();
+    llama_token eos = llama_vocab_eos(vocab);
+    if (eos == LLAMA_TOKEN_NULL) eos = llama_vocab_sep(vocab);
+    std::vector<llama_token> out;
+    if (llama_vocab_get_add_bos(vocab)) out.push_back(llama_vocab_bos(vocab));
+    auto q = m.tokenize_text(query, false, false);
+    out.insert(out.end(), q.begin(), q.end());
+    if (llama_vocab_get_add_eos(vocab)) out.push_back(eos);
+    if (llama_vocab_get_add_sep(vocab)) out.push_back(llama_vocab_sep(vocab));
+    auto d = m.tokenize_text(doc, false, false);
+    out.insert(out.end(), d.begin(), d.end());
+    if (llama_vocab_get_add_eos(vocab)) out.push_back(eos);
+    return out;
+}
+
+}  // namespace
+
 result<std::shared_ptr<embed_job>> make_embed_job(const llama_model_handle & m, const embed_plan & plan,
                                                   const embed_request & req) {
-    if (plan.reranker) {
+    if (plan.reranker && !req.rerank) {
         return make_error(errc::invalid_request, "this model is a reranker and does not produce embeddings");
+    }
+    if (req.rerank && !plan.reranker) {
+        return make_error(errc::invalid_request,
+                          "this model does not support reranking (it needs a reranker head: rank pooling)");
     }
     const llama_vocab * vocab = m.vocab();
     const bool adds_end = llama_vocab_get_add_eos(vocab) || llama_vocab_get_add_sep(vocab);
     auto job = std::make_shared<embed_job>();
     for (const auto & text : req.inputs) {
-        auto toks = m.tokenize_text(text, true, true);
+        auto toks = req.rerank ? rerank_tokens(m, req.query, text) : m.tokenize_text(text, true, true);
         if (toks.empty()) return make_error(errc::invalid_request, "cannot embed an empty input");
         if (static_cast<int>(toks.size()) > plan.max_tokens) {
             if (!req.truncate) return make_error(errc::invalid_request, "the input length exceeds the context length");
@@ -226,7 +264,8 @@ void embedder::collect() {
         if (!e) {
             job.settle(make_error(errc::internal, "llama.cpp returned no embedding"));
         } else {
-            job.out[s.input].assign(e, e + n_embd);
+            // A reranker's output is its classifier's: the score comes first.
+            job.out[s.input].assign(e, e + (plan_.reranker ? 1 : n_embd));
             if (--job.remaining == 0) job.settle(embed_result{std::move(job.out), job.tokens});
         }
         release(s);

@@ -179,6 +179,10 @@ struct chat_prompt {
 struct embed_request {
     std::vector<std::string> inputs;
     bool truncate = true;            // false: an input longer than the context is an error
+    // Reranking (models with rank pooling): each input is a document scored
+    // against this query; each result is one score.
+    bool rerank = false;
+    std::string query;
 };
 
 struct embed_result {

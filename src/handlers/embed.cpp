@@ -1,10 +1,12 @@
 // POST /api/embed, POST /api/embeddings (legacy), and, beyond Ollama, the
 // tokenizer routes POST /api/tokenize and POST /api/detokenize shaped like
-// llama-server's /tokenize and /detokenize.
+// llama-server's /tokenize and /detokenize, and reranking (POST /api/rerank,
+// /v1/rerank) shaped like llama-server's /v1/rerank.
 //
 // Each leases the model like generate does (so keep_alive and loading work
 // the same); embedding runs on the model's inference thread.
 #include "api/embed.h"
+#include "compat/common.h"
 #include "core/gojson.h"
 #include "handlers/model_prep.h"
 #include "handlers/native.h"
@@ -90,6 +92,31 @@ void embeddings(context & ctx, const http::request & req, http::response & res) 
     set_body(res, api::embeddings_response(v));
 }
 
+// Reranking: each document scored against the query by the model's
+// classifier head. /v1/rerank answers errors in OpenAI's shape.
+void rerank(context & ctx, const http::request & req, http::response & res, bool openai_errors) {
+    auto fail = [&](const error & err) {
+        if (!openai_errors) return http::set_error(res, err);
+        int status = http::status_for(err.code);
+        http::set_json(res, compat::openai_error(status, err.message), status);
+    };
+    auto body = http::parse_json_body(req);
+    if (!body) return fail(body.err());
+    auto q = api::parse_rerank(*body);
+    if (!q) return fail(q.err());
+    auto l = lease_for(ctx, *q, q->options);
+    if (!l) return fail(l.err());
+    engine::embed_request er;
+    er.rerank = true;
+    er.query = q->query;
+    er.inputs = q->documents;
+    auto r = (*l)->embed(er, [&req] { return req.is_closed(); });
+    if (!r) return fail(r.err());
+    std::vector<float> scores;
+    for (const auto & v : r->embeddings) scores.push_back(v.empty() ? 0.0f : v.front());
+    http::set_json(res, api::rerank_response(*q, scores, r->prompt_tokens));
+}
+
 bool valid_utf8(const std::string & s) {
     for (size_t i = 0; i < s.size();) {
         char32_t cp = 0;
@@ -148,6 +175,9 @@ void register_embed_routes(http::server & srv, context & ctx) {
     srv.route("POST", "/api/embed", [&ctx](const http::request & q, http::response & r) { embed(ctx, q, r); });
     srv.route("POST", "/api/embeddings",
               [&ctx](const http::request & q, http::response & r) { embeddings(ctx, q, r); });
+    srv.route("POST", "/api/rerank",
+              [&ctx](const http::request & q, http::response & r) { rerank(ctx, q, r, false); });
+    srv.route("POST", "/v1/rerank", [&ctx](const http::request & q, http::response & r) { rerank(ctx, q, r, true); });
     srv.route("POST", "/api/tokenize", [&ctx](const http::request & q, http::response & r) { tokenize(ctx, q, r); });
     srv.route("POST", "/api/detokenize",
               [&ctx](const http::request & q, http::response & r) { detokenize(ctx, q, r); });

@@ -27,7 +27,7 @@ struct context {
 void register_misc_routes(http::server & srv, context & ctx);       // GET /, HEAD /, web UI files, /api/version
 void register_model_routes(http::server & srv, context & ctx);      // tags, show, copy, delete, create, blobs
 void register_inference_routes(http::server & srv, context & ctx);  // generate, chat, ps
-void register_embed_routes(http::server & srv, context & ctx);      // embed, embeddings, tokenize, detokenize
+void register_embed_routes(http::server & srv, context & ctx);      // embed, embeddings, tokenize, detokenize, rerank
 void register_metrics_routes(http::server & srv, context & ctx);    // GET /metrics; counts every request
 void register_openai_routes(http::server & srv, context & ctx);     // /v1/chat/completions, completions, embeddings, models
 void register_anthropic_routes(http::server & srv, context & ctx);  // /v1/messages, /v1/messages/count_tokens

@@ -159,3 +159,38 @@ TEST(core_gojson, dump_json_writes_go_floats_and_escapes) {
     EXPECT_EQ(gofmt::dump_json(j), R"({"b":1,"a":-1.2e-7,"s":"\u003c\u0026\u003e","z":0,"arr":[true,null,2.5,-3]})");
     EXPECT_EQ(gofmt::dump_json(json(std::string("a\xff"))), R"("a\ufffd")");
 }
+
+TEST(api_rerank, decodes_strings_and_text_objects) {
+    auto r = api::parse_rerank(json::parse(
+        R"({"model":"m","query":"q","documents":["a",{"text":"b"}],"top_n":5,"return_documents":true})"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->documents, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(r->top_n, 2);  // capped at the number of documents
+    EXPECT_TRUE(r->return_documents);
+    for (const char * bad : {R"({"model":"m","documents":["a"]})", R"({"model":"m","query":"q","documents":"a"})",
+                             R"({"model":"m","query":"q","documents":[{"text":1}]})",
+                             R"({"model":"m","query":"q","documents":["a"],"top_n":-1})",
+                             R"({"query":"q","documents":["a"]})"}) {
+        auto e = api::parse_rerank(json::parse(bad));
+        ASSERT_FALSE(e) << bad;
+        EXPECT_EQ(e.err().code, errc::invalid_request) << bad;
+    }
+}
+
+TEST(api_rerank, response_best_first_stable_and_cut_at_top_n) {
+    api::rerank_request r;
+    r.model = "m";
+    r.documents = {"a", "b", "c"};
+    json out = api::rerank_response(r, {0.5f, 0.9f, 0.5f}, 12);
+    EXPECT_EQ(out["usage"], json::parse(R"({"prompt_tokens":12,"total_tokens":12})"));
+    ASSERT_EQ(out["results"].size(), 3u);
+    EXPECT_EQ(out["results"][0]["index"], 1);
+    EXPECT_EQ(out["results"][1]["index"], 0);  // ties keep the request's order
+    EXPECT_EQ(out["results"][2]["index"], 2);
+    EXPECT_FALSE(out["results"][0].contains("document"));
+    r.top_n = 1;
+    r.return_documents = true;
+    out = api::rerank_response(r, {0.5f, 0.9f, 0.5f}, 12);
+    ASSERT_EQ(out["results"].size(), 1u);
+    EXPECT_EQ(out["results"][0]["document"], json::parse(R"({"text":"b"})"));
+}
