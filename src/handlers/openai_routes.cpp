@@ -3,6 +3,7 @@
 // Errors are OpenAI's shape with the native status.
 #include "compat/common.h"
 #include "compat/openai/openai.h"
+#include "compat/openai/responses_api.h"
 #include "handlers/compat_bridge.h"
 #include "handlers/native.h"
 #include "handlers/routes.h"
@@ -164,12 +165,47 @@ void embeddings(context & ctx, const http::request & req, http::response & res) 
     http::set_json(res, oa::embedding_list(*p, out.body));
 }
 
+// POST /v1/responses: one native chat; a stream becomes Responses events
+// (no "[DONE]": the Responses stream ends with response.completed).
+void responses(context & ctx, const http::request & req, http::response & res) {
+    auto body = body_of(req);
+    if (!body) return send_error(res, body.err());
+    auto p = oa::responses_request(*body);
+    if (!p) return send_error(res, p.err());
+    auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
+    auto outs = bridge::call_all(native, req, p->chat.natives);
+    if (auto f = bridge::first_failure(outs)) return send_failure(res, *f);
+    const std::string id = compat::random_hex_id("resp_");
+    if (!p->chat.stream) return http::set_json(res, oa::response_object(p->echo, id, compat::unix_now(), outs[0].body));
+    struct state {
+        std::vector<bridge::outcome> outs;
+        oa::response_stream events;
+    };
+    auto st = std::make_shared<state>(state{std::move(outs), oa::response_stream(p->echo, id, compat::unix_now())});
+    res.content_type = "text/event-stream";
+    res.headers.emplace_back("Cache-Control", "no-cache");
+    res.stream = [st](http::stream_writer & w) {
+        try {
+            if (!w.write(st->events.start())) return;
+            bridge::relay(st->outs, w, [st](size_t, const json & obj, http::stream_writer & out) {
+                std::string events = st->events.add(obj);
+                return (events.empty() || out.write(events)) && !st->events.finished();
+            });
+        } catch (const std::exception & e) {
+            w.write(compat::sse_event("error", json{{"type", "error"}, {"code", nullptr},
+                                                    {"message", std::string("internal error: ") + e.what()},
+                                                    {"param", nullptr}}));
+        }
+    };
+}
+
 }  // namespace
 
 void register_openai_routes(http::server & srv, context & ctx) {
     srv.route("POST", "/v1/chat/completions",
               [&ctx](const http::request & q, http::response & r) { chat_completions(ctx, q, r); });
     srv.route("POST", "/v1/completions", [&ctx](const http::request & q, http::response & r) { completions(ctx, q, r); });
+    srv.route("POST", "/v1/responses", [&ctx](const http::request & q, http::response & r) { responses(ctx, q, r); });
     srv.route("POST", "/v1/embeddings", [&ctx](const http::request & q, http::response & r) { embeddings(ctx, q, r); });
     srv.route("GET", "/v1/models", [&ctx](const http::request &, http::response & r) { list_models(ctx, r); });
     srv.route("GET", "/v1/models/(.+)",

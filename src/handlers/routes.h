@@ -29,7 +29,7 @@ void register_model_routes(http::server & srv, context & ctx);      // tags, sho
 void register_inference_routes(http::server & srv, context & ctx);  // generate, chat, ps
 void register_embed_routes(http::server & srv, context & ctx);      // embed, embeddings, tokenize, detokenize, rerank
 void register_metrics_routes(http::server & srv, context & ctx);    // GET /metrics; counts every request
-void register_openai_routes(http::server & srv, context & ctx);     // /v1/chat/completions, completions, embeddings, models
+void register_openai_routes(http::server & srv, context & ctx);     // /v1/chat/completions, completions, responses, embeddings, models
 void register_anthropic_routes(http::server & srv, context & ctx);  // /v1/messages, /v1/messages/count_tokens
 
 }  // namespace lokal::handlers
