@@ -69,13 +69,18 @@ def kv(key, vtype, value) -> bytes:
     return out + struct.pack({T_U32: "<I", T_F32: "<f", T_BOOL: "<?"}[vtype], value)
 
 
+def gauss(rng, std, *shape):
+    """Random values for a tensor of this shape."""
+    n = 1
+    for d in shape:
+        n *= d
+    return [rng.gauss(0.0, std) for _ in range(n)]
+
+
 def tensors(rng, n_vocab):
     """(name, shape as GGUF lists it: fastest dimension first, values)."""
     def rand(*shape):
-        n = 1
-        for d in shape:
-            n *= d
-        return [rng.gauss(0.0, 0.02) for _ in range(n)]
+        return gauss(rng, 0.02, *shape)
 
     def ones(n):
         return [1.0] * n

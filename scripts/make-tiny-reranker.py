@@ -27,10 +27,7 @@ RERANK_TEMPLATE = "<bos>query: {query}\ndocument: {document}\nrelevant:"
 
 def tensors(rng, n_vocab):
     def rand(*shape):
-        n = 1
-        for d in shape:
-            n *= d
-        return [rng.gauss(0.0, 0.3) for _ in range(n)]
+        return g.gauss(rng, 0.3, *shape)
 
     out = [("token_embd.weight", [N_EMBD, n_vocab], rand(N_EMBD, n_vocab)),
            ("output_norm.weight", [N_EMBD], [1.0] * N_EMBD),
