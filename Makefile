@@ -11,13 +11,13 @@ export LOKAL_CACHE := $(CACHE)
 # llama.cpp objects an earlier clone compiled.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all build run test unit integration web-test deps llama-src venv models clean help fuzz fuzz-build fuzz-smoke sanitize
+.PHONY: all build run test unit integration web-test js-test deps llama-src venv models clean help fuzz fuzz-build fuzz-smoke sanitize
 
 all: build
 
 help:
 	@echo "make run    build and start lokal serve on http://127.0.0.1:11434"
-	@echo "make test   build and run the whole test suite (unit + integration + web)"
+	@echo "make test   build and run the whole test suite (unit + integration + web + JS clients)"
 	@echo "make build  only build ($(BUILD)/lokal)"
 	@echo "make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 60) seconds"
 	@echo "make sanitize  unit tests (and with SANITIZE_INTEGRATION=1 the integration tests) under ASan+UBSan"
@@ -55,7 +55,16 @@ web-test: build
 	cd web && npm run --silent test
 	cd web && LOKAL_BIN=$(CURDIR)/$(BUILD)/lokal WEB_TEST_OUT=$(CURDIR)/$(BUILD)/web-test npm run --silent test:browser
 
-test: unit integration web-test fuzz-smoke
+# The official JS clients (ollama, openai from npm) against a real server;
+# their locked packages go to tests/js/node_modules as web/'s do.
+tests/js/node_modules/.ok: tests/js/package.json tests/js/package-lock.json scripts/web-install.sh
+	scripts/web-install.sh tests/js
+	touch $@
+
+js-test: build tests/js/node_modules/.ok
+	cd tests/js && LOKAL_BIN=$(CURDIR)/$(BUILD)/lokal npm run --silent test
+
+test: unit integration web-test js-test fuzz-smoke
 
 # libFuzzer targets (fuzz/): clang, ASan+UBSan, our pure libraries only (no
 # llama.cpp build). New inputs go to $(BUILD_FUZZ)/corpus, crashes to
