@@ -171,3 +171,12 @@ def test_anthropic_client_image_block(server, vision_chat, stories):
     with pytest.raises(anthropic.BadRequestError) as e:
         client.messages.create(model=stories, max_tokens=2, messages=[{"role": "user", "content": blocks}])
     assert e.value.body["error"]["message"].endswith("does not support vision")
+
+
+def test_ollama_client_chat_image(server, vision_chat):
+    ollama = pytest.importorskip("ollama")
+    client = ollama.Client(host=server.url, timeout=120)
+    # The client base64-encodes raw bytes itself.
+    r = client.chat(model=vision_chat, options={"num_predict": 2},
+                    messages=[{"role": "user", "content": "describe", "images": [png(16, 16)]}])
+    assert r.message.role == "assistant" and r.prompt_eval_count > 256 and r.eval_count == 2
