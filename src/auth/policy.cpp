@@ -27,6 +27,7 @@ const std::vector<rule> & route_table() {
         {"POST", "/api/embeddings", need::inference},
         {"POST", "/api/tokenize", need::inference},
         {"POST", "/api/detokenize", need::inference},
+        {"POST", "/api/rerank", need::inference},
         {"GET", "/api/tags", need::inference},
         {"POST", "/api/show", need::inference},
         {"GET", "/api/ps", need::inference},

@@ -85,6 +85,8 @@ def test_route_listing_is_complete_and_closed_by_default(auth):
     seen = {(r["method"], r["pattern"]): r["need"] for r in table}
     expect = {("POST", "/api/generate"): "inference", ("POST", "/api/chat"): "inference",
               ("POST", "/api/embed"): "inference", ("GET", "/api/tags"): "inference",
+              ("POST", "/api/rerank"): "inference", ("POST", "/v1/rerank"): "inference",
+              ("POST", "/v1/responses"): "inference",
               ("POST", "/v1/chat/completions"): "inference", ("POST", "/v1/messages"): "inference",
               ("GET", "/lokal/api/chats"): "inference", ("POST", "/api/pull"): "models",
               ("POST", "/api/blobs/:digest"): "models", ("DELETE", "/api/delete"): "models",
