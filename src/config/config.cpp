@@ -63,6 +63,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_HOST", "127.0.0.1:11434", "address to listen on (serve) or connect to (clients); OLLAMA_HOST is used when unset"},
         {"LOKAL_MODELS", "~/.lokal/models", "model store, laid out as Ollama's; OLLAMA_MODELS is used when unset"},
         {"LOKAL_DATA", "~/.lokal", "folder of lokal's own data: the chat database lokal.db (web UI conversations)"},
+        {"LOKAL_AUDIT_LOG", "$LOKAL_DATA/audit.log", "append-only audit log (JSON lines) of model management, account changes and refused requests; rotate by renaming it"},
         {"LOKAL_KEEP_ALIVE", "5m", "how long a model stays loaded after its last request (duration or seconds; negative: forever)"},
         {"LOKAL_MAX_LOADED_MODELS", "3", "most models loaded at once"},
         {"LOKAL_NUM_PARALLEL", "auto", "parallel sequences (slots) per loaded model"},
@@ -323,6 +324,7 @@ result<settings> load(const env_lookup & env) {
         const char * home = env("HOME");
         s.data_dir = std::string(home && *home ? home : ".") + "/.lokal";
     }
+    s.audit_log = get("LOKAL_AUDIT_LOG") ? get("LOKAL_AUDIT_LOG") : s.data_dir + "/audit.log";
     if (const char * v = get("LOKAL_KEEP_ALIVE")) {
         auto d = parse_duration(v);
         if (!d) return make_error(errc::invalid_request, "LOKAL_KEEP_ALIVE: " + d.err().message);

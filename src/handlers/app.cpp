@@ -1,9 +1,11 @@
 #include "handlers/app.h"
 
+#include "audit/audit.h"
 #include "auth/accounts.h"
 #include "auth/gate.h"
 #include "chats/chats.h"
 #include "handlers/auth_routes.h"
+#include "handlers/audit_routes.h"
 #include "handlers/chat_routes.h"
 #include "engine/runner.h"
 #include "handlers/registry_routes.h"
@@ -65,6 +67,7 @@ struct app::impl {
     chats::store chats;         // opened by bind()
     auth::accounts accounts;    // same database; opened by bind()
     auth::gate gate;
+    audit::log audit;           // opened by bind()
     http::server http;
     context ctx;
     auth_context auth_ctx;
@@ -78,9 +81,11 @@ struct app::impl {
           chats(cfg.data_dir + "/lokal.db"),
           accounts(cfg.data_dir + "/lokal.db"),
           gate(accounts, auth::gate_options{cfg.auth, webui::is_asset_route, cfg.rate_limit}),
+          audit(cfg.audit_log),
           http(server_options_for(cfg)),
-          ctx{cfg, models, sched, metrics},
+          ctx{cfg, models, sched, metrics, audit},
           auth_ctx{accounts, gate, http, !cfg.tls_cert.empty()} {
+        register_denied_audit(http, ctx);
         register_misc_routes(http, ctx);
         register_model_routes(http, ctx);
         register_inference_routes(http, ctx);
@@ -124,6 +129,7 @@ status app::bind() {
                                                      "the server again");
         }
     }
+    if (auto st = impl_->audit.open(); !st) return st;
     return impl_->http.bind();
 }
 

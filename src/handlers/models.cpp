@@ -3,6 +3,7 @@
 // with Ollama's fields, status codes and error bodies. show and create live
 // in models_show.cpp and models_create.cpp.
 #include "api/requests.h"
+#include "handlers/audit_routes.h"
 #include "handlers/model_prep.h"
 #include "handlers/models_common.h"
 #include "handlers/native.h"
@@ -150,15 +151,20 @@ void put_blob(context & ctx, const http::request & req, const http::body_reader 
 void register_model_routes(http::server & srv, context & ctx) {
     srv.route("GET", "/api/tags", [&ctx](const http::request &, http::response & r) { tags(ctx, r); });
     srv.route("POST", "/api/show", [&ctx](const http::request & q, http::response & r) { models::show(ctx, q, r); });
-    srv.route("POST", "/api/copy", [&ctx](const http::request & q, http::response & r) { copy(ctx, q, r); });
-    srv.route("DELETE", "/api/delete", [&ctx](const http::request & q, http::response & r) { remove(ctx, q, r); });
+    srv.route("POST", "/api/copy",
+              audited(ctx, "copy", [&ctx](const http::request & q, http::response & r) { copy(ctx, q, r); }));
+    srv.route("DELETE", "/api/delete",
+              audited(ctx, "delete", [&ctx](const http::request & q, http::response & r) { remove(ctx, q, r); }));
     srv.route("HEAD", "/api/blobs/:digest",
               [&ctx](const http::request & q, http::response & r) { head_blob(ctx, q, r); });
     srv.upload_route("POST", "/api/blobs/:digest",
-                     [&ctx](const http::request & q, const http::body_reader & b, http::response & r) {
-                         put_blob(ctx, q, b, r);
-                     });
-    srv.route("POST", "/api/create", [&ctx](const http::request & q, http::response & r) { models::create(ctx, q, r); });
+                     audited_upload(ctx, "blob_upload",
+                                    [&ctx](const http::request & q, const http::body_reader & b, http::response & r) {
+                                        put_blob(ctx, q, b, r);
+                                    }));
+    srv.route("POST", "/api/create", audited(ctx, "create", [&ctx](const http::request & q, http::response & r) {
+                  models::create(ctx, q, r);
+              }));
 }
 
 void native_tags(context & ctx, http::response & res) {

@@ -6,6 +6,7 @@
 // same work runs to the end and one object answers.
 #include "handlers/registry_routes.h"
 
+#include "handlers/audit_routes.h"
 #include "handlers/models_common.h"
 #include "registry/registry.h"
 #include "store/store.h"
@@ -91,7 +92,7 @@ result<std::unique_ptr<registry::session>> open_registry_session(const std::stri
 void register_registry_routes(http::server & srv, context & ctx) {
     std::string auth_file = ctx.cfg.registry_auth_file;
 
-    srv.route("POST", "/api/pull", [&ctx, auth_file](const http::request & req, http::response & res) {
+    srv.route("POST", "/api/pull", audited(ctx, "pull", [&ctx, auth_file](const http::request & req, http::response & res) {
         auto r = decode(req);
         if (!r) return http::set_error(res, r.err());
         auto s = open_session(auth_file, *r);
@@ -108,9 +109,9 @@ void register_registry_routes(http::server & srv, context & ctx) {
                     if (!out.status("pulling manifest")) return make_error(errc::canceled, "client gone");
                     return registry::pull_layers(*models, sess, name, *manifest, opts, out);
                 });
-    });
+    }));
 
-    srv.route("POST", "/api/push", [&ctx, auth_file](const http::request & req, http::response & res) {
+    srv.route("POST", "/api/push", audited(ctx, "push", [&ctx, auth_file](const http::request & req, http::response & res) {
         auto r = decode(req);
         if (!r) return http::set_error(res, r.err());
         if (auto m = ctx.models.read_manifest(r->name); !m) return http::set_error(res, m.err());
@@ -123,7 +124,7 @@ void register_registry_routes(http::server & srv, context & ctx) {
                 [models, name, opts](registry::session & sess, registry::reporter & out) -> status {
                     return registry::push_model(*models, sess, name, opts, out);
                 });
-    });
+    }));
 }
 
 }  // namespace lokal::handlers

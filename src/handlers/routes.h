@@ -14,6 +14,9 @@ class scheduler;
 namespace lokal::metrics {
 class registry;
 }
+namespace lokal::audit {
+class log;
+}
 
 namespace lokal::handlers {
 
@@ -22,6 +25,9 @@ struct context {
     store::store & models;
     sched::scheduler & sched;
     metrics::registry & metrics;
+    // Record account events (login, key and user changes) with
+    // audit.record(audit::event{...}) before answering (audit/audit.h).
+    audit::log & audit;
 };
 
 void register_misc_routes(http::server & srv, context & ctx);       // GET /, HEAD /, web UI files, /api/version

@@ -75,14 +75,20 @@ void apply(const response & res, httplib::Response & out) {
 
 // Runs a handler so that no exception escapes into the HTTP library: an
 // exception is our bug, reported as a 500 with Ollama's error body.
+// Denied answers (401/403) are reported to on_denied before they are sent.
+using denied_hook = std::function<void(const request &, int, const std::string &)>;
+
 template <class F>
-void guarded(httplib::Response & out, F && f) {
+void guarded(httplib::Response & out, const httplib::Request & r, const denied_hook & denied, F && f) {
     response res;
     try {
         f(res);
     } catch (const std::exception & e) {
         res = response{};
         set_error(res, make_error(errc::internal, std::string("internal error: ") + e.what()));
+    }
+    if (denied && !res.audited && !res.stream && (res.status == 401 || res.status == 403)) {
+        denied(convert(r), res.status, error_text(res.body));
     }
     apply(res, out);
 }
@@ -123,6 +129,12 @@ void set_error(response & res, const error & err) {
     if (err.retry_after > 0) res.headers.emplace_back("Retry-After", std::to_string(err.retry_after));
 }
 
+std::string error_text(std::string_view body) {
+    json j = json::parse(body, nullptr, false);
+    if (j.is_object() && j.contains("error") && j["error"].is_string()) return j["error"].get<std::string>();
+    return {};
+}
+
 result<json> parse_json_body(const request & req, bool allow_empty) {
     if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
         if (allow_empty) return json::object();
@@ -145,6 +157,7 @@ struct server::impl {
     std::function<void(const std::string &, int)> observer;
     authorizer auth;
     std::vector<route_info> routes;
+    denied_hook denied;
 
     explicit impl(server_options o)
         : opts(std::move(o)),
@@ -183,7 +196,11 @@ struct server::impl {
     // Sends a refusal from the authorizer. The body the client may still be
     // sending is never read: cpp-httplib closes the connection after every
     // error status instead of draining it.
-    static void refuse(const response & refusal, const httplib::Request &, httplib::Response & out) {
+    // 401/403 refusals are reported to the denied hook (the audit log) first.
+    void refuse(const response & refusal, const httplib::Request & r, httplib::Response & out) const {
+        if (denied && (refusal.status == 401 || refusal.status == 403)) {
+            denied(convert(r), refusal.status, error_text(refusal.body));
+        }
         apply(refusal, out);
     }
 };
@@ -228,6 +245,7 @@ void server::impl::install_guard() {
         head.from_browser = r.has_header("Origin") || r.has_header("Sec-Fetch-Site") || r.has_header("Sec-Fetch-Mode");
         head.preflight = r.method == "OPTIONS" && r.has_header("Access-Control-Request-Method");
         if (auto refused = guard.check(head)) {
+            if (denied) denied(convert(r), refused->status, refused->message);
             set_json(res, json{{"error", refused->message}}, refused->status);
             apply(res, out);
             return httplib::Server::HandlerResponse::Handled;
@@ -276,7 +294,7 @@ server::server(server_options opts) : impl_(std::make_unique<impl>(std::move(opt
         if (self->auth) {
             admission a = self->auth(convert(r), "");
             if (!a.allowed) {
-                impl::refuse(a.refusal, r, res);
+                self->refuse(a.refusal, r, res);
                 return;
             }
         }
@@ -301,7 +319,7 @@ void server::route(const std::string & method, const std::string & pattern, hand
                 out.status = 405;
                 out.set_content("405 method not allowed", "text/plain");
             } else {
-                guarded(out, [&](response & res) { h(convert(r, &out), res); });
+                guarded(out, r, self->denied, [&](response & res) { h(convert(r, &out), res); });
             }
             self->observe(pattern, out.status);
         });
@@ -309,7 +327,7 @@ void server::route(const std::string & method, const std::string & pattern, hand
     }
     auto with_body = [h, limit, self = impl_.get(), pattern](const httplib::Request & r, httplib::Response & out,
                                                              const httplib::ContentReader & reader) {
-        guarded(out, [&](response & res) {
+        guarded(out, r, self->denied, [&](response & res) {
             request req = convert(r, &out);
             bool too_large = false;
             detail::connection_table::body_read(true);
@@ -343,7 +361,7 @@ void server::upload_route(const std::string & method, const std::string & patter
     auto handler = [h, limit, self = impl_.get(), pattern](const httplib::Request & r, httplib::Response & out,
                                                            const httplib::ContentReader & reader) {
         bool consumed = false;
-        guarded(out, [&](response & res) {
+        guarded(out, r, self->denied, [&](response & res) {
             // Refused before a byte is written when the size is announced.
             if (r.get_header_value_u64("Content-Length") > limit) {
                 set_error(res, make_error(errc::too_large, "upload too large (limit " + std::to_string(limit) +
@@ -395,6 +413,8 @@ void server::stop() { impl_->svr.stop(); }
 void server::authorize(authorizer fn) { impl_->auth = std::move(fn); }
 
 const std::vector<route_info> & server::routes() const { return impl_->routes; }
+
+void server::on_denied(denied_fn fn) { impl_->denied = std::move(fn); }
 
 void server::on_response(std::function<void(const std::string & pattern, int status)> fn) {
     impl_->observer = std::move(fn);

@@ -52,6 +52,9 @@ struct response {
     std::vector<std::pair<std::string, std::string>> headers;
     // When set, the body is produced by this function, chunk by chunk.
     std::function<void(stream_writer &)> stream;
+    // The route recorded this answer in the audit log itself, so a 401/403
+    // is not recorded a second time by the server's denied hook.
+    bool audited = false;
 };
 
 using handler = std::function<void(const request &, response &)>;
@@ -108,6 +111,11 @@ public:
     void authorize(authorizer fn);
     // The routes registered so far, in order.
     const std::vector<route_info> & routes() const;
+    // Called before the answer is sent for every request refused in front of
+    // routing (Host, CORS, form posts) and every routed 401/403 (for the
+    // audit log). message is the error text sent. Set before serve().
+    using denied_fn = std::function<void(const request & req, int status, const std::string & message)>;
+    void on_denied(denied_fn fn);
 
     // Binds (port 0 picks a free one) without serving yet.
     status bind();
@@ -127,6 +135,8 @@ int status_for(errc code);
 // Fills res with {"error": message} and the mapped status.
 void set_error(response & res, const error & err);
 void set_json(response & res, const json & body, int status = 200);
+// The "error" text of a JSON error body (empty when there is none).
+std::string error_text(std::string_view body);
 
 // Parses a JSON request body. An empty body is an error unless allow_empty.
 result<json> parse_json_body(const request & req, bool allow_empty = false);

@@ -1,6 +1,7 @@
 // The model routes over real HTTP on 127.0.0.1 (port 0), against a temp
 // store: tags, show, copy, delete, blobs and create, with Ollama's fields,
 // status codes and error bodies. No model is loaded.
+#include "audit/audit.h"
 #include "handlers/routes.h"
 #include "http/server.h"
 #include "metrics/registry.h"
@@ -51,7 +52,7 @@ protected:
             sched::scheduler_config{}, [](const engine::load_params &) -> result<std::unique_ptr<engine::runner>> {
                 return make_error(errc::unavailable, "no engine in this test");
             });
-        ctx = std::make_unique<handlers::context>(handlers::context{cfg, *models, *sched, metrics});
+        ctx = std::make_unique<handlers::context>(handlers::context{cfg, *models, *sched, metrics, audit});
         http::server_options o;
         o.port = 0;
         o.max_upload_bytes = 1ull << 30;
@@ -96,6 +97,7 @@ protected:
     std::unique_ptr<store::store> models;
     std::unique_ptr<sched::scheduler> sched;
     metrics::registry metrics;
+    audit::log audit{""};  // disabled: the audit log has its own tests
     std::unique_ptr<handlers::context> ctx;
     std::unique_ptr<http::server> srv;
     std::thread thread;
