@@ -1,0 +1,208 @@
+"""Misbehaving and many clients against a real server: streams abandoned
+midway, headers sent a byte at a time (slowloris), 1,000 idle connections,
+and 64 concurrent streaming clients. The server frees what they held (slots,
+threads, descriptors, memory) and keeps serving everyone else."""
+
+from __future__ import annotations
+
+import json
+import resource
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from fault_helpers import open_fds, raw_request, rss_kib
+from lokal_helpers import STORIES_GGUF, Api, LokalServer
+
+SETTINGS = {
+    "LOKAL_HEADER_TIMEOUT": "1s",
+    "LOKAL_IDLE_TIMEOUT": "1s",
+    "LOKAL_MAX_CONNECTIONS": "128",
+    "LOKAL_MAX_QUEUE": "32",
+    "LOKAL_KEEP_ALIVE": "-1",
+}
+
+
+@pytest.fixture(scope="module")
+def srv(binary, tmp_path_factory):
+    # 1,000 sockets on each side: raise the descriptor limit (inherited by the server).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, 4096)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    s = LokalServer(binary, tmp_path_factory.mktemp("faults-clients"), SETTINGS)
+    s.start()
+    api = Api(s.url)
+    api.create("stories", files={"s.gguf": api.push_blob(STORIES_GGUF)})
+    api.generate(model="stories", prompt="Once", options={"num_predict": 2})  # loaded, warm
+    yield s
+    s.stop()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def quick_request_ok(s: LokalServer, within: float) -> float:
+    t0 = time.monotonic()
+    r = requests.post(s.url + "/api/generate", json={"model": "stories", "prompt": "Once", "stream": False,
+                                                   "options": {"num_predict": 4, "temperature": 0}},
+                      timeout=within)
+    assert r.status_code == 200, r.text
+    return time.monotonic() - t0
+
+
+def settle(s: LokalServer, baseline_fds: int, slack: int = 6, timeout: float = 10.0) -> int:
+    """Waits for the descriptor count to come back near the baseline."""
+    deadline = time.monotonic() + timeout
+    n = open_fds(s.proc.pid)
+    while n > baseline_fds + slack and time.monotonic() < deadline:
+        time.sleep(0.2)
+        n = open_fds(s.proc.pid)
+    return n
+
+
+def test_clients_gone_midstream_free_their_slots(srv):
+    fds = open_fds(srv.proc.pid)
+    body = {"model": "stories", "prompt": "Once upon a time", "options": {"num_predict": 100000}}
+    for _ in range(6):
+        with requests.post(srv.url + "/api/generate", json=body, stream=True, timeout=30) as r:
+            lines = r.iter_lines()
+            for _ in range(3):
+                assert json.loads(next(lines))["done"] is False
+        # closed here, in the middle of a 100,000-token answer
+    idle, load = srv.wait_idle(within=10)
+    assert idle, f"the server keeps generating for clients that left ({load:.2f} cores)"
+    assert quick_request_ok(srv, within=10) < 5
+    assert settle(srv, fds) <= fds + 6
+
+
+def test_slowloris_headers_are_cut_off(srv):
+    fds = open_fds(srv.proc.pid)
+    socks = [socket.create_connection(("127.0.0.1", srv.port), timeout=10) for _ in range(20)]
+    head = b"GET /api/tags HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 100
+    t0 = time.monotonic()
+    cut = [None] * len(socks)
+    # One byte every 0.3 s per connection; the header deadline (1 s) ends them all.
+    for i in range(len(head)):
+        for k, s in enumerate(socks):
+            if cut[k] is not None:
+                continue
+            try:
+                s.sendall(head[i:i + 1])
+            except OSError:
+                cut[k] = time.monotonic() - t0
+        if all(c is not None for c in cut) or time.monotonic() - t0 > 6:
+            break
+        if i == 3:  # meanwhile, everyone else is served
+            assert quick_request_ok(srv, within=5) < 3
+        time.sleep(0.3)
+    for k, s in enumerate(socks):
+        if cut[k] is None:
+            s.settimeout(3)
+            try:
+                data = s.recv(100)  # the server closed its side: EOF (or a reset)
+                assert data == b"" or data.startswith(b"HTTP/1.1 4"), data
+            except (ConnectionResetError, socket.timeout) as e:
+                assert not isinstance(e, socket.timeout), "a slow header was never cut off"
+            cut[k] = time.monotonic() - t0
+        s.close()
+    assert max(cut) < 5, cut
+    assert settle(srv, fds) <= fds + 6
+
+
+def _closed_by_server(s: socket.socket) -> bool:
+    s.settimeout(3)
+    try:
+        data = s.recv(200)
+        return data == b"" or data.startswith(b"HTTP/1.1 503")
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_a_thousand_idle_connections(binary, srv, tmp_path):
+    """LOKAL_MAX_CONNECTIONS=1100 allows them: each waits for its headers
+    on its own worker, so others are served at once; the idle (1 s) and
+    header timeouts close every one, and descriptors return to the baseline."""
+    many = LokalServer(binary, tmp_path, {**SETTINGS, "LOKAL_MAX_CONNECTIONS": "1100"})
+    many.start()
+    try:
+        api = Api(many.url)
+        api.create("stories", files={"s.gguf": api.push_blob(STORIES_GGUF)})
+        quick_request_ok(many, within=10)  # loaded
+        fds = open_fds(many.proc.pid)
+        t_open = time.monotonic()
+        socks = [socket.create_connection(("127.0.0.1", many.port), timeout=10) for _ in range(1000)]
+        t0 = time.monotonic()
+        r = requests.get(many.url + "/api/tags", timeout=10)
+        assert r.status_code == 200 and time.monotonic() - t0 < 3
+        assert quick_request_ok(many, within=10) < 3
+        time.sleep(max(0.0, t_open + 2.5 - time.monotonic()))
+        still_open = [s for s in socks if not _closed_by_server(s)]
+        for s in socks:
+            s.close()
+        assert not still_open, f"{len(still_open)} idle connections outlived the header timeout"
+        assert settle(many, fds) <= fds + 6
+        assert quick_request_ok(many, within=5) < 3
+    finally:
+        many.stop()
+
+
+def test_connections_beyond_the_limit_are_refused_quickly(srv):
+    """150 idle connections against LOKAL_MAX_CONNECTIONS=128: the excess is
+    closed within about a second; the server serves again once the idle ones
+    hit the header timeout."""
+    fds = open_fds(srv.proc.pid)
+    socks = [socket.create_connection(("127.0.0.1", srv.port), timeout=10) for _ in range(150)]
+    time.sleep(2.5)
+    still_open = [s for s in socks if not _closed_by_server(s)]
+    for s in socks:
+        s.close()
+    assert not still_open, f"{len(still_open)} connections outlived the header timeout"
+    assert settle(srv, fds) <= fds + 6
+    assert quick_request_ok(srv, within=5) < 3
+
+
+def test_load_64_streaming_clients(srv):
+    fds, rss = open_fds(srv.proc.pid), rss_kib(srv.proc.pid)
+    stop_at = time.monotonic() + 6
+    outcomes = {"done": 0, "busy": 0}
+    problems = []
+    lock = threading.Lock()
+
+    def client(n: int):
+        s = requests.Session()
+        while time.monotonic() < stop_at:
+            try:
+                with s.post(srv.url + "/api/generate", stream=True, timeout=60,
+                            json={"model": "stories", "prompt": f"Once {n}", "options": {"num_predict": 12}}) as r:
+                    if r.status_code in (429, 503):
+                        with lock:
+                            outcomes["busy"] += 1
+                        time.sleep(0.1)
+                        continue
+                    if r.status_code != 200:
+                        raise AssertionError(f"HTTP {r.status_code}: {r.text[:200]}")
+                    last = [json.loads(line) for line in r.iter_lines() if line.strip()][-1]
+                    if last.get("done") is not True:
+                        raise AssertionError(f"stream ended without done: {last}")
+                    with lock:
+                        outcomes["done"] += 1
+            except Exception as e:  # noqa: BLE001  (every failure is reported)
+                with lock:
+                    problems.append(repr(e))
+                return
+        s.close()
+
+    with ThreadPoolExecutor(64) as pool:
+        list(pool.map(client, range(64)))
+    assert not problems, problems[:5]
+    assert srv.alive()
+    assert outcomes["done"] >= 64, outcomes
+    assert settle(srv, fds) <= fds + 6
+    after = rss_kib(srv.proc.pid)
+    assert after < rss + 64 * 1024, f"RSS {rss} KiB before, {after} KiB after"
+    assert quick_request_ok(srv, within=10) < 5
