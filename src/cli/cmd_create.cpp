@@ -9,6 +9,9 @@
 #include "client/client.h"
 #include "store/digest.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <pwd.h>
@@ -42,22 +45,28 @@ result<modelfile_source> read_modelfile(const parsed_args & args) {
         return modelfile_source{"FROM .\n", fs::current_path(ec).string()};
     }
     std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(errc::invalid_request, "open " + path.string() + ": permission denied");
+    if (!in) return make_error(errc::invalid_request, "open " + path.filename().string() + ": permission denied");
     std::ostringstream text;
     text << in.rdbuf();
     return modelfile_source{text.str(), path.parent_path().string()};
 }
 
-result<std::string> file_digest(const std::string & path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(errc::not_found, "open " + path + ": no such file or directory");
+// Reads the file plan_create() checked, refusing it if it was swapped for
+// a symlink, FIFO or device since (no follow, no blocking open). Messages
+// name the file, not its absolute path.
+result<std::string> file_digest(const std::string & path, const std::string & shown) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st{};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0) ::close(fd);
+        return make_error(errc::not_found, "open " + shown + ": no such file or directory");
+    }
     store::sha256 h;
     std::vector<char> buf(4 << 20);
-    while (in) {
-        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        if (in.gcount() > 0) h.update(buf.data(), static_cast<size_t>(in.gcount()));
-    }
-    if (in.bad()) return make_error(errc::internal, "read " + path + ": I/O error");
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf.data(), buf.size())) > 0) h.update(buf.data(), static_cast<size_t>(n));
+    ::close(fd);
+    if (n < 0) return make_error(errc::internal, "read " + shown + ": I/O error");
     return "sha256:" + h.finish_hex();
 }
 
@@ -84,7 +93,7 @@ status cmd_create(context & ctx, const parsed_args & args) {
 
     progress p(stderr_is_tty());
     p.add_spinner("gathering model components");
-    auto plan = plan_create(*mf, source->dir, home_dir());
+    auto plan = plan_create(*mf, source->dir, home_dir(), ctx.settings.modelfile_dirs);
     if (!plan) return plan.err();
     for (const auto & w : plan->warnings) print_out(w + "\n");
 
@@ -92,7 +101,7 @@ status cmd_create(context & ctx, const parsed_args & args) {
     json req = {{"model", args.positional[0]}};
     for (auto it = plan->request.begin(); it != plan->request.end(); ++it) req[it.key()] = it.value();
     for (const auto & up : plan->uploads) {
-        auto digest = file_digest(up.path);
+        auto digest = file_digest(up.path, up.name);
         if (!digest) return digest.err();
         if (status st = ensure_blob(c, p, up, *digest); !st) return st;
         req[up.field][up.name] = *digest;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <pwd.h>
 
 namespace lokal::cli {
@@ -12,33 +13,66 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The .gguf files of a directory, sorted for a stable request.
-result<std::vector<std::string>> gguf_files_in(const std::string & dir) {
+// The real (symlink-free) forms of the folders files may come from.
+std::vector<fs::path> real_roots(const std::string & relative_dir, const std::vector<std::string> & extra_dirs) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto & d : extra_dirs) {
+        if (auto r = fs::canonical(d, ec); !ec) out.push_back(r);
+    }
+    if (auto r = fs::canonical(relative_dir, ec); !ec) out.push_back(r);
+    return out;
+}
+
+bool inside(const fs::path & real, const std::vector<fs::path> & roots) {
+    for (const auto & root : roots) {
+        auto rel = real.lexically_relative(root);
+        if (!rel.empty() && *rel.begin() != "..") return true;
+    }
+    return false;
+}
+
+// The real path of an allowed regular file or folder; nullopt for anything
+// missing, outside the roots or of another kind (the caller cannot tell which).
+std::optional<fs::path> allowed(const std::string & path, const std::vector<fs::path> & roots, bool folder_ok) {
+    std::error_code ec;
+    fs::path real = fs::canonical(path, ec);  // follows every symlink
+    if (ec || !inside(real, roots)) return std::nullopt;
+    auto st = fs::status(real, ec);
+    if (ec) return std::nullopt;
+    if (fs::is_regular_file(st) || (folder_ok && fs::is_directory(st))) return real;
+    return std::nullopt;
+}
+
+// The allowed .gguf files of a directory, sorted for a stable request.
+result<std::vector<std::string>> gguf_files_in(const fs::path & dir, const std::string & shown,
+                                               const std::vector<fs::path> & roots) {
     std::vector<std::string> out;
     std::error_code ec;
     for (const auto & entry : fs::directory_iterator(dir, ec)) {
-        if (entry.is_regular_file(ec) && entry.path().extension() == ".gguf") out.push_back(entry.path().string());
+        if (entry.path().extension() != ".gguf") continue;
+        if (auto f = allowed(entry.path().string(), roots, false)) out.push_back(f->string());
     }
-    if (ec) return make_error(errc::invalid_request, "read " + dir + ": " + ec.message());
-    if (out.empty()) return make_error(errc::invalid_request, "no .gguf model files found in " + dir);
+    if (ec) return make_error(errc::invalid_request, "read " + shown + ": " + ec.message());
+    if (out.empty()) return make_error(errc::invalid_request, "no .gguf model files found in " + shown);
     std::sort(out.begin(), out.end());
     return out;
 }
 
-// FROM/ADAPTER: local files when the path exists, nothing otherwise.
-result<std::vector<std::string>> local_files(const std::string & path) {
-    std::error_code ec;
-    auto st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) return std::vector<std::string>{};
-    if (fs::is_directory(st)) return gguf_files_in(path);
-    return std::vector<std::string>{path};
+// FROM/ADAPTER: local files when the path names allowed ones, nothing otherwise.
+result<std::vector<std::string>> local_files(const std::string & path, const std::string & shown,
+                                             const std::vector<fs::path> & roots) {
+    auto real = allowed(path, roots, true);
+    if (!real) return std::vector<std::string>{};
+    if (fs::is_directory(*real)) return gguf_files_in(*real, shown, roots);
+    return std::vector<std::string>{real->string()};
 }
 
 status add_model_files(create_plan & plan, const store::modelfile_command & c, const std::string & dir,
-                       const std::string & home) {
+                       const std::string & home, const std::vector<fs::path> & roots) {
     auto path = expand_path(c.args, dir, home);
     if (!path) return path.err();
-    auto files = local_files(*path);
+    auto files = local_files(*path, c.args, roots);
     if (!files) return files.err();
     const std::string field = c.name == "model" ? "files" : c.name == "draft" ? "draft" : "adapters";
     if (files->empty()) {
@@ -93,7 +127,9 @@ result<std::string> expand_path(const std::string & path, const std::string & re
     return out;
 }
 
-result<create_plan> plan_create(const store::modelfile & mf, const std::string & relative_dir, const std::string & home) {
+result<create_plan> plan_create(const store::modelfile & mf, const std::string & relative_dir, const std::string & home,
+                                const std::vector<std::string> & extra_dirs) {
+    const auto roots = real_roots(relative_dir, extra_dirs);
     create_plan plan;
     json licenses = json::array();
     json messages = json::array();
@@ -102,7 +138,7 @@ result<create_plan> plan_create(const store::modelfile & mf, const std::string &
         if (c.is_parameter) {
             st = add_parameter(plan, c);
         } else if (c.name == "model" || c.name == "adapter") {
-            st = add_model_files(plan, c, relative_dir, home);
+            st = add_model_files(plan, c, relative_dir, home, roots);
         } else if (c.name == "message") {
             messages.push_back({{"role", c.role}, {"content", c.args}});
         } else if (c.name == "license") {

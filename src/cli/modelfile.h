@@ -31,7 +31,15 @@ struct create_plan {
 // home: the user's home for "~/..." paths. FROM with a path that exists
 // (a .gguf file, or a directory holding .gguf files) means uploads; any
 // other FROM is a model name.
-result<create_plan> plan_create(const store::modelfile & mf, const std::string & relative_dir, const std::string & home);
+//
+// Files may come only from relative_dir and below, or from extra_dirs
+// (LOKAL_MODELFILE_DIRS): a path that leaves them (by "..", an absolute or
+// "~" path, or a symlink), or that names anything but a regular file (a
+// device, FIFO or socket), is treated exactly like a missing file, so a
+// Modelfile from elsewhere cannot read or probe the rest of the machine.
+// Messages name paths as the Modelfile wrote them, never absolute ones.
+result<create_plan> plan_create(const store::modelfile & mf, const std::string & relative_dir, const std::string & home,
+                                const std::vector<std::string> & extra_dirs = {});
 
 // Resolves a FROM/ADAPTER path as Ollama does: absolute stays, "~" and
 // "~user" expand, anything else is relative to relative_dir.

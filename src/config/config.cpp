@@ -64,6 +64,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_MODELS", "~/.lokal/models", "model store, laid out as Ollama's; OLLAMA_MODELS is used when unset"},
         {"LOKAL_DATA", "~/.lokal", "folder of lokal's own data: the chat database lokal.db (web UI conversations)"},
         {"LOKAL_AUDIT_LOG", "$LOKAL_DATA/audit.log", "append-only audit log (JSON lines) of model management, account changes and refused requests; rotate by renaming it"},
+        {"LOKAL_MODELFILE_DIRS", "", "lokal create: folders besides the Modelfile's own that FROM/ADAPTER files may come from, ':'-separated"},
         {"LOKAL_KEEP_ALIVE", "5m", "how long a model stays loaded after its last request (duration or seconds; negative: forever)"},
         {"LOKAL_MAX_LOADED_MODELS", "3", "most models loaded at once"},
         {"LOKAL_NUM_PARALLEL", "auto", "parallel sequences (slots) per loaded model"},
@@ -325,6 +326,14 @@ result<settings> load(const env_lookup & env) {
         s.data_dir = std::string(home && *home ? home : ".") + "/.lokal";
     }
     s.audit_log = get("LOKAL_AUDIT_LOG") ? get("LOKAL_AUDIT_LOG") : s.data_dir + "/audit.log";
+    if (const char * v = get("LOKAL_MODELFILE_DIRS")) {
+        std::string_view rest(v);
+        while (!rest.empty()) {
+            size_t colon = rest.find(':');
+            if (colon != 0) s.modelfile_dirs.emplace_back(rest.substr(0, colon));
+            rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+        }
+    }
     if (const char * v = get("LOKAL_KEEP_ALIVE")) {
         auto d = parse_duration(v);
         if (!d) return make_error(errc::invalid_request, "LOKAL_KEEP_ALIVE: " + d.err().message);

@@ -22,6 +22,7 @@ struct settings {
     std::string models_dir;                  // LOKAL_MODELS
     std::string data_dir;                    // LOKAL_DATA: chats database (lokal.db)
     std::string audit_log;                   // LOKAL_AUDIT_LOG: default <data_dir>/audit.log
+    std::vector<std::string> modelfile_dirs; // LOKAL_MODELFILE_DIRS: more folders FROM/ADAPTER files may come from
     std::chrono::milliseconds keep_alive{5 * 60 * 1000};  // negative: forever
     int max_loaded_models = 3;
     int num_parallel = 1;

@@ -17,6 +17,7 @@ enum class errc {
     forbidden,        // 403
     too_large,        // 413
     unavailable,      // 503: busy, out of memory, shutting down
+    no_space,         // 507: the disk (models or data folder) is full
     canceled,         // the client went away; nothing is sent
     internal,         // 500: our bug or an I/O failure
 };

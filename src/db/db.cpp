@@ -17,7 +17,9 @@ error sql_error(sqlite3 * db, std::string_view what) {
     // duplicate); a busy database is temporary; the rest is ours.
     if ((code & 0xff) == SQLITE_CONSTRAINT) return make_error(errc::conflict, msg);
     if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) return make_error(errc::unavailable, msg);
-    if ((code & 0xff) == SQLITE_FULL) return make_error(errc::unavailable, msg);
+    if ((code & 0xff) == SQLITE_FULL) {
+        return make_error(errc::no_space, "no space left on device: the data folder (LOKAL_DATA) is full");
+    }
     if ((code & 0xff) == SQLITE_TOOBIG) return make_error(errc::too_large, msg);
     return make_error(errc::internal, msg);
 }

@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "metrics/registry.h"
 #include "sched/scheduler.h"
+#include "store/blob_check.h"
 #include "store/gguf.h"
 #include "store/store.h"
 #include "webui/serve.h"
@@ -47,11 +48,14 @@ http::server_options server_options_for(const config::settings & cfg) {
 
 // Every GGUF file is pre-validated before llama.cpp opens it: a blob could
 // have been swapped on disk since it was checked at upload and create.
-result<std::unique_ptr<engine::runner>> validated_load(const engine::load_params & p) {
+// Each blob is also re-hashed (once per change of the file): bytes flipped
+// on disk are refused here with a clear message, not run.
+result<std::unique_ptr<engine::runner>> validated_load(store::blob_check & check, const engine::load_params & p) {
     std::vector<const std::string *> files{&p.model_path};
     if (!p.projector_path.empty()) files.push_back(&p.projector_path);
     for (const auto & a : p.adapter_paths) files.push_back(&a);
     for (const auto * f : files) {
+        if (auto st = check.verify(*f); !st) return make_error(st.err().code, "model cannot be loaded: " + st.err().message);
         if (auto st = store::gguf::validate_file(*f); !st) return make_error(st.err().code, "model cannot be loaded: " + st.err().message);
     }
     return engine::load_llama_runner(p);
@@ -62,6 +66,7 @@ result<std::unique_ptr<engine::runner>> validated_load(const engine::load_params
 struct app::impl {
     config::settings cfg;
     store::store models;
+    store::blob_check checked_blobs;
     sched::scheduler sched;
     metrics::registry metrics;  // outlives the server, whose workers count into it
     chats::store chats;         // opened by bind()
@@ -75,7 +80,8 @@ struct app::impl {
     explicit impl(config::settings c)
         : cfg(std::move(c)),
           models(cfg.models_dir),
-          sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue, cfg.max_memory}, validated_load,
+          sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue, cfg.max_memory},
+                [this](const engine::load_params & p) { return validated_load(checked_blobs, p); },
                 sched::memory_probe{[](const engine::load_params & p) { return sched::estimate_memory(p); },
                                     sched::available_system_memory}),
           chats(cfg.data_dir + "/lokal.db"),

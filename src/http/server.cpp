@@ -93,6 +93,9 @@ void guarded(httplib::Response & out, const httplib::Request & r, const denied_h
     apply(res, out);
 }
 
+// Unread upload bodies up to this size are drained before the answer.
+constexpr uint64_t drain_limit = 64ull << 20;
+
 }  // namespace
 
 std::string request::header(std::string_view name) const {
@@ -112,6 +115,7 @@ int status_for(errc code) {
         case errc::too_large: return 413;
         case errc::canceled: return 499;
         case errc::unavailable: return 503;
+        case errc::no_space: return 507;
         case errc::internal: return 500;
     }
     return 500;
@@ -375,9 +379,17 @@ void server::upload_route(const std::string & method, const std::string & patter
             h(convert(r, &out), read, res);
         });
         // A handler may answer without reading the body (the blob exists,
-        // the digest is invalid). The unread bytes must not be parsed as the
-        // next request on a kept-alive connection: close it instead.
-        if (!consumed && r.get_header_value_u64("Content-Length") > 0) out.set_header("Connection", "close");
+        // the digest is invalid). A small body is read and dropped first:
+        // closing with unread bytes makes the kernel reset the connection,
+        // which browsers report as a network error instead of our answer.
+        // A larger one is not worth the transfer: the connection is closed
+        // so the rest is never parsed as the next request.
+        const uint64_t unread = consumed ? 0 : r.get_header_value_u64("Content-Length");
+        if (unread > 0 && unread <= drain_limit && !r.is_connection_closed()) {
+            reader([](const char *, size_t) { return true; });
+        } else if (unread > 0) {
+            out.set_header("Connection", "close");
+        }
         self->observe(pattern, out.status);
     };
     if (method == "PUT") impl_->svr.Put(pattern, handler);

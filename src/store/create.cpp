@@ -1,10 +1,14 @@
 #include "store/create.h"
 
+#include <sys/statvfs.h>
+
 #include "store/digest.h"
 #include "store/files.h"
 #include "store/gguf.h"
 #include "store/gguf_merge.h"
 #include "store/gojson.h"
+
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -274,6 +278,22 @@ status merge_split_layer(store & st, const create_plan & plan, layer & model) {
     return {};
 }
 
+// llama.cpp's quantizer reports a failed write only as "could not
+// quantize" (and some writes it does not check at all), so the output is
+// validated whole before it counts, and a failure on a filesystem with less
+// room left than the source model is reported as the full disk it is.
+status check_quantized(const status & run, const std::string & path, const std::string & dir, int64_t source_size) {
+    status v = run ? gguf::validate_file(path) : run;
+    if (v) return {};
+    struct statvfs fs{};
+    if (::statvfs(dir.c_str(), &fs) == 0 &&
+        static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize) < source_size) {
+        return make_error(errc::no_space, "no space left on device: the models folder (LOKAL_MODELS) is full");
+    }
+    if (!run) return run;
+    return make_error(errc::internal, "quantization produced an invalid model file: " + v.err().message);
+}
+
 // Replaces the model layer with its quantized form: quantized into a temp
 // file next to the blobs, hashed, renamed into place (or dropped when that
 // blob exists already); the config takes the new file type.
@@ -292,8 +312,9 @@ status quantize_model_layer(store & st, const create_plan & plan, const quantize
     report(0);
     auto tmp = files::temp_file::create(st.blobs_dir());
     if (!tmp) return tmp.err();
-    if (auto r = q.run(*in, plan.source_file_type, tmp->path(), plan.quantize, report); !r) return r;
+    auto run = q.run(*in, plan.source_file_type, tmp->path(), plan.quantize, report);
     if (gone) return make_error(errc::canceled, "client went away");
+    if (auto v = check_quantized(run, tmp->path(), st.blobs_dir(), model.size); !v) return v;
     auto digest = commit_as_blob(st, *tmp);
     if (!digest) return digest.err();
     auto meta = gguf::read_file(*st.blob_path(*digest));

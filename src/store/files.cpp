@@ -25,7 +25,13 @@ std::string random_suffix() {
 
 }  // namespace
 
-error io_error(const std::string & what) { return make_error(errc::internal, what + ": " + std::strerror(errno)); }
+error io_error(const std::string & what) {
+    // A full disk is the user's to fix, and says so without our paths.
+    if (errno == ENOSPC || errno == EDQUOT) {
+        return make_error(errc::no_space, "no space left on device: the models folder (LOKAL_MODELS) is full");
+    }
+    return make_error(errc::internal, what + ": " + std::strerror(errno));
+}
 
 result<temp_file> temp_file::create(const std::string & dir) {
     std::string path = dir + "/" + std::string(temp_prefix) + random_suffix();

@@ -45,7 +45,8 @@ result<std::string> read_limited(const std::string & path, size_t max_bytes);
 
 status fsync_dir(const std::string & dir);
 
-// "<what>: <strerror(errno)>" as an internal error.
+// "<what>: <strerror(errno)>" as an internal error; for ENOSPC/EDQUOT a
+// no_space error naming the models folder (and no path).
 error io_error(const std::string & what);
 
 }  // namespace lokal::store::files

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace lokal;
@@ -162,4 +163,60 @@ TEST(cli_modelfile, draft_file_is_an_upload_and_a_name_is_a_model) {
     const create_plan named = plan_of("FROM ./big.gguf\nDRAFT llama3.2:1b\n", d.path().string());
     EXPECT_EQ(named.request.value("draft", ""), "llama3.2:1b");
     EXPECT_FALSE(named.request.contains("from"));
+}
+
+// FROM/ADAPTER files come only from the Modelfile's folder (and
+// LOKAL_MODELFILE_DIRS): escapes, symlinks out, devices and FIFOs read as missing.
+TEST(cli_modelfile_paths, only_regular_files_under_allowed_folders) {
+    temp_dir outside, d;
+    outside.write("secret.gguf", "S");
+    d.write("sub/ok.gguf", "K");
+    fs::create_symlink(outside.path() / "secret.gguf", d.path() / "link-out.gguf");
+    fs::create_symlink(d.path() / "sub" / "ok.gguf", d.path() / "link-in.gguf");
+    fs::create_symlink(outside.path(), d.path() / "dir-out");
+    ASSERT_EQ(::mkfifo((d.path() / "pipe.gguf").c_str(), 0600), 0);
+    const std::string rel_out = "../" + outside.path().filename().string() + "/secret.gguf";
+    const std::string dir = d.path().string();
+
+    EXPECT_EQ(plan_of("FROM ./sub/ok.gguf\n", dir).uploads.size(), 1u);
+    EXPECT_EQ(plan_of("FROM " + dir + "/sub/ok.gguf\n", dir).uploads.size(), 1u);  // absolute, but inside
+    auto in = plan_of("FROM ./link-in.gguf\n", dir);                              // a symlink that stays inside
+    ASSERT_EQ(in.uploads.size(), 1u);
+    EXPECT_EQ(in.uploads[0].path, (d.path() / "sub" / "ok.gguf").string());       // its real path is read
+
+    // Each refused FROM is exactly a missing file: passed on as a name.
+    for (std::string from : {rel_out, (outside.path() / "secret.gguf").string(), std::string("./link-out.gguf"),
+                             std::string("./pipe.gguf"), std::string("/dev/zero"), std::string("/dev/null"),
+                             std::string("dir-out"), std::string("./missing.gguf")}) {
+        auto p = plan_of("FROM " + from + "\n", dir);
+        EXPECT_TRUE(p.uploads.empty()) << from;
+        EXPECT_EQ(p.request["from"], from) << from;
+    }
+    // Each refused ADAPTER gets the missing-file message, with the path as written.
+    for (std::string adapter : {rel_out, std::string("./link-out.gguf"), std::string("./pipe.gguf"),
+                                std::string("/dev/zero"), std::string("./missing.gguf")}) {
+        auto mf = store::parse_modelfile("FROM x\nADAPTER " + adapter + "\n");
+        ASSERT_TRUE(mf.ok());
+        auto p = plan_create(*mf, dir, "/h");
+        ASSERT_FALSE(p.ok()) << adapter;
+        EXPECT_EQ(p.err().message, "adapter " + adapter + ": no such file or directory");
+    }
+    // A folder FROM skips what it may not read and never shows the absolute path.
+    d.write("m/a.gguf", "A");
+    fs::create_symlink(outside.path() / "secret.gguf", d.path() / "m" / "b.gguf");
+    auto m = plan_of("FROM m\n", dir);
+    ASSERT_EQ(m.uploads.size(), 1u);
+    EXPECT_EQ(m.uploads[0].name, "a.gguf");
+    d.write("only-out/.keep", "");
+    fs::create_symlink(outside.path() / "secret.gguf", d.path() / "only-out" / "s.gguf");
+    auto mf = store::parse_modelfile("FROM only-out\n");
+    auto p = plan_create(*mf, dir, "/h");
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.err().message, "no .gguf model files found in only-out");
+
+    // LOKAL_MODELFILE_DIRS allows another folder.
+    auto extra = store::parse_modelfile("FROM " + (outside.path() / "secret.gguf").string() + "\n");
+    auto allowed = plan_create(*extra, dir, "/h", {outside.path().string()});
+    ASSERT_TRUE(allowed.ok());
+    EXPECT_EQ(allowed->uploads.size(), 1u);
 }
