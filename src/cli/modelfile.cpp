@@ -44,28 +44,38 @@ std::optional<fs::path> allowed(const std::string & path, const std::vector<fs::
     return std::nullopt;
 }
 
+// A file to upload: its real path (what is read) and the name it had where
+// the Modelfile pointed (a symlink keeps its own name, e.g. a Hugging Face
+// cache's model.gguf pointing at a hash-named blob).
+struct local_file {
+    std::string real;
+    std::string name;
+};
+
 // The allowed .gguf files of a directory, sorted for a stable request.
-result<std::vector<std::string>> gguf_files_in(const fs::path & dir, const std::string & shown,
-                                               const std::vector<fs::path> & roots) {
-    std::vector<std::string> out;
+result<std::vector<local_file>> gguf_files_in(const fs::path & dir, const std::string & shown,
+                                              const std::vector<fs::path> & roots) {
+    std::vector<local_file> out;
     std::error_code ec;
     for (const auto & entry : fs::directory_iterator(dir, ec)) {
         if (entry.path().extension() != ".gguf") continue;
-        if (auto f = allowed(entry.path().string(), roots, false)) out.push_back(f->string());
+        if (auto f = allowed(entry.path().string(), roots, false)) {
+            out.push_back({f->string(), entry.path().filename().string()});
+        }
     }
     if (ec) return make_error(errc::invalid_request, "read " + shown + ": " + ec.message());
     if (out.empty()) return make_error(errc::invalid_request, "no .gguf model files found in " + shown);
-    std::sort(out.begin(), out.end());
+    std::sort(out.begin(), out.end(), [](const local_file & a, const local_file & b) { return a.name < b.name; });
     return out;
 }
 
 // FROM/ADAPTER: local files when the path names allowed ones, nothing otherwise.
-result<std::vector<std::string>> local_files(const std::string & path, const std::string & shown,
-                                             const std::vector<fs::path> & roots) {
+result<std::vector<local_file>> local_files(const std::string & path, const std::string & shown,
+                                            const std::vector<fs::path> & roots) {
     auto real = allowed(path, roots, true);
-    if (!real) return std::vector<std::string>{};
+    if (!real) return std::vector<local_file>{};
     if (fs::is_directory(*real)) return gguf_files_in(*real, shown, roots);
-    return std::vector<std::string>{real->string()};
+    return std::vector<local_file>{{real->string(), fs::path(path).filename().string()}};
 }
 
 status add_model_files(create_plan & plan, const store::modelfile_command & c, const std::string & dir,
@@ -80,7 +90,7 @@ status add_model_files(create_plan & plan, const store::modelfile_command & c, c
         plan.request[c.name == "draft" ? "draft" : "from"] = c.args;  // not a local path: a model name
         return {};
     }
-    for (const auto & f : *files) plan.uploads.push_back({f, fs::path(f).filename().string(), field});
+    for (const auto & f : *files) plan.uploads.push_back({f.real, f.name, field});
     return {};
 }
 

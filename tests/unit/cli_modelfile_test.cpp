@@ -183,6 +183,7 @@ TEST(cli_modelfile_paths, only_regular_files_under_allowed_folders) {
     auto in = plan_of("FROM ./link-in.gguf\n", dir);                              // a symlink that stays inside
     ASSERT_EQ(in.uploads.size(), 1u);
     EXPECT_EQ(in.uploads[0].path, (d.path() / "sub" / "ok.gguf").string());       // its real path is read
+    EXPECT_EQ(in.uploads[0].name, "link-in.gguf");                                 // under the link's name
 
     // Each refused FROM is exactly a missing file: passed on as a name.
     for (std::string from : {rel_out, (outside.path() / "secret.gguf").string(), std::string("./link-out.gguf"),
