@@ -93,7 +93,10 @@ status cmd_create(context & ctx, const parsed_args & args) {
 
     progress p(stderr_is_tty());
     p.add_spinner("gathering model components");
-    auto plan = plan_create(*mf, source->dir, home_dir(), ctx.settings.modelfile_dirs);
+    // The local store's blobs are allowed too: `show --modelfile` names them.
+    auto dirs = ctx.settings.modelfile_dirs;
+    dirs.push_back(ctx.settings.models_dir + "/blobs");
+    auto plan = plan_create(*mf, source->dir, home_dir(), dirs);
     if (!plan) return plan.err();
     for (const auto & w : plan->warnings) print_out(w + "\n");
 

@@ -55,8 +55,9 @@ command_spec create_spec() {
             "In a directory, a vision projector GGUF joins the model and the parts of a\n"
             "split GGUF (model-00001-of-00003.gguf ...) are merged into one model.\n"
             "ADAPTER names a LoRA adapter GGUF for the model's architecture.\n"
-            "Only regular files under the Modelfile's directory (or a folder listed in\n"
-            "LOKAL_MODELFILE_DIRS) are read; other paths count as missing files.\n"
+            "Only regular files under the Modelfile's directory, the local store's blobs\n"
+            "or a folder listed in LOKAL_MODELFILE_DIRS are read; other paths count as\n"
+            "missing files.\n"
             "TEMPLATE, SYSTEM, PARAMETER, MESSAGE, LICENSE and ADAPTER lines are sent along.\n"
             "Without -f, ./Modelfile is used.",
             "  lokal create mymodel -f ./Modelfile\n"

@@ -385,7 +385,7 @@ void server::upload_route(const std::string & method, const std::string & patter
         // A larger one is not worth the transfer: the connection is closed
         // so the rest is never parsed as the next request.
         const uint64_t unread = consumed ? 0 : r.get_header_value_u64("Content-Length");
-        if (unread > 0 && unread <= drain_limit && !r.is_connection_closed()) {
+        if (unread > 0 && unread <= drain_limit && unread <= limit && !r.is_connection_closed()) {
             reader([](const char *, size_t) { return true; });
         } else if (unread > 0) {
             out.set_header("Connection", "close");

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -14,9 +15,9 @@ SYSTEM = "Lily liked to play."
 LICENSE = "Test licence: do what you like."
 
 
-def run_cli(binary, server, *args, input=None, cwd=None, timeout=120):
+def run_cli(binary, server, *args, input=None, cwd=None, timeout=120, env=None):
     extra = {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
-    return subprocess.run([str(binary), *args], env=client_env(server.host, server.home),
+    return subprocess.run([str(binary), *args], env={**client_env(server.host, server.home), **(env or {})},
                           capture_output=True, text=True, timeout=timeout,
                           cwd=cwd or server.workdir, **extra)
 
@@ -30,7 +31,7 @@ def ok(r):
 def cli_model(binary, server, api, tmp_path_factory):
     """Created with `lokal create -f Modelfile`; FROM is relative to the Modelfile."""
     d = tmp_path_factory.mktemp("modelfile")
-    (d / "weights.gguf").symlink_to(STORIES_GGUF)
+    shutil.copy(STORIES_GGUF, d / "weights.gguf")  # a copy: a symlink out of the folder counts as missing
     (d / "Modelfile").write_text(
         "# a test model\n"
         "FROM ./weights.gguf\n"
@@ -56,7 +57,9 @@ def test_create_registers_model(api, cli_model):
 
 def test_create_with_absolute_from(binary, server, api, tmp_path):
     (tmp_path / "Modelfile").write_text(f"FROM {STORIES_GGUF}\nPARAMETER num_predict 2\n")
-    ok(run_cli(binary, server, "create", "stories-abs", "-f", str(tmp_path / "Modelfile")))
+    # Outside the Modelfile's folder: allowed by LOKAL_MODELFILE_DIRS (test_modelfile_paths.py)
+    ok(run_cli(binary, server, "create", "stories-abs", "-f", str(tmp_path / "Modelfile"),
+               env={"LOKAL_MODELFILE_DIRS": str(STORIES_GGUF.parent)}))
     assert find_model(api.tags(), "stories-abs") is not None
     assert api.generate(model="stories-abs", prompt="Once")["eval_count"] == 2
 
@@ -114,7 +117,9 @@ def test_show_modelfile_round_trips(binary, server, api, cli_model, tmp_path):
     # what `show --modelfile` prints re-creates the same model
     mf = ok(run_cli(binary, server, "show", cli_model, "--modelfile")).stdout
     (tmp_path / "Modelfile").write_text(mf)
-    ok(run_cli(binary, server, "create", "stories-cli-again", "-f", str(tmp_path / "Modelfile")))
+    # FROM names the blob in the models folder, which the CLI allows (its LOKAL_MODELS)
+    ok(run_cli(binary, server, "create", "stories-cli-again", "-f", str(tmp_path / "Modelfile"),
+               env={"LOKAL_MODELS": str(server.models_dir)}))
     a, b = api.show(cli_model), api.show("stories-cli-again")
     for key in ("template", "system", "parameters", "license", "model_info"):
         assert a.get(key) == b.get(key), (key, a.get(key), b.get(key))

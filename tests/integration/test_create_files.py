@@ -4,6 +4,7 @@ of GGUFs with a projector, and LoRA adapters applied at load."""
 
 import json
 import random
+import shutil
 import subprocess
 
 import pytest
@@ -76,8 +77,8 @@ def test_cli_from_directory_with_split_and_projector(binary, server, api, parts,
     d = tmp_path / "weights"
     d.mkdir()
     for p in parts:
-        (d / p.rsplit("/", 1)[-1]).symlink_to(p)
-    (d / "mmproj.gguf").symlink_to(MMPROJ_GGUF)
+        shutil.copy(p, d / p.rsplit("/", 1)[-1])  # copies: symlinks out of the folder count as missing
+    shutil.copy(MMPROJ_GGUF, d / "mmproj.gguf")
     (d / "README.txt").write_text("not a model")
     (tmp_path / "Modelfile").write_text("FROM ./weights\nPARAMETER temperature 0\n")
     r = cli(binary, server, "create", "stories-dir", "-f", str(tmp_path / "Modelfile"))
@@ -109,7 +110,7 @@ def test_adapter_is_stored_shown_and_applied(api, server, stories, stories_diges
 
 def test_cli_adapter_on_an_existing_model(binary, server, api, stories, lora, tmp_path):
     (tmp_path / "Modelfile").write_text(f"FROM {stories}\nADAPTER ./{lora.rsplit('/', 1)[-1]}\n")
-    (tmp_path / lora.rsplit("/", 1)[-1]).symlink_to(lora)
+    shutil.copy(lora, tmp_path / lora.rsplit("/", 1)[-1])
     r = cli(binary, server, "create", "stories-lora-cli", "-f", str(tmp_path / "Modelfile"))
     assert r.returncode == 0, r.stderr
     kinds = [l["mediaType"] for l in manifest(server, "stories-lora-cli")["layers"]]

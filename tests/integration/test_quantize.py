@@ -86,7 +86,8 @@ def test_refusals_use_ollamas_words(fresh_server):
 def test_cli_create_quantize(fresh_server, tmp_path):
     (tmp_path / "Modelfile").write_text(f"FROM {TINY_GGUF}\n")
     out = subprocess.run([str(fresh_server.binary), "create", "cliq", "-q", "q8_0", "-f", str(tmp_path / "Modelfile")],
-                         env=client_env(fresh_server.host, fresh_server.home), capture_output=True, text=True,
+                         env={**client_env(fresh_server.host, fresh_server.home),
+                              "LOKAL_MODELFILE_DIRS": str(TINY_GGUF.parent)}, capture_output=True, text=True,
                          timeout=300, stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stderr[-2000:]
     assert Api(fresh_server.url).show("cliq")["details"]["quantization_level"] == "Q8_0"
