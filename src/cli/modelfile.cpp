@@ -154,7 +154,7 @@ result<create_plan> plan_create(const store::modelfile & mf, const std::string &
         } else if (c.name == "license") {
             licenses.push_back(c.args);
         } else if (c.name == "draft") {
-            st = add_model_files(plan, c, relative_dir, home);
+            st = add_model_files(plan, c, relative_dir, home, roots);
         } else {
             plan.request[c.name] = c.args;  // template, system, requires, renderer, parser
         }
