@@ -110,10 +110,10 @@ export const api = {
   me: () => call<Me>('GET', '/lokal/api/auth/me'),
   login: (name: string, password: string) => call<Me>('POST', '/lokal/api/auth/login', { name, password }),
   logout: () => call<object>('POST', '/lokal/api/auth/logout'),
-  listChats: (q = '', limit = 200, offset = 0) =>
+  listChats: (q = '', limit = 200, offset = 0, folder = '') =>
     call<{ chats: ChatSummary[]; total: number }>(
       'GET',
-      `${C}?${new URLSearchParams({ q, limit: String(limit), offset: String(offset) })}`,
+      `${C}?${new URLSearchParams({ q, limit: String(limit), offset: String(offset), ...(folder ? { folder } : {}) })}`,
     ),
   createChat: (title: string, settings: ChatSettings) => call<ChatSummary>('POST', C, { title, settings }),
   getChat: (id: number) => call<Chat>('GET', `${C}/${id}`),

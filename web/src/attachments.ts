@@ -1,5 +1,19 @@
-// Files attached to a question. Text files go into the prompt (cut at a
-// limit, and the cut is shown); images go to vision models as base64.
+// Files attached to a question. Text files and the text of PDFs go into the
+// prompt (cut at a limit, and the cut is shown); images go to vision models
+// as base64.
+import type { Key } from './i18n';
+import { MAX_PDF_BYTES, pdfFileText } from './pdf';
+
+// A file that cannot be attached; the UI shows `key` translated.
+export class AttachmentError extends Error {
+  constructor(
+    readonly key: Key,
+    readonly vars: Record<string, string | number>,
+  ) {
+    super(`${key}: ${JSON.stringify(vars)}`);
+  }
+}
+
 export interface TextAttachment {
   type: 'text';
   name: string;
@@ -37,6 +51,10 @@ export function isText(file: { type: string; name: string }): boolean {
   );
 }
 
+export function isPdf(file: { type: string; name: string }): boolean {
+  return file.type === 'application/pdf' || /\.pdf$/i.test(file.name);
+}
+
 // The question as the model sees it: the typed text, then each text file.
 export function promptWith(content: string, attachments: readonly unknown[] | undefined): string {
   let out = content;
@@ -58,12 +76,23 @@ export function imagesOf(attachments: readonly unknown[] | undefined): string[] 
 
 export async function readAttachment(file: File): Promise<Attachment> {
   if (isImage(file)) {
-    if (file.size > MAX_IMAGE_BYTES) throw new Error(`${file.name}: image larger than ${MAX_IMAGE_BYTES >> 20} MB`);
+    if (file.size > MAX_IMAGE_BYTES) throw new AttachmentError('imageTooLarge', { name: file.name, mb: MAX_IMAGE_BYTES >> 20 });
     const bytes = new Uint8Array(await file.arrayBuffer());
     let bin = '';
     for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return { type: 'image', name: file.name, data: btoa(bin), mime: file.type };
   }
+  if (isPdf(file)) {
+    if (file.size > MAX_PDF_BYTES) throw new AttachmentError('pdfTooLarge', { name: file.name, mb: MAX_PDF_BYTES >> 20 });
+    let text: string;
+    try {
+      text = await pdfFileText(file);
+    } catch (e) {
+      throw new AttachmentError('pdfUnreadable', { name: file.name, error: (e as Error).message });
+    }
+    if (!text.trim()) throw new AttachmentError('pdfNoText', { name: file.name });
+    return cutText(file.name, text);
+  }
   if (isText(file)) return cutText(file.name, await file.text());
-  throw new Error(`${file.name}: only text files and images (PNG, JPEG, GIF, WebP) can be attached`);
+  throw new AttachmentError('unsupportedFile', { name: file.name });
 }

@@ -18,6 +18,14 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+// Whether a fence's closing line has arrived: an unclosed fence (a streaming
+// answer) runs to the end of the text and its last line is content.
+function fenceClosed(map: [number, number] | null, env: { src?: string; lines?: string[] }): boolean {
+  if (!map || map[1] - 1 <= map[0] || env.src === undefined) return false;
+  env.lines ??= env.src.split('\n');
+  return /^[\s>]*([`~])\1{2,}\s*$/.test(env.lines[map[1] - 1] ?? '');
+}
+
 // Code blocks: highlighted, with a copy button (wired by event delegation;
 // the CSP forbids inline handlers and DOMPurify would strip them anyway).
 md.renderer.rules.fence = (tokens, idx, _opts, env) => {
@@ -30,7 +38,7 @@ md.renderer.rules.fence = (tokens, idx, _opts, env) => {
     body = escapeHtml(token.content);
   }
   const labels = (env as { labels?: RenderLabels }).labels;
-  const cls = lang === 'mermaid' ? ' mermaid-source' : '';
+  const cls = lang === 'mermaid' ? ` mermaid-source${fenceClosed(token.map, env as { src?: string }) ? ' mermaid-ready' : ''}` : '';
   return (
     `<div class="code${cls}"><div class="code-head"><span>${escapeHtml(lang || 'text')}</span>` +
     `<button type="button" class="copy">${escapeHtml(labels?.copy ?? 'Copy')}</button></div>` +
@@ -75,7 +83,7 @@ function installHooks(): void {
 
 export function renderMarkdown(text: string, labels?: RenderLabels): string {
   installHooks();
-  const html = md.render(text, { labels });
+  const html = md.render(text, { labels, src: text });
   return DOMPurify.sanitize(html, {
     USE_PROFILES: { html: true, mathMl: true, svg: false },
     FORBID_TAGS: ['style', 'form', 'input', 'textarea', 'select', 'iframe', 'object', 'embed', 'script'],

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { makePdf } from './make-pdf.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -338,9 +339,13 @@ async function assertInert(page) {
     const root = document.querySelector('.messages');
     const bad = [];
     for (const el of root.querySelectorAll('*')) {
-      if (['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED'].includes(el.tagName) || el.tagName.toLowerCase() === 'svg') bad.push(el.tagName);
+      // SVG only as a sanitised Mermaid diagram, and even there no links or embedded HTML.
+      const diagram = el.closest('.mermaid-diagram');
+      if (['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED'].includes(el.tagName) || (el.tagName.toLowerCase() === 'svg' && !diagram)) bad.push(el.tagName);
+      if (diagram && ['foreignobject', 'image', 'use', 'script'].includes(el.tagName.toLowerCase())) bad.push('diagram ' + el.tagName);
       for (const a of el.attributes) {
         if (a.name.startsWith('on') || /^\s*javascript:/i.test(a.value)) bad.push(`${el.tagName}[${a.name}]`);
+        if (diagram && /href$/i.test(a.name)) bad.push(`diagram ${el.tagName}[${a.name}]`);
       }
       if (el.tagName === 'IMG' && el.getAttribute('src')) bad.push('IMG[src=' + el.getAttribute('src') + ']');
     }
@@ -398,6 +403,65 @@ test('XSS payloads in a streamed answer stay inert', async () => {
   await page.context().close();
 });
 
+// Mermaid with a label, a click callback and a javascript: link as payloads;
+// strict mode and the SVG sanitiser must leave a diagram and nothing live.
+const MERMAID_XSS = [
+  'Here is the flow:',
+  '```mermaid',
+  'graph TD',
+  '  A["<img src=x onerror=alert(\'xss-mermaid-label\')>"] --> B["<script>alert(\'xss-mermaid-script\')</script>"]',
+  '  B --> C[Done]',
+  '  click A call alert("xss-mermaid-callback")',
+  '  click B href "javascript:alert(\'xss-mermaid-href\')"',
+  '  click C "javascript:alert(\'xss-mermaid-link\')"',
+  '```',
+  '',
+  'And a broken one:',
+  '```mermaid',
+  'this is not a diagram -->',
+  '```',
+].join('\n');
+
+test('Mermaid diagrams render once complete; payloads in them stay inert', async () => {
+  const page = await openPage();
+  await page.route('**/api/chat', (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/x-ndjson',
+      body: MERMAID_XSS.match(/[\s\S]{1,12}/g)
+        .map((c) => JSON.stringify({ model: 'stories', message: { role: 'assistant', content: c }, done: false }) + '\n')
+        .join('') + JSON.stringify({ model: 'stories', message: { role: 'assistant', content: '' }, done: true, eval_count: 7, eval_duration: 1e6 }) + '\n',
+    }),
+  );
+  await page.goto(base + '/#/');
+  await chooseModel(page, 'stories');
+  await send(page, 'draw the flow');
+  await waitDone(page, 1);
+  await page.waitForSelector('.msg.assistant .mermaid-diagram svg');
+  const shape = await page.evaluate(() => ({
+    diagrams: document.querySelectorAll('.mermaid-diagram').length,
+    labels: document.querySelector('.mermaid-diagram svg').textContent,
+    nodes: document.querySelectorAll('.mermaid-diagram g.node').length,
+    hiddenSources: document.querySelectorAll('.code.mermaid-source.drawn').length,
+    brokenShown: [...document.querySelectorAll('.code.mermaid-source:not(.drawn) pre')].map((p) => p.textContent),
+    mermaidChunkInMain: [...document.scripts].some((s) => /mermaid/i.test(s.src)),
+  }));
+  assert.equal(shape.diagrams, 1, 'one diagram, drawn once');
+  assert.equal(shape.hiddenSources, 1);
+  assert.match(shape.labels, /Done/);
+  assert.equal(shape.nodes, 3, 'linked nodes survive the sanitiser (their <a> keeps, its href goes)');
+  assert.deepEqual(shape.brokenShown, ['this is not a diagram -->\n'], 'a syntax error keeps the code');
+  assert.equal(shape.mermaidChunkInMain, false, 'Mermaid is a lazily loaded chunk');
+  for (const node of await page.locator('.mermaid-diagram g.node').all()) await node.click({ force: true });
+  await shot(page, 'mermaid');
+  await assertInert(page);
+  // Reopened from the server (not streamed): drawn as well.
+  await page.reload();
+  await page.waitForSelector('.msg.assistant .mermaid-diagram svg');
+  await assertInert(page);
+  await page.context().close();
+});
+
 test('models page lists installed and loaded models', async () => {
   const page = await openPage();
   await page.goto(base + '/#/models');
@@ -433,6 +497,33 @@ test('attach a text file: it goes into the prompt, and the cut is shown', async 
   await page.context().close();
 });
 
+test('attach a PDF: its text is extracted in the browser and goes into the prompt', async () => {
+  const page = await openPage();
+  const file = join(work, 'report.pdf');
+  writeFileSync(file, makePdf(['Quarterly report\nRevenue grew by 12 percent', 'Page two: the zebra code is 4711']));
+  let sent = '';
+  page.on('request', (r) => r.url().endsWith('/api/chat') && (sent = r.postData() ?? ''));
+  await page.goto(base + '/#/');
+  await chooseModel(page, 'stories');
+  await page.click('#chat-settings');
+  await page.fill('input[name="num_predict"]', '4');
+  await page.click('#save-settings');
+  await page.setInputFiles('#attach-input', file);
+  await page.waitForSelector('.composer .chip[data-attachment="report.pdf"]');
+  assert.equal(await page.locator('.composer .chip .warn').count(), 0, 'a short PDF is not cut');
+  await send(page, 'What is the zebra code?');
+  await waitDone(page, 1);
+  const question = JSON.parse(sent).messages.find((m) => m.role === 'user').content;
+  assert.equal(
+    question,
+    'What is the zebra code?\n\n--- report.pdf ---\n```\nQuarterly report\nRevenue grew by 12 percent\n\nPage two: the zebra code is 4711\n```',
+  );
+  // The worker came from lokal itself (the CSP's worker-src 'self'), nothing was blocked.
+  assert.deepEqual(page.seen.csp, [], 'no CSP violation');
+  clean(page);
+  await page.context().close();
+});
+
 test('create a model from an uploaded GGUF', async () => {
   const page = await openPage();
   await page.goto(base + '/#/models');
@@ -459,5 +550,59 @@ test('phone-sized layout hides the sidebar behind a menu', async () => {
   await shot(page, 'phone-menu');
   clean(page);
   await page.context().close();
+});
+
+// Last: it fills the chat list. A 600-message chat opens with only its latest
+// messages in the DOM; 400 more chats keep the list's DOM small and all reachable.
+test('long chats and many chats: bounded DOM, everything reachable', async () => {
+  const messages = Array.from({ length: 600 }, (_, i) => ({
+    id: i + 1,
+    ...(i ? { parent_id: i } : {}),
+    role: i % 2 ? 'assistant' : 'user',
+    content: i % 2 ? `Answer **${i}** with \`code\` and $x^{${i}}$` : `Question ${i}`,
+  }));
+  const long = await call('POST', '/lokal/api/import', { lokal_chats: 1, chats: [{ title: 'Long chat', current_message_id: 600, messages }] });
+  const many = Array.from({ length: 400 }, (_, i) => ({ title: `Bulk ${String(i).padStart(3, '0')}`, folder: i % 2 ? 'odd' : 'even', messages: [] }));
+  const bulk = await call('POST', '/lokal/api/import', { lokal_chats: 1, chats: many });
+  try {
+    const page = await openPage();
+    await page.goto(`${base}/#/chat/${long.ids[0]}`);
+    await page.waitForSelector('.msg.assistant:has-text("Answer 599")');
+    const count = () => page.locator('.messages .msg').count();
+    const opened = await count();
+    assert.ok(opened > 0 && opened <= 40, `only the latest messages are rendered (${opened})`);
+    assert.equal(await page.locator('.messages .katex').count(), opened / 2, 'and only their Markdown');
+    // Scrolling to the top renders a page more, and the view stays where it was.
+    await page.locator('.messages').evaluate((el) => (el.scrollTop = 0));
+    await page.waitForFunction((n) => document.querySelectorAll('.messages .msg').length > n, opened);
+    assert.ok((await page.locator('.messages').evaluate((el) => el.scrollTop)) > 0, 'not jumped to the oldest message');
+    assert.ok((await count()) <= opened + 40);
+    await page.click('.messages .earlier');
+    await page.waitForFunction((n) => document.querySelectorAll('.messages .msg').length > n, opened + 30);
+
+    // The list: paged from the server, windowed in the DOM.
+    const items = () => page.locator('.chat-list .chat-item').count();
+    await page.waitForSelector('.chat-item:has-text("Bulk 399")');
+    assert.ok((await items()) < 80, `the chat list renders only the rows in view (${await items()})`);
+    for (let i = 0; i < 60 && !(await page.locator('.chat-item:has-text("Bulk 000")').count()); i++) {
+      await page.locator('.chat-list').evaluate((el) => (el.scrollTop = el.scrollHeight));
+      await page.waitForTimeout(100);
+    }
+    assert.ok(await page.locator('.chat-item:has-text("Bulk 000")').count(), 'the oldest chat is reachable');
+    assert.ok((await items()) < 80, 'still few rows in the DOM');
+    // Filter by folder: the server does it, the list shows only that folder.
+    await page.selectOption('#folder-filter', 'odd');
+    await page.waitForFunction(() => !document.querySelector('.chat-item a[title="Bulk 398"]'));
+    await page.waitForSelector('.chat-item a[title="Bulk 399"]');
+    assert.deepEqual(
+      await page.locator('.chat-item .folder').evaluateAll((els) => [...new Set(els.map((e) => e.textContent))]),
+      ['odd / '],
+    );
+    await shot(page, 'many-chats');
+    clean(page);
+    await page.context().close();
+  } finally {
+    for (const id of [...long.ids, ...bulk.ids]) await call('DELETE', `/lokal/api/chats/${id}`);
+  }
   writeFileSync(join(out, 'done.txt'), 'ok\n');
 });

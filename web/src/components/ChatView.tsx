@@ -1,13 +1,14 @@
 // A conversation: the branch shown, the composer, the model picker and the
 // chat's settings. Generation runs here (generate.ts) and is saved as it goes.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Chat, type ChatSettings, type Message, type ModelInfo } from '../api';
-import { readAttachment, type Attachment } from '../attachments';
+import { AttachmentError, readAttachment, type Attachment } from '../attachments';
 import { generate, titleFrom } from '../generate';
 import { AttachmentChips } from './AttachmentChips';
 import { prefs } from '../prefs';
 import { contextUse } from '../stats';
 import { buildTree, newestLeafFrom, pathTo, siblingsOf } from '../tree';
+import { firstShown, MESSAGE_PAGE } from '../windowing';
 import { useT } from './context';
 import { MessageView } from './MessageView';
 import { SettingsPanel } from './SettingsPanel';
@@ -66,6 +67,31 @@ export function ChatView(p: Props) {
   const tree = useMemo(() => buildTree(chat?.messages ?? []), [chat?.messages]);
   const path = useMemo(() => (chat ? pathTo(tree, chat.current_message_id) : []), [tree, chat?.current_message_id]);
   useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [path.length, path[path.length - 1]?.content]);
+
+  // A long conversation renders its latest messages only (their Markdown
+  // included); reaching the top renders a page more, keeping the view still.
+  const [shown, setShown] = useState(MESSAGE_PAGE);
+  useEffect(() => setShown(MESSAGE_PAGE), [p.chatId]);
+  const first = firstShown(path.length, shown);
+  const list = useRef<HTMLDivElement>(null);
+  const earlier = useRef<HTMLButtonElement>(null);
+  const heightBefore = useRef(0);
+  const showEarlier = () => {
+    heightBefore.current = list.current?.scrollHeight ?? 0;
+    setShown((n) => n + MESSAGE_PAGE);
+  };
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (el && heightBefore.current) el.scrollTop += el.scrollHeight - heightBefore.current;
+    heightBefore.current = 0;
+  }, [shown]);
+  useEffect(() => {
+    const el = earlier.current;
+    if (!el) return;
+    const io = new IntersectionObserver((e) => e.some((x) => x.isIntersecting) && showEarlier(), { root: list.current });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [first > 0, shown]);
 
   const settings = chat?.settings ?? pendingSettings;
   const numCtx = settings.options?.num_ctx ?? DEFAULT_CTX;
@@ -133,7 +159,7 @@ export function ChatView(p: Props) {
         if (a.type === 'image' && !caps.includes('vision')) throw new Error(t('noVision', { model }));
         setFiles((old) => [...old, a]);
       } catch (err) {
-        setError((err as Error).message);
+        setError(err instanceof AttachmentError ? t(err.key, err.vars) : (err as Error).message);
       }
     }
   };
@@ -199,10 +225,13 @@ export function ChatView(p: Props) {
       {showSettings && (
         <SettingsPanel settings={settings} onSave={saveSettings} onClose={() => setShowSettings(false)} />
       )}
-      <div class="messages" aria-live="polite">
+      <div class="messages" aria-live="polite" ref={list}>
         {p.models.length === 0 && <p class="muted">{t('noModels')}</p>}
         {path.length === 0 && p.models.length > 0 && <p class="muted hint">{t('emptyHint')}</p>}
-        {path.map((m: Message) => (
+        {first > 0 && (
+          <button type="button" class="link earlier" ref={earlier} onClick={showEarlier}>{t('earlierMessages', { n: first })}</button>
+        )}
+        {path.slice(first).map((m: Message) => (
           <MessageView key={m.id} msg={m} siblings={siblingsOf(tree, m)} live={busy && m.id === liveId.current}
             busy={busy} onSwitch={onSwitch}
             onRegenerate={(x) => void run(null, x.parent_id)}

@@ -1,9 +1,10 @@
 // One message. Answers are Markdown (sanitised); questions are plain text.
 // Memoised: while one answer streams, the others do not re-render.
 import { memo } from 'preact/compat';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message } from '../api';
 import { renderMarkdown, renderPlain } from '../markdown';
+import { renderDiagrams } from '../mermaid';
 import { formatRate, tokensPerSecond } from '../stats';
 import type { Siblings } from '../tree';
 import { AttachmentChips } from './AttachmentChips';
@@ -39,6 +40,12 @@ export const MessageView = memo(function MessageView(p: Props) {
     () => (m.role === 'assistant' ? renderMarkdown(m.content, { copy: t('copy'), image: 'image' }) : renderPlain(m.content)),
     [m.content, m.role, t('copy')],
   );
+  const body = useRef<HTMLDivElement>(null);
+  // Complete ```mermaid blocks become diagrams (cached per source, so a
+  // streaming answer draws each block once).
+  useEffect(() => {
+    if (m.role === 'assistant' && html.includes('mermaid-ready')) void renderDiagrams(body.current, t('diagram'));
+  }, [html, editing]);
   const thinkingHtml = useMemo(() => (m.thinking ? renderMarkdown(m.thinking) : ''), [m.thinking]);
   const rate = tokensPerSecond(m.stats.eval_count, m.stats.eval_duration);
   const interrupted = m.status === 'streaming' && !p.live;
@@ -74,7 +81,7 @@ export const MessageView = memo(function MessageView(p: Props) {
           </div>
         </div>
       ) : (
-        <div class={m.role === 'assistant' ? 'markdown body' : 'plain body'}
+        <div ref={body} class={m.role === 'assistant' ? 'markdown body' : 'plain body'}
           onClick={(e) => onCopyClick(e as unknown as MouseEvent, t('copied'))}
           dangerouslySetInnerHTML={{ __html: html }} />
       )}

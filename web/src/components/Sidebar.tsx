@@ -5,7 +5,14 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ChatSummary } from '../api';
 import type { Lang } from '../i18n';
 import type { Theme } from '../prefs';
+import { ChatList, type Row } from './ChatList';
 import { useT } from './context';
+
+const PAGE = 200; // chats fetched at a time
+
+function foldersOf(chats: readonly { folder: string }[]): string[] {
+  return [...new Set(chats.map((c) => c.folder).filter(Boolean))].sort((a, b) => a.localeCompare(b));
+}
 
 interface Props {
   current: number | null;
@@ -39,18 +46,40 @@ export function Sidebar(p: Props) {
   const [menuFor, setMenuFor] = useState<number | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
+  const [total, setTotal] = useState(0);
+  const [folder, setFolder] = useState('');
+  const [folders, setFolders] = useState<string[]>([]);
+  const loading = useRef(false);
+
+  // The first page; more pages as the list is scrolled (ChatList's onEnd).
   useEffect(() => {
     const timer = setTimeout(() => {
-      api.listChats(query).then(
+      loading.current = true;
+      api.listChats(query, PAGE, 0, folder).then(
         (r) => {
           setChats(r.chats);
+          setTotal(r.total);
+          if (!folder) setFolders(foldersOf(r.chats));
           setError('');
         },
         (e: Error) => setError(t('loadFailed', { error: e.message })),
-      );
+      ).finally(() => (loading.current = false));
     }, query ? 200 : 0);
     return () => clearTimeout(timer);
-  }, [query, p.version]);
+  }, [query, folder, p.version]);
+
+  const more = () => {
+    if (loading.current || chats.length >= total) return;
+    loading.current = true;
+    api.listChats(query, PAGE, chats.length, folder).then(
+      (r) => {
+        setChats((old) => [...old, ...r.chats.filter((c) => !old.some((o) => o.id === c.id))]);
+        setTotal(r.total);
+        if (!folder) setFolders((old) => foldersOf([...old.map((f) => ({ folder: f })), ...r.chats]));
+      },
+      (e: Error) => setError(t('loadFailed', { error: e.message })),
+    ).finally(() => (loading.current = false));
+  };
 
   const act = async (fn: () => Promise<unknown>) => {
     setMenuFor(null);
@@ -95,6 +124,12 @@ export function Sidebar(p: Props) {
 
   const pinned = chats.filter((c) => c.pinned);
   const rest = chats.filter((c) => !c.pinned);
+  const rows: Row[] = [
+    ...(pinned.length > 0 ? [{ key: 'h-pinned', head: t('pinned') }] : []),
+    ...pinned.map((c) => ({ key: `c${c.id}`, render: () => item(c) })),
+    ...(pinned.length > 0 && rest.length > 0 ? [{ key: 'h-recent', head: t('recent') }] : []),
+    ...rest.map((c) => ({ key: `c${c.id}`, render: () => item(c) })),
+  ];
   const item = (c: ChatSummary) => (
     <li key={c.id} class={`chat-item ${c.id === p.current ? 'active' : ''}`} data-chat-id={c.id}>
       <a href={`#/chat/${c.id}`} class="chat-link" title={c.title}>
@@ -141,13 +176,16 @@ export function Sidebar(p: Props) {
         onInput={(e) => setQuery((e.currentTarget as HTMLInputElement).value)}
       />
       {error && <p class="error">{error}</p>}
-      <nav class="chat-list" aria-label={t('chats')}>
+      {(folders.length > 0 || folder) && (
+        <select id="folder-filter" aria-label={t('folder')} value={folder}
+          onChange={(e) => setFolder((e.currentTarget as HTMLSelectElement).value)}>
+          <option value="">{t('allFolders')}</option>
+          {[...new Set([...folders, ...(folder ? [folder] : [])])].map((f) => <option key={f} value={f}>{f}</option>)}
+        </select>
+      )}
+      <ChatList rows={rows} label={t('chats')} onEnd={more} resetKey={`${query}\n${folder}`}>
         {chats.length === 0 && !error && <p class="muted">{t('noChats')}</p>}
-        {pinned.length > 0 && <h3>{t('pinned')}</h3>}
-        <ul>{pinned.map(item)}</ul>
-        {pinned.length > 0 && rest.length > 0 && <h3>{t('recent')}</h3>}
-        <ul>{rest.map(item)}</ul>
-      </nav>
+      </ChatList>
       <div class="sidebar-foot">
         <a href="#/models" class="nav-link" id="nav-models">{t('models')}</a>
         <button type="button" id="export-all" onClick={() => download(api.exportAllUrl())}>{t('exportAll')}</button>
