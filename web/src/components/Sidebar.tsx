@@ -68,12 +68,19 @@ export function Sidebar(p: Props) {
     return () => clearTimeout(timer);
   }, [query, folder, p.version]);
 
+  const listKey = useRef('');
+  listKey.current = `${query}\n${folder}\n${p.version}`;
   const more = () => {
     if (loading.current || chats.length >= total) return;
     loading.current = true;
+    const key = listKey.current;
     api.listChats(query, PAGE, chats.length, folder).then(
       (r) => {
-        setChats((old) => [...old, ...r.chats.filter((c) => !old.some((o) => o.id === c.id))]);
+        if (key !== listKey.current) return; // the search or filter changed meanwhile
+        setChats((old) => {
+          const seen = new Set(old.map((o) => o.id));
+          return [...old, ...r.chats.filter((c) => !seen.has(c.id))];
+        });
         setTotal(r.total);
         if (!folder) setFolders((old) => foldersOf([...old.map((f) => ({ folder: f })), ...r.chats]));
       },
