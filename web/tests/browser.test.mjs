@@ -357,6 +357,20 @@ async function assertInert(page) {
   clean(page);
 }
 
+// Replaces the model's answer with `text`, streamed in pieces of `size` characters.
+async function fakeAnswer(page, text, size) {
+  const line = (content, done, extra = {}) =>
+    JSON.stringify({ model: 'stories', message: { role: 'assistant', content }, done, ...extra }) + '\n';
+  const pieces = text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g'));
+  await page.route('**/api/chat', (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/x-ndjson',
+      body: pieces.map((c) => line(c, false)).join('') + line('', true, { eval_count: 7, eval_duration: 1e6 }),
+    }),
+  );
+}
+
 test('XSS payloads in an imported chat stay inert', async () => {
   const doc = {
     lokal_chats: 1,
@@ -386,15 +400,7 @@ test('XSS payloads in an imported chat stay inert', async () => {
 test('XSS payloads in a streamed answer stay inert', async () => {
   const page = await openPage();
   // The model's stream is replaced with the payloads: same rendering path.
-  await page.route('**/api/chat', (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'application/x-ndjson',
-      body: XSS.match(/[\s\S]{1,40}/g)
-        .map((c) => JSON.stringify({ model: 'stories', message: { role: 'assistant', content: c }, done: false }) + '\n')
-        .join('') + JSON.stringify({ model: 'stories', message: { role: 'assistant', content: '' }, done: true, eval_count: 7, eval_duration: 1e6 }) + '\n',
-    }),
-  );
+  await fakeAnswer(page, XSS, 40);
   await page.goto(base + '/#/');
   await chooseModel(page, 'stories');
   await send(page, 'say something nasty');
@@ -424,15 +430,7 @@ const MERMAID_XSS = [
 
 test('Mermaid diagrams render once complete; payloads in them stay inert', async () => {
   const page = await openPage();
-  await page.route('**/api/chat', (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'application/x-ndjson',
-      body: MERMAID_XSS.match(/[\s\S]{1,12}/g)
-        .map((c) => JSON.stringify({ model: 'stories', message: { role: 'assistant', content: c }, done: false }) + '\n')
-        .join('') + JSON.stringify({ model: 'stories', message: { role: 'assistant', content: '' }, done: true, eval_count: 7, eval_duration: 1e6 }) + '\n',
-    }),
-  );
+  await fakeAnswer(page, MERMAID_XSS, 12);
   await page.goto(base + '/#/');
   await chooseModel(page, 'stories');
   await send(page, 'draw the flow');
