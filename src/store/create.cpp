@@ -103,6 +103,7 @@ status plan_files(const store & st, const std::vector<std::pair<std::string, std
     }
     if (adapters && sorted.size() > 1) return bad("only one adapter is currently supported");
     std::vector<std::pair<layer, gguf::file>> parts;
+    std::string model_from;
     for (const auto & [file_name, digest] : sorted) {
         plan.early_statuses.push_back("parsing GGUF");
         gguf::file meta;
@@ -114,7 +115,14 @@ status plan_files(const store & st, const std::vector<std::pair<std::string, std
             continue;
         }
         if (l->media_type == media_type::adapter) archs.emplace_back(file_name, meta.architecture());
-        if (l->media_type == media_type::model) model_meta = std::move(meta);
+        if (l->media_type == media_type::model) {
+            // Ollama would keep both and run the last: say which files clash instead.
+            if (model_meta) {
+                return bad("files \"" + model_from + "\" and \"" + file_name + "\" are both models; give one");
+            }
+            model_meta = std::move(meta);
+            model_from = file_name;
+        }
         plan.layers.push_back(std::move(*l));
     }
     if (!parts.empty()) return plan_split_model(parts, plan, model_meta);

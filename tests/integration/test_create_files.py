@@ -141,3 +141,10 @@ def test_split_model_quantized_on_create(fresh_server, parts):
     kept = sorted(p.name for p in (fresh_server.models_dir / "blobs").iterdir())
     assert kept == sorted(l["digest"].replace(":", "-") for l in [m["config"], *m["layers"]]), kept
     assert api.generate(model="split-q8", prompt="Once", options={"num_predict": 3})["done"]
+
+
+def test_two_model_files_are_refused(api, stories_digest, tiny_digest):
+    r = api.post("/api/create", {"model": "two-models", "stream": False,
+                                 "files": {"a.gguf": stories_digest, "b.gguf": tiny_digest}})
+    assert r.status_code == 400
+    assert error_of(r) == 'files "a.gguf" and "b.gguf" are both models; give one'
