@@ -106,7 +106,7 @@ struct app::impl {
         });
         register_openai_routes(http, ctx);
         register_anthropic_routes(http, ctx);
-        register_auth_routes(http, auth_ctx);
+        register_auth_routes(http, auth_ctx, ctx);
         // Off: no hook at all, so requests take exactly the path they took before accounts existed.
         if (cfg.auth) {
             http.authorize([this](const http::request & req, const std::string & pattern) {

@@ -16,11 +16,18 @@ std::string body_string(const json & body, const char * key) {
 }
 
 // What the request acts on, read leniently (the handler reports bad input).
+// Only names are read: never a password or any other field.
 std::string target_of(const std::string & action, const http::request & req) {
     if (auto it = req.params.find("digest"); it != req.params.end()) return it->second;
+    if (auto it = req.params.find("name"); it != req.params.end()) return it->second;      // a user
+    if (auto it = req.params.find("id"); it != req.params.end()) return "key " + it->second;
     json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return {};
+    if (!body.is_object()) return action == "logout" ? req.principal : std::string();
     if (action == "copy") return body_string(body, "source") + " -> " + body_string(body, "destination");
+    if (action == "key_create") {
+        std::string user = body_string(body, "user");
+        return user.empty() ? req.principal : user;
+    }
     std::string model = body_string(body, "model");
     return model.empty() ? body_string(body, "name") : model;
 }

@@ -1,6 +1,7 @@
 #include "handlers/auth_routes.h"
 
 #include "auth/policy.h"
+#include "handlers/audit_routes.h"
 
 #include <charconv>
 
@@ -212,18 +213,22 @@ void list_routes(auth_context & ctx, res_t res) {
 
 }  // namespace
 
-void register_auth_routes(http::server & srv, auth_context & ctx) {
-    srv.route("GET", "/lokal/api/users", [&ctx](req_t, res_t r) { list_users(ctx, r); });
-    srv.route("POST", "/lokal/api/users", [&ctx](req_t q, res_t r) { add_user(ctx, q, r); });
-    srv.route("DELETE", "/lokal/api/users/:name", [&ctx](req_t q, res_t r) { remove_user(ctx, q, r); });
-    srv.route("POST", "/lokal/api/users/:name/password", [&ctx](req_t q, res_t r) { set_password(ctx, q, r); });
-    srv.route("GET", "/lokal/api/keys", [&ctx](req_t q, res_t r) { list_keys(ctx, q, r); });
-    srv.route("POST", "/lokal/api/keys", [&ctx](req_t q, res_t r) { create_key(ctx, q, r); });
-    srv.route("DELETE", "/lokal/api/keys/:id", [&ctx](req_t q, res_t r) { revoke_key(ctx, q, r); });
-    srv.route("GET", "/lokal/api/routes", [&ctx](req_t, res_t r) { list_routes(ctx, r); });
-    srv.route("POST", "/lokal/api/auth/login", [&ctx](req_t q, res_t r) { login(ctx, q, r); });
-    srv.route("POST", "/lokal/api/auth/logout", [&ctx](req_t q, res_t r) { logout(ctx, q, r); });
-    srv.route("GET", "/lokal/api/auth/me", [&ctx](req_t q, res_t r) { me(ctx, q, r); });
+void register_auth_routes(http::server & srv, auth_context & actx, context & ctx) {
+    auto & a = actx;
+    srv.route("GET", "/lokal/api/users", [&a](req_t, res_t r) { list_users(a, r); });
+    srv.route("POST", "/lokal/api/users", audited(ctx, "user_add", [&a](req_t q, res_t r) { add_user(a, q, r); }));
+    srv.route("DELETE", "/lokal/api/users/:name",
+              audited(ctx, "user_remove", [&a](req_t q, res_t r) { remove_user(a, q, r); }));
+    srv.route("POST", "/lokal/api/users/:name/password",
+              audited(ctx, "user_password", [&a](req_t q, res_t r) { set_password(a, q, r); }));
+    srv.route("GET", "/lokal/api/keys", [&a](req_t q, res_t r) { list_keys(a, q, r); });
+    srv.route("POST", "/lokal/api/keys", audited(ctx, "key_create", [&a](req_t q, res_t r) { create_key(a, q, r); }));
+    srv.route("DELETE", "/lokal/api/keys/:id",
+              audited(ctx, "key_revoke", [&a](req_t q, res_t r) { revoke_key(a, q, r); }));
+    srv.route("GET", "/lokal/api/routes", [&a](req_t, res_t r) { list_routes(a, r); });
+    srv.route("POST", "/lokal/api/auth/login", audited(ctx, "login", [&a](req_t q, res_t r) { login(a, q, r); }));
+    srv.route("POST", "/lokal/api/auth/logout", audited(ctx, "logout", [&a](req_t q, res_t r) { logout(a, q, r); }));
+    srv.route("GET", "/lokal/api/auth/me", [&a](req_t q, res_t r) { me(a, q, r); });
 }
 
 }  // namespace lokal::handlers

@@ -6,6 +6,7 @@
 #include "auth/accounts.h"
 #include "auth/gate.h"
 #include "auth/limiter.h"
+#include "handlers/routes.h"
 #include "http/server.h"
 
 #include <chrono>
@@ -21,6 +22,7 @@ struct auth_context {
     auth::failure_limiter logins{5, std::chrono::minutes(5)};
 };
 
-void register_auth_routes(http::server & srv, auth_context & ctx);
+// Account changes, logins and logouts are recorded in ctx's audit log.
+void register_auth_routes(http::server & srv, auth_context & actx, context & ctx);
 
 }  // namespace lokal::handlers

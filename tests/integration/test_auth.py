@@ -6,6 +6,7 @@ database directly (bootstrap) and through the API."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import anthropic
@@ -371,3 +372,33 @@ def test_per_key_rate_limit(binary, tmp_path):
 def test_me_without_auth_says_so(api):
     r = api.get("/lokal/api/auth/me")
     assert r.status_code == 200 and r.json() == {"auth": False}
+
+
+def test_account_events_are_audited(auth):
+    """User and key changes, logins and logouts each leave one audit line,
+    with the user or key they concern and never a password."""
+    log = auth.home / ".lokal" / "audit.log"
+    seen = len(log.read_text().splitlines())
+    h = {"Authorization": "Bearer " + auth.keys["admin"]}
+    u = auth.url + "/lokal/api/users"
+    assert requests.post(u, json={"name": "erin", "password": "erin-secret-pw"}, headers=h, timeout=30).status_code == 201
+    k = requests.post(auth.url + "/lokal/api/keys", json={"user": "erin"}, headers=h, timeout=30)
+    assert k.status_code == 201
+    assert requests.delete(auth.url + f"/lokal/api/keys/{k.json()['id']}", headers=h, timeout=30).status_code == 200
+    assert requests.post(u + "/erin/password", json={"password": "erin-new-secret"}, headers=h,
+                         timeout=30).status_code == 200
+    assert login(auth, "erin", "wrong-password-9")[1].status_code == 401
+    s, r = login(auth, "erin", "erin-new-secret")
+    assert r.status_code == 200
+    csrf = {"X-Lokal-CSRF": r.json()["csrf_token"]}
+    assert s.post(auth.url + "/lokal/api/auth/logout", headers=csrf, timeout=30).status_code == 200
+    assert requests.delete(u + "/erin", headers=h, timeout=30).status_code == 200
+    text = log.read_text()
+    lines = [json.loads(x) for x in text.splitlines()[seen:]]
+    got = [(x["action"], x["target"], x["status"]) for x in lines]
+    assert got == [("user_add", "erin", 201), ("key_create", "erin", 201), ("key_revoke", f"key {k.json()['id']}", 200),
+                   ("user_password", "erin", 200), ("login", "erin", 401), ("login", "erin", 200),
+                   ("logout", "erin", 200), ("user_remove", "erin", 200)], got
+    assert all(x["principal"] == "root" for x in lines if x["action"] not in ("login", "logout")), lines
+    for secret in ("erin-secret-pw", "erin-new-secret", "wrong-password-9", k.json()["key"]):
+        assert secret not in text
