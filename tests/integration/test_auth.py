@@ -402,3 +402,18 @@ def test_account_events_are_audited(auth):
     assert all(x["principal"] == "root" for x in lines if x["action"] not in ("login", "logout")), lines
     for secret in ("erin-secret-pw", "erin-new-secret", "wrong-password-9", k.json()["key"]):
         assert secret not in text
+
+
+def test_refusals_and_preflights_carry_cors_headers(auth):
+    """A web app on an allowed origin can read why it was refused, and its
+    preflight (which never carries credentials) is answered without a key."""
+    origin = auth.url  # the server's own origin is always allowed
+    r = requests.get(auth.url + "/api/tags", headers={"Origin": origin}, timeout=30)
+    assert r.status_code == 401
+    assert r.headers.get("Access-Control-Allow-Origin") == origin
+    p = requests.options(auth.url + "/api/tags", headers={"Origin": origin, "Access-Control-Request-Method": "GET",
+                                                          "Access-Control-Request-Headers": "authorization"},
+                         timeout=30)
+    assert p.status_code == 204, p.text
+    assert p.headers.get("Access-Control-Allow-Origin") == origin
+    assert "authorization" in p.headers.get("Access-Control-Allow-Headers", "").lower()
