@@ -16,30 +16,17 @@ namespace {
 namespace an = compat::anthropic;
 namespace bridge = compat_bridge;
 
-void send_error(http::response & res, int status, const std::string & message) {
-    res.stream = nullptr;
-    http::set_json(res, compat::anthropic_error(status, message), status);
-}
-
-// A failed native call: its status, message and headers (Retry-After).
-void send_failure(http::response & res, const bridge::outcome & o) {
-    send_error(res, o.status, o.error);
-    res.headers = o.headers;
-}
-
-void send_error(http::response & res, const error & err) { send_error(res, http::status_for(err.code), err.message); }
-
 // Parses and translates; on failure the error is already in res.
 template <class F>
 std::optional<an::plan> translate(const http::request & req, http::response & res, F && fn) {
     auto body = http::parse_json_body(req);
     if (!body) {
-        send_error(res, body.err());
+        bridge::send_error(res, compat::anthropic_error, body.err());
         return std::nullopt;
     }
     auto p = fn(*body);
     if (!p) {
-        send_error(res, p.err());
+        bridge::send_error(res, compat::anthropic_error, p.err());
         return std::nullopt;
     }
     return std::move(*p);
@@ -51,7 +38,7 @@ void messages(context & ctx, const http::request & req, http::response & res) {
     auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
     std::vector<bridge::outcome> outs;
     outs.push_back(bridge::call(native, req, p->native));
-    if (!outs[0].ok()) return send_failure(res, outs[0]);
+    if (!outs[0].ok()) return bridge::send_failure(res, compat::anthropic_error, outs[0]);
     std::string id = compat::random_hex_id("msg_");
     if (!p->stream) return http::set_json(res, an::message(id, p->model, outs[0].body));
     auto conv = std::make_shared<an::stream_converter>(id, p->model);
@@ -74,10 +61,10 @@ void count_tokens(context & ctx, const http::request & req, http::response & res
     if (!p) return;
     auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
     auto rendered = bridge::call(native, req, p->native);
-    if (!rendered.ok()) return send_failure(res, rendered);
+    if (!rendered.ok()) return bridge::send_failure(res, compat::anthropic_error, rendered);
     auto tokenize = [&ctx](const http::request & q, http::response & r) { native_tokenize(ctx, q, r); };
     auto tokens = bridge::call(tokenize, req, an::tokenize_request(p->model, rendered.body));
-    if (!tokens.ok()) return send_failure(res, tokens);
+    if (!tokens.ok()) return bridge::send_failure(res, compat::anthropic_error, tokens);
     size_t n = tokens.body.contains("tokens") && tokens.body["tokens"].is_array() ? tokens.body["tokens"].size() : 0;
     http::set_json(res, json{{"input_tokens", n}});
 }

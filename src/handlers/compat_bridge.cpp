@@ -122,4 +122,18 @@ bool relay(std::vector<outcome> & outs, http::stream_writer & w, const line_fn &
     return !stop;
 }
 
+void send_error(http::response & res, error_body_fn body, int status, const std::string & message) {
+    res.stream = nullptr;
+    http::set_json(res, body(status, message), status);
+}
+
+void send_error(http::response & res, error_body_fn body, const error & err) {
+    send_error(res, body, http::status_for(err.code), err.message);
+}
+
+void send_failure(http::response & res, error_body_fn body, const outcome & o) {
+    send_error(res, body, o.status, o.error);
+    res.headers = o.headers;
+}
+
 }  // namespace lokal::handlers::compat_bridge

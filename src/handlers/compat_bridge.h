@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lokal::handlers::compat_bridge {
@@ -40,5 +41,14 @@ using line_fn = std::function<bool(size_t index, const json & obj, http::stream_
 // Relays every outcome's stream concurrently (an outcome without a stream
 // counts as one line: its body). False when a line_fn call returned false.
 bool relay(std::vector<outcome> & outs, http::stream_writer & w, const line_fn & on_line);
+
+// A dialect's error body: compat::openai_error or compat::anthropic_error.
+using error_body_fn = json (*)(int status, std::string_view message);
+
+// Answers with the dialect's error body (and no stream).
+void send_error(http::response & res, error_body_fn body, int status, const std::string & message);
+void send_error(http::response & res, error_body_fn body, const error & err);
+// A failed native call: its status, message and headers (Retry-After).
+void send_failure(http::response & res, error_body_fn body, const outcome & o);
 
 }  // namespace lokal::handlers::compat_bridge

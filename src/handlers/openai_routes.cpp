@@ -17,19 +17,6 @@ namespace {
 namespace oa = compat::openai;
 namespace bridge = compat_bridge;
 
-void send_error(http::response & res, int status, const std::string & message) {
-    res.stream = nullptr;
-    http::set_json(res, compat::openai_error(status, message), status);
-}
-
-// A failed native call: its status, message and headers (Retry-After).
-void send_failure(http::response & res, const bridge::outcome & o) {
-    send_error(res, o.status, o.error);
-    res.headers = o.headers;
-}
-
-void send_error(http::response & res, const error & err) { send_error(res, http::status_for(err.code), err.message); }
-
 result<json> body_of(const http::request & req) { return http::parse_json_body(req); }
 
 // The pieces both completion routes stream with.
@@ -84,12 +71,12 @@ std::shared_ptr<stream_state> new_stream(const oa::plan & p, const char * id_pre
 
 void chat_completions(context & ctx, const http::request & req, http::response & res) {
     auto body = body_of(req);
-    if (!body) return send_error(res, body.err());
+    if (!body) return bridge::send_error(res, compat::openai_error, body.err());
     auto p = oa::chat_request(*body);
-    if (!p) return send_error(res, p.err());
+    if (!p) return bridge::send_error(res, compat::openai_error, p.err());
     auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
     auto outs = bridge::call_all(native, req, p->natives);
-    if (auto f = bridge::first_failure(outs)) return send_failure(res, *f);
+    if (auto f = bridge::first_failure(outs)) return bridge::send_failure(res, compat::openai_error, *f);
     if (!p->stream) {
         std::vector<json> finals;
         for (auto & o : outs) finals.push_back(std::move(o.body));
@@ -110,14 +97,14 @@ void chat_completions(context & ctx, const http::request & req, http::response &
 
 void completions(context & ctx, const http::request & req, http::response & res) {
     auto body = body_of(req);
-    if (!body) return send_error(res, body.err());
+    if (!body) return bridge::send_error(res, compat::openai_error, body.err());
     auto p = oa::completion_request(*body);
-    if (!p) return send_error(res, p.err());
+    if (!p) return bridge::send_error(res, compat::openai_error, p.err());
     size_t prompts = 1;
     if (auto it = body->find("prompt"); it != body->end() && it->is_array()) prompts = it->size();
     auto native = [&ctx](const http::request & q, http::response & r) { native_generate(ctx, q, r); };
     auto outs = bridge::call_all(native, req, p->natives);
-    if (auto f = bridge::first_failure(outs)) return send_failure(res, *f);
+    if (auto f = bridge::first_failure(outs)) return bridge::send_failure(res, compat::openai_error, *f);
     if (!p->stream) {
         std::vector<json> finals;
         for (auto & o : outs) finals.push_back(std::move(o.body));
@@ -141,7 +128,7 @@ void completions(context & ctx, const http::request & req, http::response & res)
 void list_models(context & ctx, http::response & res) {
     http::response native;
     native_tags(ctx, native);
-    if (native.status != 200) return send_error(res, native.status, compat::native_error_message(native.body));
+    if (native.status != 200) return bridge::send_error(res, compat::openai_error, native.status, compat::native_error_message(native.body));
     http::set_json(res, oa::model_list(json::parse(native.body, nullptr, false)));
 }
 
@@ -150,18 +137,18 @@ void get_model(context & ctx, const http::request & req, http::response & res) {
     std::string id = req.path.substr(std::string_view("/v1/models/").size());
     auto native = [&ctx](const http::request & q, http::response & r) { native_show(ctx, q, r); };
     auto out = bridge::call(native, req, json{{"model", id}});
-    if (!out.ok()) return send_failure(res, out);
+    if (!out.ok()) return bridge::send_failure(res, compat::openai_error, out);
     http::set_json(res, oa::model_object(id, out.body));
 }
 
 void embeddings(context & ctx, const http::request & req, http::response & res) {
     auto body = body_of(req);
-    if (!body) return send_error(res, body.err());
+    if (!body) return bridge::send_error(res, compat::openai_error, body.err());
     auto p = oa::embeddings_request(*body);
-    if (!p) return send_error(res, p.err());
+    if (!p) return bridge::send_error(res, compat::openai_error, p.err());
     auto native = [&ctx](const http::request & q, http::response & r) { native_embed(ctx, q, r); };
     auto out = bridge::call(native, req, p->native);
-    if (!out.ok()) return send_failure(res, out);
+    if (!out.ok()) return bridge::send_failure(res, compat::openai_error, out);
     http::set_json(res, oa::embedding_list(*p, out.body));
 }
 
@@ -169,12 +156,12 @@ void embeddings(context & ctx, const http::request & req, http::response & res) 
 // (no "[DONE]": the Responses stream ends with response.completed).
 void responses(context & ctx, const http::request & req, http::response & res) {
     auto body = body_of(req);
-    if (!body) return send_error(res, body.err());
+    if (!body) return bridge::send_error(res, compat::openai_error, body.err());
     auto p = oa::responses_request(*body);
-    if (!p) return send_error(res, p.err());
+    if (!p) return bridge::send_error(res, compat::openai_error, p.err());
     auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
     auto outs = bridge::call_all(native, req, p->chat.natives);
-    if (auto f = bridge::first_failure(outs)) return send_failure(res, *f);
+    if (auto f = bridge::first_failure(outs)) return bridge::send_failure(res, compat::openai_error, *f);
     const std::string id = compat::random_hex_id("resp_");
     if (!p->chat.stream) return http::set_json(res, oa::response_object(p->echo, id, compat::unix_now(), outs[0].body));
     struct state {
