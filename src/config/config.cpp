@@ -304,6 +304,31 @@ std::optional<int> parse_flash_attention(std::string_view text) {
     return std::nullopt;
 }
 
+namespace {
+
+// LOKAL_FLASH_ATTENTION and LOKAL_KV_CACHE_TYPE: how models are loaded.
+template <class Get>
+status load_engine(const Get & get, settings & s) {
+    if (const char * v = get("LOKAL_FLASH_ATTENTION")) {
+        auto fa = parse_flash_attention(v);
+        if (!fa) {
+            return make_error(errc::invalid_request, "LOKAL_FLASH_ATTENTION: expected auto, true or false, got \"" +
+                                                         std::string(v) + "\"");
+        }
+        s.flash_attention = *fa;
+    }
+    if (const char * v = get("LOKAL_KV_CACHE_TYPE")) {
+        if (!is_kv_cache_type(v)) {
+            return make_error(errc::invalid_request, "LOKAL_KV_CACHE_TYPE: unsupported type \"" + std::string(v) +
+                                                         "\" (f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1)");
+        }
+        s.kv_cache_type = v;
+    }
+    return {};
+}
+
+}  // namespace
+
 result<settings> load(const env_lookup & env) {
     settings s;
     auto get = [&](const char * name) -> const char * {
@@ -376,21 +401,7 @@ result<settings> load(const env_lookup & env) {
         if (!n) return make_error(errc::invalid_request, "LOKAL_MAX_MEMORY: " + n.err().message);
         s.max_memory = *n;
     }
-    if (const char * v = get("LOKAL_FLASH_ATTENTION")) {
-        auto fa = parse_flash_attention(v);
-        if (!fa) {
-            return make_error(errc::invalid_request, "LOKAL_FLASH_ATTENTION: expected auto, true or false, got \"" +
-                                                         std::string(v) + "\"");
-        }
-        s.flash_attention = *fa;
-    }
-    if (const char * v = get("LOKAL_KV_CACHE_TYPE")) {
-        if (!is_kv_cache_type(v)) {
-            return make_error(errc::invalid_request, "LOKAL_KV_CACHE_TYPE: unsupported type \"" + std::string(v) +
-                                                         "\" (f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1)");
-        }
-        s.kv_cache_type = v;
-    }
+    if (auto st = load_engine(get, s); !st) return st.err();
     if (auto st = load_security(get, s); !st) return st.err();
     if (const char * v = get("LOKAL_REGISTRY_AUTH_FILE")) s.registry_auth_file = v;
     return s;
