@@ -2,9 +2,11 @@
 
 #include "webui/assets.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace lokal::webui {
 
@@ -64,6 +66,27 @@ std::string regex_escape(std::string_view path) {
     return out;
 }
 
+// Vite's content-hashed files all live in /assets/: one route serves them,
+// because cpp-httplib tries every registered pattern (each a std::regex) in
+// order, and one route per file made every later API route (/api/tags)
+// pay for a hundred regex matches.
+constexpr const char * hashed_pattern = "/assets/.+";
+
+// The patterns register_asset_routes registers: the hashed folder's, then
+// one per other file (favicon.svg) except index.html, which `/` serves.
+std::vector<std::string> asset_patterns() {
+    std::vector<std::string> out;
+    bool hashed = false;
+    for (const auto & a : embedded_assets()) {
+        std::string_view path = a.path;
+        if (path == "/index.html") continue;
+        if (path.rfind("/assets/", 0) == 0) hashed = true;
+        else out.push_back(regex_escape(path));
+    }
+    if (hashed) out.insert(out.begin(), hashed_pattern);
+    return out;
+}
+
 }  // namespace
 
 const asset * find_asset(std::string_view path) {
@@ -92,20 +115,22 @@ bool serve_index(const http::request & req, http::response & res) {
 }
 
 bool is_asset_route(std::string_view pattern) {
-    for (const auto & a : embedded_assets()) {
-        if (std::string_view(a.path) != "/index.html" && regex_escape(a.path) == pattern) return true;
-    }
-    return false;
+    static const std::vector<std::string> patterns = asset_patterns();
+    return std::find(patterns.begin(), patterns.end(), pattern) != patterns.end();
 }
 
 void register_asset_routes(http::server & srv) {
-    for (const auto & a : embedded_assets()) {
-        std::string path = a.path;
-        if (path == "/index.html") continue;
-        // Vite puts content-hashed names under /assets/: they never change.
-        bool immutable = path.rfind("/assets/", 0) == 0;
-        srv.route("GET", regex_escape(path), [&a, immutable](const http::request & req, http::response & res) {
-            send(a, req, res, immutable);
+    for (const auto & pattern : asset_patterns()) {
+        srv.route("GET", pattern, [](const http::request & req, http::response & res) {
+            const asset * a = find_asset(req.path);
+            if (!a || std::string_view(a->path) == "/index.html") {
+                res.status = 404;
+                res.content_type = "text/plain";
+                res.body = "404 page not found";
+                return;
+            }
+            // Vite puts content-hashed names under /assets/: they never change.
+            send(*a, req, res, req.path.rfind("/assets/", 0) == 0);
         });
     }
 }
