@@ -12,6 +12,9 @@
 #include "store/store.h"
 
 #include <chrono>
+#include <mutex>
+#include <tuple>
+#include <vector>
 
 namespace lokal::handlers {
 
@@ -54,11 +57,17 @@ namespace {
 using models::model_field;
 using models::string_field;
 
-// GET /api/tags
-void tags(context & ctx, http::response & res) {
+// What /api/tags's body is a function of: each model's name, manifest digest
+// (which covers its config and layers, so its details and size) and time.
+using tags_key = std::vector<std::tuple<std::string, std::string, std::filesystem::file_time_type>>;
+
+// complete is false when a config could not be read (then not kept).
+std::string tags_body(context & ctx, const std::vector<store::manifest_entry> & entries, bool & complete) {
     json list = json::array();
-    for (const auto & e : ctx.models.list()) {
+    complete = true;
+    for (const auto & e : entries) {
         auto cfg = ctx.models.read_config(e.m);
+        if (!cfg) complete = false;
         std::string digest = e.digest.substr(e.digest.find(':') + 1);
         list.push_back(json{
             {"name", e.short_name},
@@ -69,7 +78,36 @@ void tags(context & ctx, http::response & res) {
             {"details", details_from_config(cfg ? *cfg : json::object())},
         });
     }
-    http::set_json(res, json{{"models", std::move(list)}});
+    return json{{"models", std::move(list)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// GET /api/tags. Clients poll it (chat apps every few seconds), so the last
+// body is kept and sent again while the listing has not changed: building
+// and serialising the JSON was most of a request's cost. The body depends
+// only on the key, so one memo serves every store in the process.
+void tags(context & ctx, http::response & res) {
+    static std::mutex mu;
+    static tags_key last_key;
+    static std::string last_body;
+    auto entries = ctx.models.list();
+    tags_key key;
+    key.reserve(entries.size());
+    for (const auto & e : entries) key.emplace_back(e.short_name, e.digest, e.modified);
+    res.status = 200;
+    res.content_type = "application/json; charset=utf-8";
+    {
+        std::lock_guard lock(mu);
+        if (!last_body.empty() && key == last_key) {
+            res.body = last_body;
+            return;
+        }
+    }
+    bool complete = false;
+    res.body = tags_body(ctx, entries, complete);
+    if (!complete) return;
+    std::lock_guard lock(mu);
+    last_key = std::move(key);
+    last_body = res.body;
 }
 
 // POST /api/copy
