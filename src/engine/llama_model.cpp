@@ -69,6 +69,11 @@ llama_context_params context_params(const load_params & p, const llama_model * m
     cp.n_ubatch = std::min<uint32_t>(cp.n_batch, 512);
     cp.n_seq_max = static_cast<uint32_t>(n_seq);
     cp.kv_unified = false;
+    // Sliding-window layers get a cache of their window plus one batch, not
+    // num_ctx: less memory, and attention there no longer grows with the
+    // chat (llama-server's default too). llama_runner::keep_prefix handles
+    // what that means for prefix reuse.
+    cp.swa_full = false;
     cp.flash_attn_type = p.flash_attention < 0    ? LLAMA_FLASH_ATTN_TYPE_AUTO
                          : p.flash_attention == 0 ? LLAMA_FLASH_ATTN_TYPE_DISABLED
                                                   : LLAMA_FLASH_ATTN_TYPE_ENABLED;

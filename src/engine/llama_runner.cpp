@@ -161,6 +161,7 @@ private:
     void record_logprobs(slot & s, llama_token tok);
     void sample_and_emit(slot & s);
     void start_media(slot & s);
+    size_t keep_prefix(slot & s, size_t reuse);
     void finish(slot & s, const std::string & reason);
     void fail(slot & s, const error & err);
     void release(slot & s);
@@ -340,7 +341,7 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     // again so that there are logits to sample from.
     // A prompt with images is evaluated whole (mtmd decodes it in one go).
     size_t reuse = s.t->media ? 0 : std::min(common_prefix(s.cached, s.prompt), s.prompt.size() - 1);
-    llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, static_cast<llama_pos>(reuse), -1);
+    reuse = keep_prefix(s, reuse);
     s.cached.resize(reuse);
     s.n_prompt_done = reuse;
 
@@ -382,6 +383,26 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     s.prompt_evaluated = 0;
     s.t_prompt_start = clock_type::now();
     if (s.t->media) start_media(s);
+}
+
+// Drops the slot's cache past its first `reuse` tokens and returns how many
+// are really kept. Models with sliding-window layers run with llama.cpp's
+// small window cache (as llama-server does): those layers keep only about
+// the last n_swa + n_ubatch positions, which makes long chats cheaper to
+// continue, but a prefix ending further back than that has lost the window
+// it needs and is evaluated again. Recurrent caches cannot cut a tail at all.
+size_t llama_runner::keep_prefix(slot & s, size_t reuse) {
+    llama_memory_t mem = llama_get_memory(model_->ctx());
+    const int n_swa = llama_model_n_swa(model_->model());
+    if (reuse > 0 && n_swa > 0) {
+        llama_pos pos_min = llama_memory_seq_pos_min(mem, s.id);
+        if (pos_min > std::max<llama_pos>(0, static_cast<llama_pos>(reuse) - n_swa)) reuse = 0;
+    }
+    if (!llama_memory_seq_rm(mem, s.id, static_cast<llama_pos>(reuse), -1)) {
+        llama_memory_seq_rm(mem, s.id, -1, -1);
+        reuse = 0;
+    }
+    return reuse;
 }
 
 // Evaluates a prompt with images at once (mtmd runs its own decodes, the
