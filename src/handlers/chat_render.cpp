@@ -1,5 +1,6 @@
 #include "handlers/chat_render.h"
 
+#include "chat/harmony.h"
 #include "chat/thinking.h"
 #include "store/capabilities.h"
 #include "template/ollama.h"
@@ -22,6 +23,12 @@ std::vector<std::string> config_caps(const prepared & p) {
     return caps;
 }
 
+// A gpt-oss model with a harmony template (Ollama's rule, in store/).
+bool uses_harmony(const prepared & p) {
+    std::string family = p.rec.config.is_object() ? p.rec.config.value("model_family", "") : "";
+    return p.go_template && store::uses_harmony(family, p.go_template->source());
+}
+
 template_caps caps_of(engine::runner * r, const prepared & p) {
     std::vector<std::string> caps = config_caps(p);
     template_caps out;
@@ -30,6 +37,8 @@ template_caps caps_of(engine::runner * r, const prepared & p) {
         out.tools = vars && has(*vars, "tools");
         auto [open, close] = tmpl::thinking_tags(*p.go_template);
         out.thinking = !open.empty() && !close.empty();
+        out.tools = out.tools || uses_harmony(p);
+        out.thinking = out.thinking || uses_harmony(p);
     } else if (r) {
         store::jinja_capabilities(caps, r->facts().chat_template);
     }
@@ -98,19 +107,46 @@ tmpl::chat_turn to_turn(const api::message & m) {
     return t;
 }
 
+// The output of a harmony model continues the chat's last message when that
+// is the assistant's own (Ollama's prefill rule).
+chat::harmony_prefill harmony_prefill_of(const std::vector<api::message> & msgs) {
+    if (msgs.empty() || msgs.back().role != "assistant") return chat::harmony_prefill::none;
+    if (!msgs.back().content.empty()) return chat::harmony_prefill::final;
+    if (!msgs.back().thinking.empty()) return chat::harmony_prefill::analysis;
+    return chat::harmony_prefill::none;
+}
+
+// Harmony knows only low/medium/high effort: "max" is "high".
+json harmony_think(const json & think) { return think == "max" ? json("high") : think; }
+
+// The parser and tokens of a harmony model's output; its answer starts once
+// the final channel opens (where a format's grammar begins).
+void use_harmony(engine::chat_prompt & out, chat::harmony_names names, chat::harmony_prefill prefill) {
+    out.parser = chat::make_harmony_parser(std::move(names), prefill);
+    out.preserved_tokens = chat::harmony_preserved_tokens();
+    out.thinking_end = "<|channel|>final<|message|>";
+}
+
 result<engine::chat_prompt> render_go(const prepared & p, const std::vector<api::message> & msgs, size_t first,
                                       const chat_inputs & in, bool offer_tools, bool think) {
     std::vector<tmpl::chat_turn> turns;
     for (const auto & m : msgs) turns.push_back(to_turn(m));
+    const bool harmony = uses_harmony(p);
+    chat::harmony_names names;
     tmpl::render_options opts;
     opts.first_request_message = first;
     opts.system = p.rec.system.value_or("");
     opts.tools = offer_tools ? in.tools : json();
-    if (!in.think.is_null()) opts.think = in.think;
+    if (harmony) opts.tools = chat::harmony_tools(opts.tools, names);
+    if (!in.think.is_null()) opts.think = harmony ? harmony_think(in.think) : in.think;
     auto prompt = tmpl::render_chat(*p.go_template, turns, opts);
     if (!prompt) return prompt.err();
     engine::chat_prompt out;
     out.prompt = std::move(*prompt);
+    if (harmony) {
+        use_harmony(out, std::move(names), harmony_prefill_of(msgs));
+        return out;
+    }
     chat::go_parser_config cfg;
     auto [open, close] = tmpl::thinking_tags(*p.go_template);
     cfg.think = think && !open.empty() && !close.empty();
@@ -220,10 +256,16 @@ result<engine::chat_prompt> render_generate(engine::runner * r, const prepared &
         }
         return render_jinja(r, msgs, ci, false, on);
     }
-    auto prompt = render_generate_prompt(r, p, in.system, in.prompt, in.suffix, in.has_context, *think);
+    const bool harmony = uses_harmony(p);
+    auto prompt = render_generate_prompt(r, p, in.system, in.prompt, in.suffix, in.has_context,
+                                         harmony ? harmony_think(*think) : *think);
     if (!prompt) return prompt.err();
     engine::chat_prompt out;
     out.prompt = std::move(*prompt);
+    if (harmony) {
+        use_harmony(out, {}, chat::harmony_prefill::none);
+        return out;
+    }
     chat::go_parser_config cfg;
     auto [open, close] = tmpl::thinking_tags(*p.go_template);
     cfg.think = on && !open.empty() && !close.empty();

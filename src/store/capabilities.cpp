@@ -32,6 +32,10 @@ void jinja_capabilities(std::vector<std::string> & caps, const std::string & t) 
     if (think_tags || split_think) add(caps, "thinking");
 }
 
+bool uses_harmony(const std::string & family, const std::string & t) {
+    return (family == "gptoss" || family == "gpt-oss") && contains(t, "<|start|>") && contains(t, "<|end|>");
+}
+
 std::vector<std::string> model_capabilities(const model_record & rec, const gguf::file * g) {
     std::vector<std::string> caps;
     if (auto it = rec.config.find("capabilities"); it != rec.config.end() && it->is_array()) {
@@ -47,7 +51,14 @@ std::vector<std::string> model_capabilities(const model_record & rec, const gguf
         if (g->find(arch + ".audio.block_count") != nullptr) add(caps, "audio");
     }
     if (!rec.projector_path.empty()) add(caps, "vision");
-    if (rec.template_text) go_template_capabilities(caps, *rec.template_text);
+    if (rec.template_text) {
+        go_template_capabilities(caps, *rec.template_text);
+        std::string family = rec.config.is_object() ? rec.config.value("model_family", "") : "";
+        if (uses_harmony(family, *rec.template_text)) {
+            add(caps, "tools");
+            add(caps, "thinking");
+        }
+    }
     return caps;
 }
 

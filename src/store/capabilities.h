@@ -19,4 +19,9 @@ std::vector<std::string> model_capabilities(const model_record & rec, const gguf
 // "thinking" where they apply.
 void jinja_capabilities(std::vector<std::string> & caps, const std::string & chat_template);
 
+// Ollama's shouldUseHarmony: a gpt-oss model whose Go template writes
+// harmony's message tags is prompted and parsed as harmony (chat/harmony.h),
+// which gives it "tools" and "thinking" whatever its template reads.
+bool uses_harmony(const std::string & model_family, const std::string & go_template);
+
 }  // namespace lokal::store
