@@ -253,6 +253,7 @@ result<chat_request> parse_chat(const json & body) {
     if (auto st = get_grammar(body, r.options, r.grammar); !st) return st.err();
     if (auto st = get_bool(body, "_debug_render_only", r.debug_render_only); !st) return st.err();
     if (auto st = get_logprobs(body, r.logprobs, r.top_logprobs); !st) return st.err();
+    if (auto st = get_bool(body, "truncate", r.truncate); !st) return st.err();
     auto it = body.find("messages");
     if (it == body.end() || it->is_null()) return r;
     if (!it->is_array()) return type_error("messages", "an array of messages");

@@ -65,6 +65,7 @@ struct chat_request {
     bool debug_render_only = false;  // "_debug_render_only", as on generate
     bool logprobs = false;
     int top_logprobs = 0;            // 0-20
+    bool truncate = true;            // false: a chat longer than the context is refused, not cut
 };
 
 result<generate_request> parse_generate(const json & body);

@@ -170,6 +170,9 @@ struct chat_prompt {
     // tag before it (used as the completion's format and format_prefix).
     json tool_call_schema = nullptr;
     std::string tool_call_prefix;
+    // Images of the messages that truncation dropped (the request's first
+    // ones): [img-N] tags count from the first image kept.
+    std::size_t images_dropped = 0;
     std::unique_ptr<chat::output_parser> parser;  // splits the output into content/thinking/tool calls
 };
 

@@ -43,7 +43,14 @@ void chat(context & ctx, const http::request & req, http::response & res) {
         in.tools = c->tools;
         in.choice = c->tool_choice;
         in.think = c->think;
-        return render_chat(r, *p, in);
+        in.truncate = c->truncate;
+        auto out = render_chat(r, *p, in);
+        // Without truncation a prompt that does not fit is refused before
+        // it runs (a debug render shows it whole, as Ollama's does).
+        if (out && r && !c->truncate && !c->debug_render_only) {
+            if (auto st = check_fits(*r, *p, out->prompt); !st) return result<engine::chat_prompt>(st.err());
+        }
+        return out;
     };
     if (c->debug_render_only) return render_only(ctx, *p, "", render, sh, res, creq.images.size());
     run_completion(ctx, *p, std::move(creq), render, sh, t0, c->stream, req, res);

@@ -6,10 +6,48 @@
 #include "template/ollama.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace lokal::handlers {
 
 namespace {
+
+// Ollama counts each image as 768 tokens when fitting a chat to the context
+// (a CLIP image's embeddings), whatever the projector makes of it.
+constexpr size_t k_image_tokens = 768;
+const char * const k_needs_tokenizer = "the chat may not fit the context; its tokens must be counted";
+
+// How a chat is fitted to the context. No count: truncation is off.
+struct fit_rule {
+    std::function<result<size_t>(const std::string &)> count;
+    size_t num_ctx = 0;
+    size_t image_tokens = 0;
+    bool exact = true;  // false: count is only an upper bound (no tokenizer at hand)
+};
+
+fit_rule fit_for(engine::runner * r, const prepared & p, bool truncate) {
+    fit_rule f;
+    if (!truncate) return f;
+    // Ollama's optionsForPrompt: the smaller of num_ctx and the loaded context.
+    int n = p.load.num_ctx;
+    if (r && r->facts().context_length > 0) n = std::min(n, r->facts().context_length);
+    f.num_ctx = static_cast<size_t>(std::max(n, 0));
+    f.image_tokens = p.rec.projector_path.empty() ? 0 : k_image_tokens;
+    if (r) {
+        f.count = [r](const std::string & text) -> result<size_t> {
+            auto toks = r->tokenize(text, {true, true});
+            if (!toks) return toks.err();
+            return toks->size();
+        };
+        return f;
+    }
+    // Before the model is loaded there is no tokenizer, but every token
+    // takes at least one byte of text, and the tokenizer adds at most a few
+    // (BOS, EOS, a leading space): a chat within this bound fits for sure.
+    f.exact = false;
+    f.count = [](const std::string & text) -> result<size_t> { return text.size() + 4; };
+    return f;
+}
 
 bool has(const std::vector<std::string> & v, const char * s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
@@ -104,6 +142,8 @@ tmpl::chat_turn to_turn(const api::message & m) {
     t.tool_calls = m.tool_calls;
     t.tool_name = m.tool_name;
     t.tool_call_id = m.tool_call_id;
+    // Only their number matters here: the files travel in the completion request.
+    t.images.assign(m.images.size(), std::string());
     return t;
 }
 
@@ -128,9 +168,13 @@ void use_harmony(engine::chat_prompt & out, chat::harmony_names names, chat::har
 }
 
 result<engine::chat_prompt> render_go(const prepared & p, const std::vector<api::message> & msgs, size_t first,
-                                      const chat_inputs & in, bool offer_tools, bool think) {
+                                      const chat_inputs & in, bool offer_tools, bool think, const fit_rule & fit) {
     std::vector<tmpl::chat_turn> turns;
-    for (const auto & m : msgs) turns.push_back(to_turn(m));
+    size_t images = 0;
+    for (const auto & m : msgs) {
+        turns.push_back(to_turn(m));
+        images += m.images.size();
+    }
     const bool harmony = uses_harmony(p);
     chat::harmony_names names;
     tmpl::render_options opts;
@@ -139,10 +183,15 @@ result<engine::chat_prompt> render_go(const prepared & p, const std::vector<api:
     opts.tools = offer_tools ? in.tools : json();
     if (harmony) opts.tools = chat::harmony_tools(opts.tools, names);
     if (!in.think.is_null()) opts.think = harmony ? harmony_think(in.think) : in.think;
-    auto prompt = tmpl::render_chat(*p.go_template, turns, opts);
+    opts.count_tokens = fit.count;
+    opts.num_ctx = fit.num_ctx;
+    opts.image_tokens = fit.image_tokens;
+    auto prompt = tmpl::render_chat_full(*p.go_template, turns, opts);
     if (!prompt) return prompt.err();
+    if (!fit.exact && prompt->first_message > 0) return make_error(errc::unavailable, k_needs_tokenizer);
     engine::chat_prompt out;
-    out.prompt = std::move(*prompt);
+    out.prompt = std::move(prompt->prompt);
+    out.images_dropped = images - prompt->images.size();
     if (harmony) {
         use_harmony(out, std::move(names), harmony_prefill_of(msgs));
         return out;
@@ -181,24 +230,32 @@ result<engine::chat_prompt> render_jinja(engine::runner * r, const std::vector<a
     return r->render_chat(req);
 }
 
-// Ollama's chatPrompt: each image of a message becomes an [img-N] tag (N
-// counting images over the whole chat), put where the content says
-// "[img]" or else before the content.
-void tag_images(std::vector<api::message> & msgs) {
-    size_t id = 0;
-    for (auto & m : msgs) {
-        std::string prefix;
-        for (size_t i = 0; i < m.images.size(); ++i, ++id) {
-            std::string tag = "[img-" + std::to_string(id) + "]";
-            size_t at = m.content.find("[img]");
-            if (at == std::string::npos) {
-                prefix += tag;
-            } else {
-                m.content.replace(at, 5, tag);
-            }
-        }
-        m.content = prefix + m.content;
+// Ollama's chatPrompt for the GGUF's own template: the oldest messages are
+// dropped (system messages kept) until the prompt fits; the images of
+// dropped messages go too, and [img-N] tags count from the first kept one.
+result<engine::chat_prompt> render_jinja_fitted(engine::runner * r, const std::vector<api::message> & msgs,
+                                                const chat_inputs & in, bool offer_tools, bool think,
+                                                const fit_rule & fit) {
+    size_t first = 0;
+    if (fit.count && msgs.size() > 1) {
+        auto tokens = [&](size_t i) -> result<size_t> {
+            auto cp = render_jinja(r, tmpl::kept_messages(msgs, i), in, offer_tools, think);
+            if (!cp) return cp.err();
+            auto n = fit.count(cp->prompt);
+            if (!n) return n.err();
+            for (size_t j = i; j < msgs.size(); ++j) *n += fit.image_tokens * msgs[j].images.size();
+            return n;
+        };
+        auto kept = tmpl::first_message_to_keep(msgs.size(), fit.num_ctx, tokens);
+        if (!kept) return kept.err();
+        first = *kept;
     }
+    std::vector<api::message> tagged = msgs;
+    tmpl::tag_images(tagged, first);
+    auto out = render_jinja(r, tmpl::kept_messages(tagged, first), in, offer_tools, think);
+    if (!out) return out.err();
+    for (size_t j = 0; j < first; ++j) out->images_dropped += msgs[j].images.size();
+    return out;
 }
 
 }  // namespace
@@ -297,9 +354,9 @@ result<engine::chat_prompt> render_chat(engine::runner * r, const prepared & p, 
     }
     const size_t first = p.rec.messages.is_array() ? p.rec.messages.size() : 0;
     std::vector<api::message> msgs = chat_history(p, in.messages);
-    tag_images(msgs);
     const bool think = think_on(eff.think);
-    if (p.go_template) return render_go(p, msgs, first, eff, offer_tools, think);
+    const fit_rule fit = fit_for(r, p, in.truncate);
+    if (p.go_template) return render_go(p, msgs, first, eff, offer_tools, think, fit);
     // Ollama's rule: the model's SYSTEM goes first unless the request brings one.
     const std::string sys = p.rec.system.value_or("");
     bool has_system = first < msgs.size() && msgs[first].role == "system";
@@ -309,7 +366,17 @@ result<engine::chat_prompt> render_chat(engine::runner * r, const prepared & p, 
         s.content = sys;
         msgs.insert(msgs.begin(), std::move(s));
     }
-    return render_jinja(r, msgs, eff, offer_tools, think);
+    return render_jinja_fitted(r, msgs, eff, offer_tools, think, fit);
+}
+
+bool needs_tokenizer(const error & e) { return e.code == errc::unavailable && e.message == k_needs_tokenizer; }
+
+status check_fits(engine::runner & r, const prepared & p, const std::string & prompt) {
+    fit_rule fit = fit_for(&r, p, true);
+    auto n = fit.count(prompt);
+    if (!n) return n.err();
+    if (*n > fit.num_ctx) return make_error(errc::invalid_request, "the input length exceeds the context length");
+    return {};
 }
 
 }  // namespace lokal::handlers

@@ -23,6 +23,9 @@ struct chat_inputs {
     api::tool_choice choice;
     json think = nullptr;                // validated: null, bool or a level
     bool generate = false;               // /api/generate: no tools
+    // Ollama's "truncate" (default true): drop the oldest messages, keeping
+    // system messages and the last one, until the prompt fits num_ctx.
+    bool truncate = true;
 };
 
 // What a model's template can do, as Ollama decides it.
@@ -45,6 +48,15 @@ struct generate_inputs {
     json think = nullptr;
 };
 result<engine::chat_prompt> render_generate(engine::runner * r, const prepared & p, const generate_inputs & in);
+
+// render_chat without a runner (a Go template, for _debug_render_only)
+// could not tell whether the chat fits the context: the caller loads the
+// model and renders again with its tokenizer.
+bool needs_tokenizer(const error & e);
+
+// "truncate": false: a prompt longer than the context is refused (400,
+// Ollama's "the input length exceeds the context length").
+status check_fits(engine::runner & r, const prepared & p, const std::string & prompt);
 
 // format and grammar exclude each other (400).
 status check_output_constraints(const json & format, const std::string & grammar);

@@ -11,6 +11,7 @@
 #include "api/options.h"
 #include "api/requests.h"
 #include "core/gojson.h"
+#include "handlers/chat_render.h"
 #include "handlers/routes.h"
 #include "handlers/native.h"
 #include "metrics/names.h"
@@ -307,6 +308,8 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
 // request brings its own) and, with thinking on, format only after thinking.
 void merge_prompt(engine::completion_request & creq, engine::chat_prompt & cp) {
     creq.prompt = std::move(cp.prompt);
+    const size_t dropped = std::min(cp.images_dropped, creq.images.size());
+    creq.images.erase(creq.images.begin(), creq.images.begin() + static_cast<std::ptrdiff_t>(dropped));
     creq.stop.insert(creq.stop.end(), cp.stops.begin(), cp.stops.end());
     creq.preserved_tokens = cp.preserved_tokens;
     const bool own_constraint = !creq.grammar.empty() || !creq.format.is_null();
@@ -326,18 +329,22 @@ void merge_prompt(engine::completion_request & creq, engine::chat_prompt & cp) {
 void render_only(context & ctx, prepared & p, const std::string & raw_prompt, const render_fn & render,
                  const shape & sh, http::response & res, size_t images) {
     if (!render) return http::set_json(res, sh.debug(raw_prompt, images));
+    auto answer = [&](const engine::chat_prompt & cp) {
+        http::set_json(res, sh.debug(cp.prompt, images - std::min(images, cp.images_dropped)));
+    };
     if (p.go_template) {
         auto prompt = render(nullptr);
-        if (!prompt) return http::set_error(res, prompt.err());
-        return http::set_json(res, sh.debug(prompt->prompt, images));
+        if (prompt) return answer(*prompt);
+        if (!needs_tokenizer(prompt.err())) return http::set_error(res, prompt.err());
     }
-    // The GGUF's Jinja template lives in the model: lease it.
+    // The GGUF's Jinja template lives in the model, and so does the
+    // tokenizer that tells whether a long chat fits: lease it.
     auto l = ctx.sched.acquire(p.key, p.label, p.load, p.keep_alive);
     if (!l) return http::set_error(res, l.err());
     sched::lease lease = std::move(*l);
     auto prompt = render(&*lease);
     if (!prompt) return http::set_error(res, prompt.err());
-    http::set_json(res, sh.debug(prompt->prompt, images));
+    answer(*prompt);
 }
 
 void run_completion(context & ctx, prepared & p, engine::completion_request creq, const render_fn & render,

@@ -337,53 +337,16 @@ result<std::vector<std::string>> template_vars(const parsed_template & t) {
 
 namespace {
 
-// Ollama's imageTaggedMessages: "[img-N]" tags numbered across the kept
-// messages, replacing "[img]" placeholders in order or else prefixed.
-std::vector<chat_turn> tag_images(const std::vector<chat_turn> & msgs, std::size_t start,
-                                  std::vector<std::pair<std::size_t, std::size_t>> & media) {
-    std::vector<chat_turn> out = msgs;
-    for (std::size_t i = start; i < out.size(); ++i) {
-        std::string prefix;
-        std::string prompt = out[i].content;
-        for (std::size_t k = 0; k < out[i].images.size(); ++k) {
-            const std::string tag = "[img-" + std::to_string(media.size()) + "]";
-            media.emplace_back(i, k);
-            if (const std::size_t at = prompt.find("[img]"); at == std::string::npos) {
-                prefix += tag;
-            } else {
-                prompt.replace(at, 5, tag);
-            }
-        }
-        out[i].content = prefix + prompt;
-    }
-    return out;
-}
-
-std::vector<chat_turn> with_prefix(const std::vector<chat_turn> & system, const std::vector<chat_turn> & msgs,
-                                   std::size_t from) {
-    std::vector<chat_turn> out = system;
-    out.insert(out.end(), msgs.begin() + static_cast<std::ptrdiff_t>(from), msgs.end());
-    return out;
-}
-
 // Ollama's chatPrompt over already assembled messages.
 result<rendered_prompt> chat_prompt(const parsed_template & t, const std::vector<chat_turn> & msgs,
                                     const json & tools, const render_options & opts) {
     rendered_prompt res;
-    std::vector<chat_turn> system;
     std::size_t steps = 0;
     if (opts.count_tokens && !msgs.empty()) {
-        const std::size_t last = msgs.size() - 1;
-        for (std::size_t i = 0; i <= last; ++i) {
-            system.clear();
-            for (std::size_t j = 0; j < i; ++j) {
-                if (msgs[j].role == "system") {
-                    system.push_back(msgs[j]);
-                }
-            }
+        auto tokens = [&](std::size_t i) -> result<std::size_t> {
             std::string p;
             ollama_renderer r(t, opts.lim, steps);
-            if (status s = r.execute(with_prefix(system, msgs, i), tools, "", "", opts.think, p); !s) {
+            if (status s = r.execute(kept_messages(msgs, i), tools, "", "", opts.think, p); !s) {
                 return s.err();
             }
             result<std::size_t> n = opts.count_tokens(p);
@@ -394,21 +357,40 @@ result<rendered_prompt> chat_prompt(const parsed_template & t, const std::vector
             for (std::size_t j = i; j < msgs.size(); ++j) {
                 ctx += opts.image_tokens * msgs[j].images.size();
             }
-            if (ctx <= opts.num_ctx || i == last) {
-                res.first_message = i;
-                break;
-            }
+            return ctx;
+        };
+        result<std::size_t> first = first_message_to_keep(msgs.size(), opts.num_ctx, tokens);
+        if (!first) {
+            return first.err();
         }
+        res.first_message = *first;
     }
-    std::vector<chat_turn> tagged = tag_images(msgs, res.first_message, res.images);
+    // Images are tagged (and counted) from the first kept message on; the
+    // system messages kept from before it go in untagged.
+    std::vector<chat_turn> tagged = msgs;
+    res.images = tag_images(tagged, res.first_message);
     ollama_renderer r(t, opts.lim, steps);
-    if (status s = r.execute(with_prefix(system, tagged, res.first_message), tools, "", "", opts.think, res.prompt); !s) {
+    if (status s = r.execute(kept_messages(tagged, res.first_message), tools, "", "", opts.think, res.prompt); !s) {
         return s.err();
     }
     return res;
 }
 
 }  // namespace
+
+result<std::size_t> first_message_to_keep(std::size_t count, std::size_t num_ctx,
+                                          const std::function<result<std::size_t>(std::size_t)> & tokens) {
+    for (std::size_t i = 0; i + 1 < count; ++i) {
+        result<std::size_t> n = tokens(i);
+        if (!n) {
+            return n.err();
+        }
+        if (*n <= num_ctx) {
+            return i;
+        }
+    }
+    return count == 0 ? 0 : count - 1;
+}
 
 result<rendered_prompt> render_chat_full(const parsed_template & t, const std::vector<chat_turn> & messages,
                                          const render_options & opts) {

@@ -57,6 +57,49 @@ struct rendered_prompt {
     std::vector<std::pair<std::size_t, std::size_t>> images;
 };
 
+// Ollama's chatPrompt truncation: the first message to keep. Messages are
+// dropped from the front until tokens(i), the size of the prompt rendered
+// from kept_messages(msgs, i) plus its images, fits num_ctx; the last
+// message always stays (count is the number of messages, at least 1).
+result<std::size_t> first_message_to_keep(std::size_t count, std::size_t num_ctx,
+                                          const std::function<result<std::size_t>(std::size_t)> & tokens);
+
+// The messages a prompt keeps from `from` on: the system messages before it,
+// then all messages from it.
+template <class Message>
+std::vector<Message> kept_messages(const std::vector<Message> & msgs, std::size_t from) {
+    std::vector<Message> out;
+    for (std::size_t j = 0; j < from && j < msgs.size(); ++j) {
+        if (msgs[j].role == "system") out.push_back(msgs[j]);
+    }
+    for (std::size_t j = from; j < msgs.size(); ++j) out.push_back(msgs[j]);
+    return out;
+}
+
+// Ollama's imageTaggedMessages: each image of the messages from `start` on
+// becomes an "[img-N]" tag (N counting over those messages), put where the
+// content says "[img]" or else before the content. Returns (message, image)
+// in tag order.
+template <class Message>
+std::vector<std::pair<std::size_t, std::size_t>> tag_images(std::vector<Message> & msgs, std::size_t start) {
+    std::vector<std::pair<std::size_t, std::size_t>> tagged;
+    for (std::size_t i = start; i < msgs.size(); ++i) {
+        std::string prefix;
+        std::string & content = msgs[i].content;
+        for (std::size_t k = 0; k < msgs[i].images.size(); ++k) {
+            const std::string tag = "[img-" + std::to_string(tagged.size()) + "]";
+            tagged.emplace_back(i, k);
+            if (const std::size_t at = content.find("[img]"); at == std::string::npos) {
+                prefix += tag;
+            } else {
+                content.replace(at, 5, tag);
+            }
+        }
+        content.insert(0, prefix);
+    }
+    return tagged;
+}
+
 // Ollama's /api/chat prompt.
 result<std::string> render_chat(const parsed_template & t, const std::vector<chat_turn> & messages,
                                 const render_options & opts = {});
