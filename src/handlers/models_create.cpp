@@ -12,6 +12,7 @@
 #include "registry/registry.h"
 #include "store/create.h"
 #include "store/store.h"
+#include "template/named.h"
 
 #include <algorithm>
 #include <cctype>
@@ -115,8 +116,19 @@ status decode_strings(const json & body, store::create_request & r) {
     return {};
 }
 
+// Ollama's template detection, over the named templates lokal was built with.
+std::optional<store::detected_template> detect_named_template(const std::string & jinja) {
+    const tmpl::named_template * t = tmpl::match_named(jinja);
+    if (!t) return std::nullopt;
+    store::detected_template d{std::string(t->name), std::string(t->go_template), nullptr};
+    if (!t->params.empty()) d.params = json::parse(t->params, nullptr, false);
+    if (d.params.is_discarded()) d.params = nullptr;
+    return d;
+}
+
 result<store::create_request> decode(const json & body) {
     store::create_request r;
+    r.detect_template = detect_named_template;
     auto model = model_field(body);
     if (!model) return model.err();
     auto name = store::parse_model_name(*model);

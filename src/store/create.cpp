@@ -230,6 +230,21 @@ model_config config_for(const gguf::file & meta, const json & base, const create
     return c;
 }
 
+// Ollama's create: a GGUF whose Jinja chat template Ollama knows gets the
+// named Go template and its stop parameters (the request's parameters and
+// TEMPLATE still win).
+void detect_template(const create_request & req, const gguf::file & model_meta, create_plan & plan, json & params) {
+    std::string jinja = model_meta.chat_template();
+    if (jinja.empty()) return;
+    auto found = req.detect_template(jinja);
+    if (!found) return;
+    plan.template_text = found->text;
+    plan.detected_template = found->name;
+    if (found->params.is_object()) {
+        for (auto it = found->params.begin(); it != found->params.end(); ++it) params[it.key()] = it.value();
+    }
+}
+
 std::string layer_status(bool existed, const std::string & digest) {
     return (existed ? "using existing layer " : "creating new layer ") + digest;
 }
@@ -364,9 +379,11 @@ result<create_plan> plan_create(const store & st, const create_request & req) {
                        model_meta->architecture());
         }
     }
+    if (!req.from && req.detect_template) detect_template(req, *model_meta, plan, params);
     if (req.template_text) {
         drop_layers(plan.layers, media_type::template_, media_type::prompt);
         plan.template_text = req.template_text;
+        plan.detected_template.clear();
     }
     if (req.system && !req.system->empty()) {
         drop_layers(plan.layers, media_type::system);
@@ -434,6 +451,7 @@ status execute_create(store & st, const create_plan & plan, const create_progres
     };
     if (plan.template_text) {
         if (auto s = add_text(media_type::template_, *plan.template_text); !s) return s;
+        if (!plan.detected_template.empty()) statuses.back() = "using autodetected template " + plan.detected_template;
     }
     if (plan.system) {
         if (auto s = add_text(media_type::system, *plan.system); !s) return s;

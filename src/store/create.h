@@ -21,6 +21,16 @@
 
 namespace lokal::store {
 
+// A named Go template found for a GGUF's own Jinja template (Ollama's
+// detectChatTemplate; handlers/ pass tmpl::match_named over the templates
+// embedded at build time).
+struct detected_template {
+    std::string name;        // "chatml": the status line says "using autodetected template chatml"
+    std::string text;        // the Go template, which becomes the TEMPLATE layer
+    json params = nullptr;   // its {"stop": [...]}, merged under the request's parameters
+};
+using template_detector = std::function<std::optional<detected_template>(const std::string & jinja)>;
+
 struct create_request {
     model_name name;
     std::optional<model_name> from;                              // an existing model
@@ -39,6 +49,8 @@ struct create_request {
     std::string parser;
     std::string requires_version;
     std::string quantize;        // target type, canonical ("Q4_K_M"); empty: none
+    // Consulted for a model made from files whose GGUF has a chat template.
+    template_detector detect_template;
 };
 
 // A checked create: what execute_create will write.
@@ -47,6 +59,7 @@ struct create_plan {
     std::vector<std::string> early_statuses;   // "parsing GGUF", one per file
     std::vector<layer> layers;                 // base layers, in manifest order
     std::optional<std::string> template_text;  // new layers, appended in this order
+    std::string detected_template;             // name of the autodetected template_text, if it is one
     std::optional<std::string> system;
     std::vector<std::string> license;
     json params = nullptr;                     // merged params, or null for none

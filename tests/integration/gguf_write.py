@@ -84,6 +84,13 @@ def with_extra_u32(src, dst, key, value):
     write_gguf(dst, kvs, g["tensors"], g["alignment"], g["version"])
 
 
+def with_extra_str(src, dst, key, value):
+    """Copies a GGUF, adding (or replacing) one string key/value (e.g. a chat template)."""
+    g = read_layout(src)
+    kvs = [raw for k, raw in g["kvs"] if k != key] + [_kv_str(key, value)]
+    write_gguf(dst, kvs, g["tensors"], g["alignment"], g["version"])
+
+
 def split_gguf(src, prefix, parts):
     """Splits src into prefix-0000i-of-0000n.gguf as llama-gguf-split does:
     every part has split.no/split.count (u16) and split.tensors.count (i32),
