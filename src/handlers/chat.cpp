@@ -22,6 +22,8 @@ void chat(context & ctx, const http::request & req, http::response & res) {
     }
     auto p = prepare(ctx, c->model, c->options, c->keep_alive);
     if (!p) return http::set_error(res, p.err());
+    capability_request want{c->model, true, c->tools.is_array() && !c->tools.empty(), false, c->think};
+    if (auto st = check_capabilities(*p, want); !st) return http::set_error(res, st.err());
     shape sh{true, c->model, c->logprobs};
     if (c->messages.empty()) return load_or_unload(ctx, *p, sh, res);
 

@@ -67,18 +67,21 @@ bool uses_harmony(const prepared & p) {
     return p.go_template && store::uses_harmony(family, p.go_template->source());
 }
 
-template_caps caps_of(engine::runner * r, const prepared & p) {
+// Known before the model loads: the Go template, or the GGUF's own
+// template read from its metadata.
+template_caps caps_of(const prepared & p) {
     std::vector<std::string> caps = config_caps(p);
     template_caps out;
     if (p.go_template) {
         auto vars = tmpl::template_vars(*p.go_template);
         out.tools = vars && has(*vars, "tools");
+        out.insert = vars && has(*vars, "suffix");
         auto [open, close] = tmpl::thinking_tags(*p.go_template);
         out.thinking = !open.empty() && !close.empty();
         out.tools = out.tools || uses_harmony(p);
         out.thinking = out.thinking || uses_harmony(p);
-    } else if (r) {
-        store::jinja_capabilities(caps, r->facts().chat_template);
+    } else {
+        store::jinja_capabilities(caps, model_gguf_facts(p).chat_template);
     }
     out.tools = out.tools || has(caps, "tools");
     out.thinking = out.thinking || has(caps, "thinking");
@@ -296,8 +299,22 @@ result<json> effective_think(const template_caps & caps, const json & think, con
     return think;
 }
 
+status check_capabilities(const prepared & p, const capability_request & want) {
+    template_caps caps = caps_of(p);
+    // Ollama checks thinking first, then the rest when scheduling the model.
+    if (auto think = effective_think(caps, want.think, want.model); !think) return think.err();
+    if (model_gguf_facts(p).embedding) {
+        return make_error(errc::invalid_request,
+                          "\"" + want.model + "\" does not support " + (want.chat ? "chat" : "generate"));
+    }
+    const std::string name = p.rec.name.to_string();
+    if (want.tools && !caps.tools) return make_error(errc::invalid_request, name + " does not support tools");
+    if (want.insert && !caps.insert) return make_error(errc::invalid_request, name + " does not support insert");
+    return {};
+}
+
 result<engine::chat_prompt> render_generate(engine::runner * r, const prepared & p, const generate_inputs & in) {
-    auto think = effective_think(caps_of(r, p), in.think, in.model);
+    auto think = effective_think(caps_of(p), in.think, in.model);
     if (!think) return think.err();
     const bool on = think_on(*think);
     if (!p.go_template) {
@@ -335,7 +352,7 @@ result<engine::chat_prompt> render_generate(engine::runner * r, const prepared &
 }
 
 result<engine::chat_prompt> render_chat(engine::runner * r, const prepared & p, const chat_inputs & in) {
-    template_caps caps = caps_of(r, p);
+    template_caps caps = caps_of(p);
     const bool want_tools = in.tools.is_array() && !in.tools.empty();
     if (want_tools && !caps.tools) {
         return make_error(errc::invalid_request, p.rec.name.to_string() + " does not support tools");

@@ -32,7 +32,23 @@ struct chat_inputs {
 struct template_caps {
     bool tools = false;
     bool thinking = false;
+    bool insert = false;   // fill-in-the-middle: the Go template reads .Suffix
 };
+
+// What a request needs of the model, for check_capabilities.
+struct capability_request {
+    std::string model;     // as the request named it
+    bool chat = false;     // /api/chat (else /api/generate)
+    bool tools = false;    // a non-empty "tools"
+    bool insert = false;   // a "suffix"
+    json think = nullptr;  // the request's "think"
+};
+
+// Ollama's capability checks, made before the model loads (from the
+// template and the GGUF's metadata), each a 400: "\"m\" does not support
+// thinking", "\"m\" does not support chat|generate" (an embedding model),
+// "<name> does not support tools|insert".
+status check_capabilities(const prepared & p, const capability_request & want);
 
 // Checks the request against the template, renders the prompt and builds
 // the output parser. The runner may be null for a Go template.

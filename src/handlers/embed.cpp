@@ -31,10 +31,23 @@ int64_t ns_since(steady::time_point t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - t).count();
 }
 
+// What a route asks of the model: checked from its GGUF before it loads.
+enum class use { any, embed, rerank };
+
 template <typename Request>
-result<sched::lease> lease_for(context & ctx, const Request & r, const json & options) {
+result<sched::lease> lease_for(context & ctx, const Request & r, const json & options, use u = use::any) {
     auto p = prepare(ctx, r.model, options, r.keep_alive);
     if (!p) return p.err();
+    if (u != use::any) {
+        const bool reranker = model_gguf_facts(*p).reranker;
+        if (u == use::embed && reranker) {
+            return make_error(errc::invalid_request, "this model is a reranker and does not produce embeddings");
+        }
+        if (u == use::rerank && !reranker) {
+            return make_error(errc::invalid_request,
+                              "this model does not support reranking (it needs a reranker head: rank pooling)");
+        }
+    }
     return ctx.sched.acquire(p->key, p->label, p->load, p->keep_alive);
 }
 
@@ -44,7 +57,7 @@ void embed(context & ctx, const http::request & req, http::response & res) {
     if (!body) return http::set_error(res, body.err());
     auto e = api::parse_embed(*body);
     if (!e) return http::set_error(res, e.err());
-    auto l = lease_for(ctx, *e, e->options);
+    auto l = lease_for(ctx, *e, e->options, use::embed);
     if (!l) return http::set_error(res, l.err());
     const int64_t load_ns = ns_since(t0);
     // Like Ollama: no input only loads the model.
@@ -67,6 +80,7 @@ void embeddings(context & ctx, const http::request & req, http::response & res) 
     if (!body) return http::set_error(res, body.err());
     auto e = api::parse_embeddings(*body);
     if (!e) return http::set_error(res, e.err());
+    // A reranker fails once loaded, answered 500 like every failure here.
     auto l = lease_for(ctx, *e, e->options);
     if (!l) {
         if (l.err().code != errc::not_found) return http::set_error(res, l.err());
@@ -104,7 +118,7 @@ void rerank(context & ctx, const http::request & req, http::response & res, bool
     if (!body) return fail(body.err());
     auto q = api::parse_rerank(*body);
     if (!q) return fail(q.err());
-    auto l = lease_for(ctx, *q, q->options);
+    auto l = lease_for(ctx, *q, q->options, use::rerank);
     if (!l) return fail(l.err());
     engine::embed_request er;
     er.rerank = true;

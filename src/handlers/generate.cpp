@@ -27,6 +27,8 @@ void generate(context & ctx, const http::request & req, http::response & res) {
     if (auto st = check_output_constraints(g->format, g->grammar); !st) return http::set_error(res, st.err());
     auto p = prepare(ctx, g->model, g->options, g->keep_alive, g->template_text);
     if (!p) return http::set_error(res, p.err());
+    capability_request want{g->model, false, false, !g->suffix.empty(), g->think};
+    if (auto st = check_capabilities(*p, want); !st) return http::set_error(res, st.err());
     shape sh{false, g->model, g->logprobs};
     if (g->prompt.empty() && g->context.empty()) return load_or_unload(ctx, *p, sh, res);
 

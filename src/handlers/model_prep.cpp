@@ -1,7 +1,11 @@
 #include "handlers/model_prep.h"
 
+#include "store/gguf.h"
 #include "store/name.h"
 #include "template/ollama.h"
+
+#include <mutex>
+#include <unordered_map>
 
 namespace lokal::handlers {
 
@@ -87,6 +91,26 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
     p.label.details = details_from_config(p.rec.config);
     p.key = p.rec.manifest_digest + " " + p.label.name;
     return p;
+}
+
+gguf_facts model_gguf_facts(const prepared & p) {
+    static std::mutex mu;
+    static std::unordered_map<std::string, gguf_facts> cache;  // by blob path
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        if (auto it = cache.find(p.rec.model_path); it != cache.end()) return it->second;
+    }
+    gguf_facts f;
+    auto g = store::gguf::read_file(p.rec.model_path);
+    if (!g) return f;
+    f.chat_template = g->chat_template();
+    f.embedding = g->has_pooling();
+    constexpr uint64_t rank_pooling = 4;  // llama.cpp's LLAMA_POOLING_TYPE_RANK
+    f.reranker = g->get_uint(g->architecture() + ".pooling_type") == rank_pooling;
+    std::lock_guard<std::mutex> lock(mu);
+    if (cache.size() >= 256) cache.clear();  // a bound; entries are cheap to read again
+    cache.emplace(p.rec.model_path, f);
+    return f;
 }
 
 engine::completion_request completion_from(const prepared & p) {

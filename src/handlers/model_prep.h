@@ -34,6 +34,17 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
                          std::optional<std::chrono::milliseconds> keep_alive,
                          const std::optional<std::string> & template_override = std::nullopt);
 
+// What Ollama's capability checks read from a model's GGUF. Read once per
+// model file (a blob's content never changes under its digest) so that a
+// request the model cannot serve is refused before the model loads.
+struct gguf_facts {
+    std::string chat_template;  // tokenizer.chat_template
+    bool embedding = false;     // <arch>.pooling_type set: an embedding model, no completion
+    bool reranker = false;      // rank pooling
+};
+// Unreadable metadata gives empty facts: loading then reports the problem.
+gguf_facts model_gguf_facts(const prepared & p);
+
 // The sampling and length settings of a completion, from the merged options.
 engine::completion_request completion_from(const prepared & p);
 
