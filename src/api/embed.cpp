@@ -121,7 +121,9 @@ result<rerank_request> parse_rerank(const json & body) {
     if (!q) return make_error(errc::invalid_request, "\"query\" must be provided");
     if (!q->is_string()) return make_error(errc::invalid_request, "\"query\" must be a string");
     r.query = q->get<std::string>();
+    r.tei = body.contains("texts");
     const json * docs = find(body, "documents");
+    if (!docs) docs = find(body, "texts");
     const error not_docs = make_error(errc::invalid_request, "\"documents\" must be a non-empty string array");
     if (!docs || !docs->is_array() || docs->empty()) return not_docs;
     if (docs->size() > max_rerank_documents) {
@@ -138,6 +140,9 @@ result<rerank_request> parse_rerank(const json & body) {
         r.top_n = static_cast<int>(std::min<int64_t>(n->get<int64_t>(), static_cast<int64_t>(r.documents.size())));
     }
     if (auto st = read(body, "return_documents", r.return_documents); !st) return st.err();
+    if (r.tei) {
+        if (auto st = read(body, "return_text", r.return_text); !st) return st.err();
+    }
     if (auto st = read_options(body, r.options); !st) return st.err();
     if (auto st = read_keep_alive(body, r.keep_alive); !st) return st.err();
     return r;
@@ -151,10 +156,17 @@ json rerank_response(const rerank_request & r, const std::vector<float> & scores
     json results = json::array();
     for (size_t k = 0; k < std::min(n, order.size()); ++k) {
         size_t i = order[k];
+        if (r.tei) {
+            json item{{"index", i}, {"score", scores[i]}};
+            if (r.return_text) item["text"] = r.documents[i];
+            results.push_back(std::move(item));
+            continue;
+        }
         json item{{"index", i}, {"relevance_score", scores[i]}};
         if (r.return_documents) item["document"] = json{{"text", r.documents[i]}};
         results.push_back(std::move(item));
     }
+    if (r.tei) return results;
     return json{{"model", r.model},
                 {"object", "list"},
                 {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}},

@@ -44,13 +44,17 @@ struct tokenize_request {
 
 // POST /api/rerank and /v1/rerank, following llama-server's /v1/rerank
 // (Jina/Cohere): a query, documents (strings or {"text": ...}), top_n and
-// return_documents.
+// return_documents. A body with "texts" is Hugging Face TEI's shape, as
+// llama-server reads it: the texts are the documents (unless "documents" is
+// also given), return_text adds each text, and the answer is TEI's.
 struct rerank_request {
     std::string model;
     std::string query;
     std::vector<std::string> documents;
     int top_n = 0;                   // 0: all
     bool return_documents = false;
+    bool tei = false;                // the body has "texts"
+    bool return_text = false;        // TEI's
     json options = json::object();
     std::optional<std::chrono::milliseconds> keep_alive;
 };
@@ -61,7 +65,8 @@ constexpr size_t max_rerank_documents = 1024;
 result<rerank_request> parse_rerank(const json & body);
 
 // {"model", "object": "list", "usage", "results": [{"index",
-// "relevance_score", "document"?}]}, best first, at most top_n.
+// "relevance_score", "document"?}]}, best first, at most top_n; for a TEI
+// request TEI's bare array [{"index", "score", "text"?}], in the same order.
 json rerank_response(const rerank_request & r, const std::vector<float> & scores, int prompt_tokens);
 
 // POST /api/detokenize

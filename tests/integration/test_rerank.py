@@ -72,6 +72,31 @@ def test_v1_rerank_same_body(api, reranker):
     assert v1.status_code == 200 and v1.json()["results"] == native["results"]
 
 
+@pytest.mark.parametrize("path", ["/api/rerank", "/v1/rerank"])
+def test_tei_shape(api, reranker, path):
+    # "texts" makes it Hugging Face TEI's request, as llama-server reads it:
+    # the answer is TEI's bare array with "score", best first.
+    jina = {x["index"]: x["relevance_score"]
+            for x in rerank(api, model=reranker, query="cat", documents=DOCS).json()["results"]}
+    r = rerank(api, path, model=reranker, query="cat", texts=DOCS)
+    assert r.status_code == 200, r.text[:300]
+    body = r.json()
+    assert isinstance(body, list) and all(list(x) == ["index", "score"] for x in body), body
+    assert sorted(x["index"] for x in body) == list(range(len(DOCS)))
+    assert [x["score"] for x in body] == sorted(jina.values(), reverse=True)
+    assert all(x["score"] == jina[x["index"]] for x in body)
+    top = rerank(api, path, model=reranker, query="cat", texts=DOCS, return_text=True, top_n=2).json()
+    assert [x["index"] for x in top] == [x["index"] for x in body[:2]]
+    assert all(list(x) == ["index", "score", "text"] and x["text"] == DOCS[x["index"]] for x in top)
+    # With "documents" as well, those are ranked, still answered as TEI.
+    both = rerank(api, path, model=reranker, query="cat", texts=["unused"], documents=DOCS).json()
+    assert isinstance(both, list) and len(both) == len(DOCS)
+    r = rerank(api, path, model=reranker, query="cat", texts=[])
+    err = r.json()["error"]
+    assert r.status_code == 400
+    assert (err["message"] if path == "/v1/rerank" else err) == '"documents" must be a non-empty string array'
+
+
 @pytest.mark.parametrize("body, needle", [
     ({"documents": DOCS}, '"query" must be provided'),
     ({"query": 3, "documents": DOCS}, '"query" must be a string'),
