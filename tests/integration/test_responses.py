@@ -179,3 +179,37 @@ def test_bad_requests(client, api, tools_model, body, needle):
 def test_missing_model(client):
     with pytest.raises(openai.NotFoundError):
         client.responses.create(model="no-such-model", input="x")
+
+
+def test_output_text_logprobs(client, api, stories):
+    # include: ["message.output_text.logprobs"] with top_logprobs: the
+    # native chat's per-token logprobs in OpenAI's shape, on the text part.
+    opts = {"temperature": 0, "seed": 1}
+    r = client.responses.create(model=stories, input="Once upon a time", max_output_tokens=6, top_logprobs=2,
+                                include=["message.output_text.logprobs"], extra_body={"options": opts})
+    part = r.output[0].content[0]
+    assert len(part.logprobs) == r.usage.output_tokens == 6 and r.top_logprobs == 2
+    assert "".join(lp.token for lp in part.logprobs) == part.text
+    n = api.chat(model=stories, messages=[{"role": "user", "content": "Once upon a time"}], logprobs=True,
+                 top_logprobs=2, options={**opts, "num_predict": 6})
+    for mine, theirs in zip(part.logprobs, n["logprobs"]):
+        assert mine.token == theirs["token"] and mine.logprob == pytest.approx(theirs["logprob"], abs=1e-6)
+        assert mine.bytes == list(mine.token.encode()) and len(mine.top_logprobs) == 2
+        assert all(t.bytes == list(t.token.encode()) for t in mine.top_logprobs)
+    # Streamed: each delta carries its tokens, the done events all of them.
+    deltas, done = [], None
+    with client.responses.stream(model=stories, input="Once upon a time", max_output_tokens=6,
+                                 include=["message.output_text.logprobs"], extra_body={"options": opts}) as s:
+        for ev in s:
+            if ev.type == "response.output_text.delta":
+                deltas += ev.logprobs
+            elif ev.type == "response.output_text.done":
+                done = ev
+    assert [d.token for d in deltas] == [lp.token for lp in part.logprobs]
+    assert all(d.top_logprobs == [] for d in deltas)
+    assert [d.token for d in done.logprobs] == [d.token for d in deltas]
+    # Without include there are none, and top_logprobs is checked.
+    plain = client.responses.create(model=stories, input="Once", max_output_tokens=2)
+    assert plain.output[0].content[0].logprobs == [] and plain.top_logprobs == 0
+    with pytest.raises(openai.BadRequestError):
+        client.responses.create(model=stories, input="x", top_logprobs=21, include=["message.output_text.logprobs"])

@@ -59,6 +59,7 @@ private:
     // The message item being streamed.
     bool message_open_ = false;
     std::string message_id_, text_;
+    json logprobs_ = json::array();  // of the text so far, with include: ["message.output_text.logprobs"]
     int message_index_ = 0;
 };
 

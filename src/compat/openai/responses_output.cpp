@@ -20,8 +20,36 @@ json usage_of(const json & native) {
                 {"total_tokens", in + out}};
 }
 
-json text_part(const std::string & text) {
-    return json{{"type", "output_text"}, {"annotations", json::array()}, {"logprobs", json::array()}, {"text", text}};
+// OpenAI's {"token", "bytes", "logprob"} from Ollama's (whose bytes are
+// left out for an empty token).
+json token_logprob(const json & t) {
+    std::string token = t.is_object() ? t.value("token", std::string()) : std::string();
+    json bytes = json::array();
+    for (unsigned char c : token) bytes.push_back(static_cast<int>(c));
+    return json{{"token", token}, {"bytes", std::move(bytes)},
+                {"logprob", t.is_object() ? t.value("logprob", 0.0) : 0.0}};
+}
+
+// A native object's "logprobs" in the Responses shape: every entry with
+// its top_logprobs (empty unless asked for).
+json output_logprobs(const json & native) {
+    json out = json::array();
+    auto it = native.find("logprobs");
+    if (it == native.end() || !it->is_array()) return out;
+    for (const auto & lp : *it) {
+        json e = token_logprob(lp);
+        json top = json::array();
+        if (lp.is_object() && lp.contains("top_logprobs") && lp["top_logprobs"].is_array()) {
+            for (const auto & t : lp["top_logprobs"]) top.push_back(token_logprob(t));
+        }
+        e["top_logprobs"] = std::move(top);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+json text_part(const std::string & text, json logprobs = json::array()) {
+    return json{{"type", "output_text"}, {"annotations", json::array()}, {"logprobs", std::move(logprobs)}, {"text", text}};
 }
 
 json message_item(const std::string & id, const char * status, json content) {
@@ -66,7 +94,7 @@ json base_object(const json & echo, const std::string & id, int64_t created, con
     o["service_tier"] = "default";
     o["store"] = false;
     for (const char * key : {"temperature", "text", "tool_choice", "tools"}) o[key] = echo[key];
-    o["top_logprobs"] = 0;
+    o["top_logprobs"] = echo["top_logprobs"];
     o["top_p"] = echo["top_p"];
     o["truncation"] = echo["truncation"];
     o["usage"] = nullptr;
@@ -91,7 +119,8 @@ json response_object(const json & echo, const std::string & id, int64_t created,
     json calls = tool_calls(msg.value("tool_calls", json::array()));
     if (!thinking.empty()) o["output"].push_back(reasoning_item(random_hex_id("rs_"), thinking));
     if (!content.empty() || calls.empty()) {
-        o["output"].push_back(message_item(random_hex_id("msg_"), "completed", json::array({text_part(content)})));
+        o["output"].push_back(message_item(random_hex_id("msg_"), "completed",
+                                           json::array({text_part(content, output_logprobs(native))})));
     }
     for (const auto & c : calls) o["output"].push_back(call_item(c, "completed", true));
     set_end_state(o, native);
@@ -165,13 +194,13 @@ std::string response_stream::open_message() {
 std::string response_stream::close_message() {
     if (!message_open_) return {};
     message_open_ = false;
-    json item = message_item(message_id_, "completed", json::array({text_part(text_)}));
+    json item = message_item(message_id_, "completed", json::array({text_part(text_, logprobs_)}));
     output_.push_back(item);
     json where{{"item_id", message_id_}, {"output_index", message_index_}, {"content_index", 0}};
     json text_done = where, part_done = where;
     text_done["text"] = text_;
-    text_done["logprobs"] = json::array();
-    part_done["part"] = text_part(text_);
+    text_done["logprobs"] = logprobs_;
+    part_done["part"] = text_part(text_, logprobs_);
     std::string out = event("response.output_text.done", text_done);
     out += event("response.content_part.done", part_done);
     out += event("response.output_item.done", {{"output_index", message_index_}, {"item", item}});
@@ -233,12 +262,15 @@ std::string response_stream::add(const json & native) {
                                                                {"summary_index", 0}, {"delta", thinking}});
     }
     std::string content = msg.value("content", std::string());
+    // The tokens of a chunk that was thinking only are not the text's.
+    json lps = thinking.empty() || !content.empty() ? output_logprobs(native) : json::array();
+    for (const auto & lp : lps) logprobs_.push_back(lp);
     if (!content.empty()) {
         out += close_reasoning();
         out += open_message();
         text_ += content;
         out += event("response.output_text.delta", {{"item_id", message_id_}, {"output_index", message_index_},
-                                                    {"content_index", 0}, {"delta", content}, {"logprobs", json::array()}});
+                                                    {"content_index", 0}, {"delta", content}, {"logprobs", std::move(lps)}});
     }
     if (msg.contains("tool_calls") && msg["tool_calls"].is_array() && !msg["tool_calls"].empty()) {
         out += add_calls(msg["tool_calls"]);

@@ -173,6 +173,30 @@ status refuse_state(const json & body) {
     return {};
 }
 
+// include: ["message.output_text.logprobs"] asks for the output text's
+// logprobs, top_logprobs (0-20) for that many alternatives each; other
+// include values name things lokal does not keep and are ignored.
+status add_logprobs(const json & body, json & chat) {
+    auto inc = body.find("include");
+    bool wanted = false;
+    if (inc != body.end() && !inc->is_null()) {
+        if (!inc->is_array()) return bad("'include' must be an array of strings");
+        for (const auto & v : *inc) {
+            if (!v.is_string()) return bad("'include' must be an array of strings");
+            wanted = wanted || v.get<std::string>() == "message.output_text.logprobs";
+        }
+    }
+    auto top = body.find("top_logprobs");
+    if (top != body.end() && !top->is_null()) {
+        if (!top->is_number_integer() || top->get<int64_t>() < 0 || top->get<int64_t>() > 20) {
+            return bad("'top_logprobs' must be an integer between 0 and 20");
+        }
+        if (wanted) chat["top_logprobs"] = *top;
+    }
+    if (wanted) chat["logprobs"] = true;
+    return {};
+}
+
 // What every response object repeats of its request.
 json echo_of(const json & body) {
     auto get = [&](const char * key, json fallback) {
@@ -190,6 +214,7 @@ json echo_of(const json & body) {
                 {"text", text},
                 {"tool_choice", get("tool_choice", "auto")},
                 {"tools", get("tools", json::array())},
+                {"top_logprobs", get("top_logprobs", 0)},
                 {"top_p", get("top_p", 1.0)},
                 {"truncation", get("truncation", "disabled")},
                 {"metadata", get("metadata", json::object())}};
@@ -241,6 +266,7 @@ result<responses_plan> responses_request(const json & body) {
         if (!format) return format.err();
         if (!format->is_null()) chat["response_format"] = std::move(*format);
     }
+    if (auto st = add_logprobs(body, chat); !st) return st.err();
     auto p = chat_request(chat);
     if (!p) return p.err();
     return responses_plan{std::move(*p), echo_of(body)};
