@@ -151,6 +151,7 @@ result<generate_request> parse_generate(const json & body) {
     if (auto st = get_grammar(body, r.options, r.grammar); !st) return st.err();
     if (auto st = get_bool(body, "_debug_render_only", r.debug_render_only); !st) return st.err();
     if (auto st = get_logprobs(body, r.logprobs, r.top_logprobs); !st) return st.err();
+    if (auto st = get_bool(body, "truncate", r.truncate); !st) return st.err();
     if (auto st = get_images(body, "images", r.images); !st) return st.err();
     if (auto it = body.find("context"); it != body.end() && !it->is_null()) {
         if (!it->is_array()) return type_error("context", "an array of token ids");

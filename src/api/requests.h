@@ -31,6 +31,7 @@ struct generate_request {
     bool debug_render_only = false;  // "_debug_render_only": answer the rendered prompt, run nothing
     bool logprobs = false;
     int top_logprobs = 0;            // 0-20
+    bool truncate = true;            // false: a prompt longer than the context is refused, not cut
 };
 
 struct message {

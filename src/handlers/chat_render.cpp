@@ -388,11 +388,11 @@ result<engine::chat_prompt> render_chat(engine::runner * r, const prepared & p, 
 
 bool needs_tokenizer(const error & e) { return e.code == errc::unavailable && e.message == k_needs_tokenizer; }
 
-status check_fits(engine::runner & r, const prepared & p, const std::string & prompt) {
+status check_fits(engine::runner & r, const prepared & p, const std::string & prompt, size_t context_tokens) {
     fit_rule fit = fit_for(&r, p, true);
     auto n = fit.count(prompt);
     if (!n) return n.err();
-    if (*n > fit.num_ctx) return make_error(errc::invalid_request, "the input length exceeds the context length");
+    if (*n + context_tokens > fit.num_ctx) return make_error(errc::invalid_request, "the input length exceeds the context length");
     return {};
 }
 

@@ -70,9 +70,10 @@ result<engine::chat_prompt> render_generate(engine::runner * r, const prepared &
 // model and renders again with its tokenizer.
 bool needs_tokenizer(const error & e);
 
-// "truncate": false: a prompt longer than the context is refused (400,
-// Ollama's "the input length exceeds the context length").
-status check_fits(engine::runner & r, const prepared & p, const std::string & prompt);
+// "truncate": false: a prompt (after context_tokens from an earlier
+// /api/generate) longer than the context is refused (400, Ollama's "the
+// input length exceeds the context length").
+status check_fits(engine::runner & r, const prepared & p, const std::string & prompt, size_t context_tokens = 0);
 
 // format and grammar exclude each other (400).
 status check_output_constraints(const json & format, const std::string & grammar);

@@ -57,6 +57,22 @@ void generate(context & ctx, const http::request & req, http::response & res) {
             return render_generate(r, *p, in);
         };
     }
+    if (!g->truncate && !g->debug_render_only) {
+        // Without truncation a prompt that does not fit is refused before it runs.
+        render = [&, inner = std::move(render)](engine::runner * r) -> result<engine::chat_prompt> {
+            engine::chat_prompt out;
+            if (inner) {
+                auto cp = inner(r);
+                if (!cp) return cp.err();
+                out = std::move(*cp);
+            } else {
+                out.prompt = g->prompt;
+                out.parser = std::make_unique<chat::plain_parser>();
+            }
+            if (auto st = check_fits(*r, *p, out.prompt, g->context.size()); !st) return st.err();
+            return out;
+        };
+    }
     if (g->debug_render_only) return render_only(ctx, *p, creq.prompt, render, sh, res, creq.images.size());
     run_completion(ctx, *p, std::move(creq), render, sh, t0, g->stream, req, res);
 }

@@ -163,3 +163,21 @@ def test_images_of_dropped_messages_are_dropped(api, tiny_vision, model):
     # One image encoded (256 positions with this projector), not two.
     n = r.json()["prompt_eval_count"]
     assert 256 < n < 512 + 64
+
+
+def test_generate_truncate_false_refuses_a_long_prompt(api, models):
+    model = models["go"]
+    body = {"model": model, "prompt": filler("LONG", 300), "truncate": False, "stream": False,
+            "options": {"num_predict": 2}}
+    for raw in (False, True):
+        r = api.post("/api/generate", {**body, "raw": raw})
+        assert r.status_code == 400, r.text[:300]
+        assert r.json() == {"error": "the input length exceeds the context length"}
+    # Cut by tokens (num_keep and the tail) by default, and run.
+    r = api.post("/api/generate", {**body, "truncate": True})
+    assert r.status_code == 200 and r.json()["prompt_eval_count"] < NUM_CTX, r.text[:300]
+    r = api.post("/api/generate", {**body, "prompt": "short", "raw": True})
+    assert r.status_code == 200, r.text[:300]
+    # A debug render shows the prompt whole.
+    r = api.post("/api/generate", {**body, "_debug_render_only": True})
+    assert r.status_code == 200 and "LONG" in r.json()["_debug_info"]["rendered_template"]
