@@ -354,3 +354,34 @@ TEST(template_ollama, VarsAreLowercasedIdentifiers) {
     ASSERT_TRUE(vars.ok());
     EXPECT_EQ(*vars, (std::vector<std::string>{"$", "$m", "messages", "role", "system"}));
 }
+
+TEST(template_ollama, FirstMessageToKeepDropsFromTheFront) {
+    std::vector<std::size_t> asked;
+    auto tokens = [&](std::size_t i) -> result<std::size_t> {
+        asked.push_back(i);
+        return 100 - 30 * i;
+    };
+    result<std::size_t> first = first_message_to_keep(4, 50, tokens);
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(*first, 2u);
+    EXPECT_EQ(asked, (std::vector<std::size_t>{0, 1, 2}));
+    // The last message stays even when it alone does not fit (not measured).
+    asked.clear();
+    EXPECT_EQ(*first_message_to_keep(3, 0, tokens), 2u);
+    EXPECT_EQ(asked, (std::vector<std::size_t>{0, 1}));
+    EXPECT_EQ(*first_message_to_keep(1, 0, tokens), 0u);
+    auto failing = [](std::size_t) -> result<std::size_t> { return make_error(errc::internal, "no tokenizer"); };
+    EXPECT_FALSE(first_message_to_keep(2, 10, failing).ok());
+}
+
+TEST(template_ollama, KeptMessagesKeepEarlierSystemMessages) {
+    std::vector<chat_turn> msgs = {turn("system", "a"), turn("user", "b"), turn("system", "c"), turn("assistant", "d"),
+                                   turn("user", "e")};
+    std::vector<chat_turn> kept = kept_messages(msgs, 3);
+    ASSERT_EQ(kept.size(), 4u);
+    EXPECT_EQ(kept[0].content, "a");
+    EXPECT_EQ(kept[1].content, "c");
+    EXPECT_EQ(kept[2].content, "d");
+    EXPECT_EQ(kept[3].content, "e");
+    EXPECT_EQ(kept_messages(msgs, 0).size(), msgs.size());
+}
