@@ -85,7 +85,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_CORS_CREDENTIALS", "false", "send Access-Control-Allow-Credentials to allowed origins (refused together with a wildcard origin)"},
         {"LOKAL_TLS_CERT", "", "PEM certificate (chain) file: serve HTTPS, TLS 1.2+ (needs LOKAL_TLS_KEY)"},
         {"LOKAL_TLS_KEY", "", "PEM private key file for LOKAL_TLS_CERT"},
-        {"LOKAL_MAX_CONNECTIONS", "256", "most open client connections; further ones get 503"},
+        {"LOKAL_MAX_CONNECTIONS", "256", "most open client connections; a new one closes the longest-idle one, or gets 503 if all are busy"},
         {"LOKAL_HEADER_TIMEOUT", "10s", "time a client has to send a request's line and headers, in total"},
         {"LOKAL_BODY_TIMEOUT", "60s", "time a client has to send a JSON request body, in total (blob uploads: only the idle limit)"},
         {"LOKAL_IDLE_TIMEOUT", "5s", "how long a kept-alive connection may wait for its next request"},

@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <string>
+
 // The accepted socket is the one thing cpp-httplib hands its task queue
 // without naming it. The link wraps accept4 (-Wl,--wrap=accept4, set on
 // lokal_http in CMake); httplib's accept loop calls it and then, on the same
@@ -35,12 +37,19 @@ int64_t now_ms() {
 
 struct connection {
     int fd = -1;                  // our dup of the socket: shutdown() through it is safe from any thread
-    bool over_limit = false;
     bool streamed = false;
+    bool evicted = false;         // closed to make room for a newer connection (table mutex)
+    // Since when the connection waits for a request (accepted, or its last
+    // answer written); no_deadline while a request is being served.
+    std::atomic<int64_t> waiting_since{no_deadline};
     std::atomic<int64_t> deadline{no_deadline};
     const connection_limits * limits = nullptr;
 
     void expire_in(std::chrono::milliseconds d) { deadline = now_ms() + d.count(); }
+    void wait_for_request(std::chrono::milliseconds d) {
+        waiting_since = now_ms();
+        expire_in(d);
+    }
 };
 
 namespace {
@@ -56,6 +65,10 @@ public:
         int fd = last_accepted_fd;
         last_accepted_fd = -1;
         auto conn = table_.open(fd);
+        if (!conn) {
+            table_.refuse(fd);
+            return false;  // cpp-httplib closes the socket
+        }
         bool ok = pool_.enqueue([this, conn, fn = std::move(fn)] {
             current = conn.get();
             fn();
@@ -89,27 +102,65 @@ connection_table::~connection_table() {
 }
 
 httplib::TaskQueue * connection_table::make_queue() {
-    // Room for every allowed connection plus some to answer the excess with a
-    // 503 rather than leave it waiting for a thread.
+    // A thread for every allowed connection, plus a few for evicted ones
+    // still unwinding.
     return new guarded_queue(*this, static_cast<size_t>(limits_.max_connections) + 32);
 }
 
 std::shared_ptr<connection> connection_table::open(int fd) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (admitted_ >= limits_.max_connections && !make_room()) return nullptr;
     auto c = std::make_shared<connection>();
     c->fd = fd >= 0 ? ::dup(fd) : -1;
     c->limits = &limits_;
-    c->over_limit = open_.fetch_add(1) + 1 > limits_.max_connections;
-    c->expire_in(c->over_limit ? std::min(limits_.header_timeout, std::chrono::milliseconds(2000))
-                               : limits_.header_timeout);
-    std::lock_guard<std::mutex> lock(mutex_);
+    c->wait_for_request(limits_.header_timeout);
     conns_.insert(c);
+    ++admitted_;
+    open_.fetch_add(1);
     return c;
+}
+
+// Closes the connection that has waited longest for a request. Its worker's
+// read fails and the worker ends, as when a deadline passes; until then it
+// still holds a thread (the pool's spare ones).
+bool connection_table::make_room() {
+    connection * oldest = nullptr;
+    for (const auto & c : conns_) {
+        int64_t since = c->waiting_since.load();
+        if (c->evicted || c->fd < 0 || since == no_deadline) continue;
+        if (!oldest || since < oldest->waiting_since.load()) oldest = c.get();
+    }
+    if (!oldest) return false;
+    ::shutdown(oldest->fd, SHUT_RDWR);
+    oldest->evicted = true;
+    oldest->deadline = no_deadline;
+    --admitted_;
+    return true;
+}
+
+// Every open connection is busy: say so at once, without a worker. The
+// accept loop must not block, so this is one non-blocking send; a request
+// the client already sent is read first, so that closing the socket does not
+// reset the connection before the answer is read.
+void connection_table::refuse(int fd) const {
+    if (fd < 0) return;
+    char sink[4096];
+    for (int i = 0; i < 16 && ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+    }
+    if (limits_.tls) return;
+    const std::string body = "{\"error\":\"server busy: too many open connections (LOKAL_MAX_CONNECTIONS=" +
+                             std::to_string(limits_.max_connections) + ")\"}";
+    const std::string head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
+                             "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+    const std::string all = head + body;
+    [[maybe_unused]] ssize_t n = ::send(fd, all.data(), all.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 void connection_table::close(const std::shared_ptr<connection> & c) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (c->fd >= 0) ::close(c->fd);
     c->fd = -1;
+    if (!c->evicted) --admitted_;
     conns_.erase(c);
     open_.fetch_sub(1);
 }
@@ -129,10 +180,10 @@ void connection_table::watch() {
     }
 }
 
-bool connection_table::over_limit() { return current && current->over_limit; }
-
 void connection_table::headers_read() {
-    if (current) current->deadline = no_deadline;
+    if (!current) return;
+    current->waiting_since = no_deadline;
+    current->deadline = no_deadline;
 }
 
 void connection_table::body_read(bool started) {
@@ -148,13 +199,13 @@ void connection_table::stream_started() {
 void connection_table::response_written() {
     // A whole body follows at once; the next request must come in time. A
     // streamed body takes as long as it takes (stream_finished()).
-    if (current && !current->streamed) current->expire_in(current->limits->idle_timeout + current->limits->header_timeout);
+    if (current && !current->streamed) current->wait_for_request(current->limits->idle_timeout + current->limits->header_timeout);
 }
 
 void connection_table::stream_finished() {
     if (!current) return;
     current->streamed = false;
-    current->expire_in(current->limits->idle_timeout + current->limits->header_timeout);
+    current->wait_for_request(current->limits->idle_timeout + current->limits->header_timeout);
 }
 
 }  // namespace lokal::http::detail

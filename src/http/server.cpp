@@ -168,8 +168,8 @@ struct server::impl {
           owned(make_server(opts, tls_error)),
           svr(*owned),
           guard(guard_for(opts)),
-          conns(detail::connection_limits{opts.max_connections, opts.header_timeout, opts.body_timeout,
-                                          opts.idle_timeout}) {}
+          conns(detail::connection_limits{opts.max_connections, !opts.tls_cert.empty(), opts.header_timeout,
+                                          opts.body_timeout, opts.idle_timeout}) {}
 
     void observe(const std::string & pattern, int status) const {
         if (observer) observer(pattern, status);
@@ -231,13 +231,6 @@ void server::impl::install_guard() {
     svr.set_pre_routing_handler([this](const httplib::Request & r, httplib::Response & out) {
         detail::connection_table::headers_read();
         response res;
-        if (detail::connection_table::over_limit()) {
-            set_error(res, make_error(errc::unavailable, "server busy: too many open connections (LOKAL_MAX_CONNECTIONS=" +
-                                                             std::to_string(opts.max_connections) + ")"));
-            res.headers.emplace_back("Connection", "close");
-            apply(res, out);
-            return httplib::Server::HandlerResponse::Handled;
-        }
         // get_header_value returns a copy; request_head only views these.
         const std::string host = r.get_header_value("Host"), origin = r.get_header_value("Origin"),
                           content_type = r.get_header_value("Content-Type");

@@ -151,10 +151,76 @@ def test_a_thousand_idle_connections(binary, srv, tmp_path):
         many.stop()
 
 
+@pytest.fixture()
+def capped(binary, tmp_path):
+    """A server allowing 16 connections, with timeouts long enough that only
+    the cap, never a deadline, can close a connection during a test."""
+    s = LokalServer(binary, tmp_path, {**SETTINGS, "LOKAL_MAX_CONNECTIONS": "16", "LOKAL_HEADER_TIMEOUT": "60s",
+                                       "LOKAL_IDLE_TIMEOUT": "60s", "LOKAL_BODY_TIMEOUT": "60s"})
+    s.start()
+    yield s
+    s.stop()
+
+
+def _tags_answered(s: LokalServer) -> float:
+    t0 = time.monotonic()
+    r = requests.get(s.url + "/api/tags", timeout=5)
+    assert r.status_code == 200, (r.status_code, r.text)
+    return time.monotonic() - t0
+
+
+def test_idle_connections_beyond_the_limit_make_room(capped):
+    """200 idle connections against LOKAL_MAX_CONNECTIONS=16 (and 60 s
+    timeouts): each new connection closes the one idle longest, so requests
+    keep being answered at once, and the server holds no more than the cap."""
+    fds = open_fds(capped.proc.pid)
+    idle = [socket.create_connection(("127.0.0.1", capped.port), timeout=10) for _ in range(200)]
+    time.sleep(0.3)
+    for _ in range(10):  # each also evicts one of the idle ones
+        assert _tags_answered(capped) < 1
+    assert open_fds(capped.proc.pid) <= fds + 2 * 16 + 4  # the socket and its dup, per connection
+    # The oldest were closed, the newest 15 are still open (10 more made room
+    # for the requests above).
+    assert all(_closed_by_server(s) for s in idle[:150])
+    for s in idle[-5:]:
+        s.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            s.recv(1)
+    for s in idle:
+        s.close()
+    assert settle(capped, fds) <= fds + 6
+
+
+def test_busy_connections_at_the_limit_refuse_new_ones_at_once(capped):
+    """16 connections in the middle of a request (a body that does not come)
+    cannot give way: a 17th gets 503 with a JSON error straight away, and once
+    they are gone, requests are answered again."""
+    head = ("POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000\r\n\r\n")
+    busy = [raw_request(capped.port, head, b'{"model"') for _ in range(16)]
+    time.sleep(0.5)  # every head is read: all 16 are serving a request
+    t0 = time.monotonic()
+    r = requests.get(capped.url + "/api/tags", timeout=5)
+    assert time.monotonic() - t0 < 1
+    assert r.status_code == 503
+    assert r.json() == {"error": "server busy: too many open connections (LOKAL_MAX_CONNECTIONS=16)"}
+    for s in busy:
+        s.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(capped.url + "/api/tags", timeout=5).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    assert _tags_answered(capped) < 1
+
+
 def test_connections_beyond_the_limit_are_refused_quickly(srv):
-    """150 idle connections against LOKAL_MAX_CONNECTIONS=128: the excess is
-    closed within about a second; the server serves again once the idle ones
-    hit the header timeout."""
+    """150 idle connections against LOKAL_MAX_CONNECTIONS=128: the oldest 22
+    are closed at once to make room, the rest by the header timeout; then
+    requests are answered."""
     fds = open_fds(srv.proc.pid)
     socks = [socket.create_connection(("127.0.0.1", srv.port), timeout=10) for _ in range(150)]
     time.sleep(2.5)
