@@ -51,6 +51,12 @@ struct created_key {
     std::string secret;      // shown once, never stored
 };
 
+// The scopes of a key `p` makes for itself: `asked`, or by default
+// inference (or, for a key without it, the key's own scopes). At most what
+// the credential may grant: a session, its role's scopes; a key, its own
+// (so a leaked inference key cannot mint a models key). Forbidden beyond.
+result<scope_set> own_key_scopes(const principal & p, std::optional<scope_set> asked);
+
 // The JSON of /lokal/api/users and /lokal/api/keys (times in milliseconds
 // since the epoch, scopes as an array of names).
 json to_json(const user_info & u);

@@ -73,15 +73,19 @@ need gate::need_for(std::string_view method, std::string_view pattern) const {
     return required(method, pattern);
 }
 
-result<principal> gate::identify(const http::request & req) {
+result<principal> caller(accounts & a, const http::request & req) {
     credential c = credential_of(req);
     if (c.secret.empty()) return make_error(errc::unauthorized, "unauthorized");
-    if (!c.from_cookie) return accounts_.authenticate_key(c.secret);
-    auto p = accounts_.authenticate_session(c.secret);
-    if (!p) return p;
+    return c.from_cookie ? a.authenticate_session(c.secret) : a.authenticate_key(c.secret);
+}
+
+result<principal> gate::identify(const http::request & req) {
+    auto p = caller(accounts_, req);
+    if (!p || p->key_id) return p;
+    const std::string_view secret = p->session;
     // A cookie is sent by the browser whoever made the page: a state change
     // must also show the token only the UI's own pages can read.
-    if (changes_state(req.method) && !equal_ct(req.header(csrf_header), csrf_token(c.secret))) {
+    if (changes_state(req.method) && !equal_ct(req.header(csrf_header), csrf_token(secret))) {
         return make_error(errc::forbidden, "missing or wrong CSRF token (X-Lokal-CSRF)");
     }
     return p;

@@ -51,6 +51,11 @@ struct credential {
 };
 credential credential_of(const http::request & req);
 
+// Who sent a request: the principal of its key or session cookie, with the
+// scopes that credential holds. For handlers of routes the gate admitted
+// (the CSRF token is not checked again).
+result<principal> caller(accounts & a, const http::request & req);
+
 // The CSRF token of a session: derived from its secret, so it needs no
 // storage; a page on another site can neither read it nor guess it.
 std::string csrf_token(std::string_view session_secret);

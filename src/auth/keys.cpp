@@ -47,6 +47,18 @@ json to_json(const key_info & k) {
                 {"revoked_at", k.revoked_at ? json(*k.revoked_at) : json(nullptr)}};
 }
 
+result<scope_set> own_key_scopes(const principal & p, std::optional<scope_set> asked) {
+    const scope_set may = p.key_id ? p.scopes & role_scopes(p.role) : role_scopes(p.role);
+    const scope_set want = asked ? *asked : (may & scope_inference ? scope_inference : may & ~scope_admin);
+    if (want == 0) return make_error(errc::invalid_request, "a key needs at least one scope: inference, models, admin");
+    if (want & ~may) {
+        return make_error(errc::forbidden, "forbidden: a key of yours can hold at most the scopes " +
+                                               (may ? scopes_text(may) : std::string("(none)")) +
+                                               (p.key_id ? " (those of the key making it)" : " (your role's)"));
+    }
+    return want;
+}
+
 result<created_key> accounts::create_key(const std::string & user, const std::string & label, scope_set scopes) {
     if (label.size() > max_label_bytes) return make_error(errc::invalid_request, "key name too long");
     if (scopes == 0 || (scopes & ~all_scopes)) return make_error(errc::invalid_request, "invalid scopes");

@@ -45,12 +45,20 @@ const std::vector<rule> & route_table() {
         {"DELETE", "/api/delete", need::models},
         {"HEAD", "/api/blobs/:digest", need::models},
         {"POST", "/api/blobs/:digest", need::models},
+        // One's own API keys (the handlers touch only the caller's keys).
+        {"GET", "/lokal/api/auth/keys", need::signed_in},
+        {"POST", "/lokal/api/auth/keys", need::signed_in},
+        {"DELETE", "/lokal/api/auth/keys/:id", need::signed_in},
         // Accounts and the server's own configuration.
         {"*", "/lokal/api/users*", need::admin},
         {"*", "/lokal/api/keys*", need::admin},
         {"GET", "/lokal/api/routes", need::admin},
     };
     return table;
+}
+
+scope_set role_scopes(std::string_view role) {
+    return role == "admin" ? all_scopes : scope_inference | scope_models;
 }
 
 need required(std::string_view method, std::string_view pattern) {

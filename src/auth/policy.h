@@ -37,6 +37,9 @@ struct rule {
     need required;
 };
 
+// The scopes a role may hold: admins all, users inference and models.
+scope_set role_scopes(std::string_view role);
+
 // The table, in lookup order (exact rows before prefix rows).
 const std::vector<rule> & route_table();
 

@@ -1,5 +1,6 @@
 // `lokal user ...` and `lokal key ...`: accounts and API keys. With
-// LOKAL_API_KEY set they go through the server's admin API; without, they
+// LOKAL_API_KEY set they go through the server's API (admin routes; a
+// user's own keys through /lokal/api/auth/keys); without, they
 // open $LOKAL_DATA/lokal.db directly, which is how the first admin is made
 // (no key exists yet) and works whether or not a server is running.
 #include "auth/accounts.h"
@@ -173,13 +174,21 @@ status cmd_user(context & ctx, const parsed_args & args) {
 
 namespace {
 
+// Through the API, a key of one's own goes through /lokal/api/auth/keys,
+// which any user may call; another user's (--user) or every key (an admin's
+// `list`) through the admin routes.
+bool is_admin(accounts_access & a) {
+    auto me = a.api->get("/lokal/api/auth/me");
+    return me && me->value("role", "") == "admin";
+}
+
 status key_create(accounts_access & a, const parsed_args & args) {
     const std::string user = args.value("user"), label = args.value("name"), scopes = args.value("scope", "inference");
     std::string secret;
     if (a.api) {
         json body{{"name", label}, {"scopes", scopes}};
         if (!user.empty()) body["user"] = user;
-        auto r = a.api->post("/lokal/api/keys", body);
+        auto r = a.api->post(user.empty() ? "/lokal/api/auth/keys" : "/lokal/api/keys", body);
         if (!r) return r.err();
         secret = r->value("key", "");
     } else {
@@ -198,7 +207,10 @@ status key_create(accounts_access & a, const parsed_args & args) {
 result<json> key_list(accounts_access & a, const parsed_args & args) {
     const std::string user = args.value("user");
     if (a.api) {
-        auto r = a.api->get("/lokal/api/keys" + (user.empty() ? std::string() : "?user=" + user));
+        const std::string path = !user.empty() ? "/lokal/api/keys?user=" + user
+                                 : is_admin(a)   ? "/lokal/api/keys"
+                                                 : "/lokal/api/auth/keys";
+        auto r = a.api->get(path);
         if (!r) return r.err();
         return (*r)["keys"];
     }
@@ -230,7 +242,7 @@ status cmd_key(context & ctx, const parsed_args & args) {
         return make_error(errc::invalid_request, "invalid key id \"" + id + "\"");
     }
     if (a.api) {
-        auto r = a.api->del("/lokal/api/keys/" + id, json::object());
+        auto r = a.api->del((is_admin(a) ? "/lokal/api/keys/" : "/lokal/api/auth/keys/") + id, json::object());
         return r ? status{} : status{r.err()};
     }
     return a.local->revoke_key(std::stoll(id), std::nullopt);

@@ -173,7 +173,9 @@ command_spec key_spec() {
                         "  list          list keys (--user: of one user)\n"
                         "  revoke ID     revoke a key at once\n\n"
                         "Scopes: inference (generate, chat, embed, /v1), models (pull, push, create,\n"
-                        "copy, delete), admin (users and keys; implies the others, admins only).\n\n") +
+                        "copy, delete), admin (users and keys; implies the others, admins only).\n"
+                        "Through the server, any user manages their own keys (scopes up to their\n"
+                        "role's, or up to LOKAL_API_KEY's own); --user and other users' keys need admin.\n\n") +
                 accounts_help,
             "  lokal key create --user alice --scope inference,models --name laptop\n  lokal key list\n"
             "  lokal key revoke 3",

@@ -96,6 +96,17 @@ void remove_user(auth_context & ctx, req_t req, res_t res) {
     });
 }
 
+// The key id of a `:id` route parameter.
+result<int64_t> key_id_param(req_t req) {
+    const std::string v = param(req, "id");
+    int64_t id = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
+    if (v.empty() || ec != std::errc() || p != v.data() + v.size()) {
+        return make_error(errc::invalid_request, "invalid key id \"" + v + "\"");
+    }
+    return id;
+}
+
 void create_key(auth_context & ctx, req_t req, res_t res) {
     reply(
         res,
@@ -133,13 +144,75 @@ void list_keys(auth_context & ctx, req_t req, res_t res) {
 
 void revoke_key(auth_context & ctx, req_t req, res_t res) {
     reply(res, [&]() -> result<json> {
-        const std::string v = param(req, "id");
-        int64_t id = 0;
-        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
-        if (v.empty() || ec != std::errc() || p != v.data() + v.size()) {
-            return make_error(errc::invalid_request, "invalid key id \"" + v + "\"");
-        }
-        if (auto st = ctx.accounts.revoke_key(id, std::nullopt); !st) return st.err();
+        auto id = key_id_param(req);
+        if (!id) return id.err();
+        if (auto st = ctx.accounts.revoke_key(*id, std::nullopt); !st) return st.err();
+        return json::object();
+    });
+}
+
+// /lokal/api/auth/keys: the caller's own keys, whatever their role; a key
+// made here holds at most what the caller may grant (auth::own_key_scopes).
+// With authentication off there is no caller to own a key.
+result<auth::principal> key_owner(auth_context & ctx, req_t req) {
+    if (req.principal.empty()) {
+        return make_error(errc::invalid_request, "authentication is off (LOKAL_AUTH): there is no user to own keys");
+    }
+    return auth::caller(ctx.accounts, req);
+}
+
+void own_keys(auth_context & ctx, req_t req, res_t res) {
+    reply(res, [&]() -> result<json> {
+        auto p = key_owner(ctx, req);
+        if (!p) return p.err();
+        auto keys = ctx.accounts.list_keys(p->name);
+        if (!keys) return keys.err();
+        json arr = json::array();
+        for (const auto & k : *keys) arr.push_back(auth::to_json(k));
+        return json{{"keys", std::move(arr)}};
+    });
+}
+
+void create_own_key(auth_context & ctx, req_t req, res_t res) {
+    reply(
+        res,
+        [&]() -> result<json> {
+            auto p = key_owner(ctx, req);
+            if (!p) return p.err();
+            auto body = http::parse_json_body(req, true);
+            if (!body) return body.err();
+            auto user = field(*body, "user", false);
+            if (!user) return user.err();
+            if (!user->empty() && *user != p->name) {
+                return make_error(errc::forbidden, "forbidden: keys for other users are made through /lokal/api/keys (admin)");
+            }
+            auto label = field(*body, "name", false);
+            if (!label) return label.err();
+            std::optional<auth::scope_set> asked;
+            if (auto it = body->find("scopes"); it != body->end() && !it->is_null()) {
+                auto bits = scopes_field(*body);
+                if (!bits) return bits.err();
+                asked = *bits;
+            }
+            auto scopes = auth::own_key_scopes(*p, asked);
+            if (!scopes) return scopes.err();
+            auto k = ctx.accounts.create_key(p->name, *label, *scopes);
+            if (!k) return k.err();
+            json out = auth::to_json(k->info);
+            out["key"] = k->secret;
+            return out;
+        },
+        201);
+}
+
+void revoke_own_key(auth_context & ctx, req_t req, res_t res) {
+    reply(res, [&]() -> result<json> {
+        auto p = key_owner(ctx, req);
+        if (!p) return p.err();
+        auto id = key_id_param(req);
+        if (!id) return id.err();
+        // Another user's key is "not found", as if it did not exist.
+        if (auto st = ctx.accounts.revoke_key(*id, p->name); !st) return st.err();
         return json::object();
     });
 }
@@ -225,6 +298,11 @@ void register_auth_routes(http::server & srv, auth_context & actx, context & ctx
     srv.route("POST", "/lokal/api/keys", audited(ctx, "key_create", [&a](req_t q, res_t r) { create_key(a, q, r); }));
     srv.route("DELETE", "/lokal/api/keys/:id",
               audited(ctx, "key_revoke", [&a](req_t q, res_t r) { revoke_key(a, q, r); }));
+    srv.route("GET", "/lokal/api/auth/keys", [&a](req_t q, res_t r) { own_keys(a, q, r); });
+    srv.route("POST", "/lokal/api/auth/keys",
+              audited(ctx, "key_create", [&a](req_t q, res_t r) { create_own_key(a, q, r); }));
+    srv.route("DELETE", "/lokal/api/auth/keys/:id",
+              audited(ctx, "key_revoke", [&a](req_t q, res_t r) { revoke_own_key(a, q, r); }));
     srv.route("GET", "/lokal/api/routes", [&a](req_t, res_t r) { list_routes(a, r); });
     srv.route("POST", "/lokal/api/auth/login", audited(ctx, "login", [&a](req_t q, res_t r) { login(a, q, r); }));
     srv.route("POST", "/lokal/api/auth/logout", audited(ctx, "logout", [&a](req_t q, res_t r) { logout(a, q, r); }));

@@ -1,4 +1,5 @@
 // The route policy and the crypto helpers: pure functions, no server.
+#include "auth/accounts.h"
 #include "auth/crypto.h"
 #include "auth/gate.h"
 #include "auth/policy.h"
@@ -43,6 +44,34 @@ TEST(AuthPolicy, UnknownRoutesNeedAdmin) {
     EXPECT_EQ(required("GET", "/lokal/api/something-new"), need::admin);
     EXPECT_EQ(required("POST", "/api/generate/extra"), need::admin);
     EXPECT_EQ(required("GET", "/api/generate"), need::admin);  // generate is POST only
+}
+
+TEST(AuthPolicy, OwnKeyRoutesNeedOnlyACredential) {
+    EXPECT_EQ(required("GET", "/lokal/api/auth/keys"), need::signed_in);
+    EXPECT_EQ(required("HEAD", "/lokal/api/auth/keys"), need::signed_in);
+    EXPECT_EQ(required("POST", "/lokal/api/auth/keys"), need::signed_in);
+    EXPECT_EQ(required("DELETE", "/lokal/api/auth/keys/:id"), need::signed_in);
+    EXPECT_EQ(required("PUT", "/lokal/api/auth/keys/:id"), need::admin);
+    EXPECT_EQ(required("GET", "/lokal/api/keys"), need::admin);
+}
+
+TEST(AuthPolicy, OwnKeysHoldAtMostWhatTheirMakerMayGrant) {
+    principal session{1, "bob", "user", scope_inference, 0, "lks-x"};
+    principal key{1, "bob", "user", scope_inference, 7, ""};
+    principal admin{2, "root", "admin", all_scopes, 0, "lks-y"};
+    EXPECT_EQ(role_scopes("user"), scope_inference | scope_models);
+    EXPECT_EQ(role_scopes("admin"), all_scopes);
+    // A session grants its role's scopes, a key its own.
+    EXPECT_EQ(*own_key_scopes(session, scope_inference | scope_models), scope_inference | scope_models);
+    EXPECT_EQ(own_key_scopes(key, scope_models).err().code, errc::forbidden);
+    EXPECT_EQ(own_key_scopes(session, scope_admin).err().code, errc::forbidden);
+    EXPECT_EQ(*own_key_scopes(admin, scope_admin), scope_admin);
+    // Defaults: inference, or the key's own scopes when it lacks inference.
+    EXPECT_EQ(*own_key_scopes(session, std::nullopt), scope_inference);
+    EXPECT_EQ(*own_key_scopes(principal{1, "bob", "user", scope_models, 8, ""}, std::nullopt), scope_models);
+    // A demoted admin's key with the admin bit grants no admin.
+    EXPECT_EQ(own_key_scopes(principal{1, "bob", "user", all_scopes, 9, ""}, scope_admin).err().code, errc::forbidden);
+    EXPECT_EQ(own_key_scopes(key, 0u).err().code, errc::invalid_request);
 }
 
 TEST(AuthPolicy, AdminImpliesEveryScope) {
