@@ -92,6 +92,38 @@ def registry(tmp_path_factory):
     pytest.fail("docker-registry did not start\n" + log.read_text(errors="replace")[-3000:], pytrace=False)
 
 
+def _upload_blob(reg: Registry, repo: str, data: bytes) -> str:
+    import hashlib
+    base = f"http://{reg.host}"
+    r = requests.post(f"{base}/v2/{repo}/blobs/uploads/", timeout=30)
+    assert r.status_code == 202, r.text
+    loc = r.headers["Location"]
+    loc = loc if loc.startswith("http") else base + loc
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    r = requests.put(f"{loc}{'&' if '?' in loc else '?'}digest={digest}", data=data, timeout=60,
+                     headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 201, r.text
+    return digest
+
+
+def publish(reg: Registry, repo: str, tag: str, model: bytes) -> dict:
+    """Puts a model (one layer) straight into the registry; returns its manifest."""
+    import json
+    config = json.dumps({"model_format": "gguf", "rootfs": {"type": "layers"}}).encode()
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                   "digest": _upload_blob(reg, repo, config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.ollama.image.model", "digest": _upload_blob(reg, repo, model),
+                    "size": len(model)}],
+    }
+    r = requests.put(f"http://{reg.host}/v2/{repo}/manifests/{tag}", data=json.dumps(manifest), timeout=30,
+                     headers={"Content-Type": manifest["mediaType"]})
+    assert r.status_code == 201, r.text
+    return manifest
+
+
 # --- a scripted registry for what docker-registry cannot show: bearer tokens
 # from a separate token service and blob redirects to another origin ---------
 

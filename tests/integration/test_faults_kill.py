@@ -16,7 +16,7 @@ import requests
 
 from fault_helpers import check_store, integrity, kill, raw_request, temp_files
 from lokal_helpers import STORIES_GGUF, TINY_GGUF, Api, LokalServer
-from registry_fixture import registry  # noqa: F401  (fixture)
+from registry_fixture import publish, registry  # noqa: F401  (fixture)
 from registry_proxy import RegistryProxy
 
 MIB = 1 << 20
@@ -96,34 +96,9 @@ def _swallow(fn):
         pass  # the server is killed under it
 
 
-def _publish(reg, repo: str, model: bytes) -> None:
-    import json
-    base = f"http://{reg.host}"
-
-    def upload(data: bytes) -> str:
-        r = requests.post(f"{base}/v2/{repo}/blobs/uploads/", timeout=30)
-        loc = r.headers["Location"]
-        loc = loc if loc.startswith("http") else base + loc
-        d = "sha256:" + hashlib.sha256(data).hexdigest()
-        r = requests.put(f"{loc}{'&' if '?' in loc else '?'}digest={d}", data=data, timeout=60)
-        assert r.status_code == 201, r.text
-        return d
-
-    config = json.dumps({"model_format": "gguf", "rootfs": {"type": "layers"}}).encode()
-    manifest = {
-        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "digest": upload(config),
-                   "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.ollama.image.model", "digest": upload(model), "size": len(model)}],
-    }
-    r = requests.put(f"{base}/v2/{repo}/manifests/v1", data=json.dumps(manifest), timeout=30,
-                     headers={"Content-Type": manifest["mediaType"]})
-    assert r.status_code == 201, r.text
-
-
 def test_kill_during_pull(binary, tmp_path, registry):  # noqa: F811
     model = random.Random(7).randbytes(2 * MIB)
-    _publish(registry, "library/killed", model)
+    publish(registry, "library/killed", "v1", model)
     proxy = RegistryProxy(f"http://{registry.host}", rate=2 * MIB)
     try:
         srv, api = _start(binary, tmp_path)

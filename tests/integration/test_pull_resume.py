@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from lokal_helpers import Api, find_model
-from registry_fixture import EnvServer, registry  # noqa: F401  (fixture)
+from registry_fixture import EnvServer, publish, registry  # noqa: F401  (fixture)
 from registry_proxy import RegistryProxy
 
 MIB = 1 << 20
@@ -28,36 +28,6 @@ MIB = 1 << 20
 
 def _sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _upload(reg, repo: str, data: bytes) -> str:
-    base = f"http://{reg.host}"
-    r = requests.post(f"{base}/v2/{repo}/blobs/uploads/", timeout=30)
-    assert r.status_code == 202, r.text
-    loc = r.headers["Location"]
-    loc = loc if loc.startswith("http") else base + loc
-    digest = _sha(data)
-    r = requests.put(f"{loc}{'&' if '?' in loc else '?'}digest={digest}", data=data, timeout=60,
-                     headers={"Content-Type": "application/octet-stream"})
-    assert r.status_code == 201, r.text
-    return digest
-
-
-def _publish(reg, repo: str, tag: str, model: bytes) -> dict:
-    """Puts a model (one layer) straight into the registry; returns its manifest."""
-    config = json.dumps({"model_format": "gguf", "rootfs": {"type": "layers"}}).encode()
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
-                   "digest": _upload(reg, repo, config), "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.ollama.image.model", "digest": _upload(reg, repo, model),
-                    "size": len(model)}],
-    }
-    r = requests.put(f"http://{reg.host}/v2/{repo}/manifests/{tag}", data=json.dumps(manifest), timeout=30,
-                     headers={"Content-Type": manifest["mediaType"]})
-    assert r.status_code == 201, r.text
-    return manifest
 
 
 @pytest.fixture
@@ -124,7 +94,7 @@ def _leftovers(srv) -> list[str]:
 @pytest.mark.parametrize("parts", [1, 4])
 def test_killed_pull_resumes(registry, lokal, proxies, tmp_path, parts):  # noqa: F811
     model = random.Random(parts).randbytes(6 * MIB)
-    manifest = _publish(registry, f"library/big{parts}", "v1", model)
+    manifest = publish(registry, f"library/big{parts}", "v1", model)
     digest = manifest["layers"][0]["digest"]
     proxy = proxies(registry, rate=MIB // parts)  # about 1 MiB/s over all parts
     env = {"LOKAL_PULL_PARTS": str(parts), "LOKAL_PULL_PART_SIZE": str(MIB)}
@@ -173,7 +143,7 @@ def test_killed_pull_resumes(registry, lokal, proxies, tmp_path, parts):  # noqa
 
 def test_large_blob_comes_in_parallel_ranges(registry, lokal, proxies, tmp_path):  # noqa: F811
     model = random.Random(11).randbytes(2 * MIB)
-    manifest = _publish(registry, "library/ranged", "v1", model)
+    manifest = publish(registry, "library/ranged", "v1", model)
     proxy = proxies(registry, rate=2 * MIB)
     srv = lokal(tmp_path / "srv", {"LOKAL_PULL_PARTS": "4", "LOKAL_PULL_PART_SIZE": str(256 * 1024)})
     api = Api(srv.url)
@@ -191,7 +161,7 @@ def test_large_blob_comes_in_parallel_ranges(registry, lokal, proxies, tmp_path)
 
 def test_server_ignoring_range_is_downloaded_again_cleanly(registry, lokal, proxies, tmp_path):  # noqa: F811
     model = random.Random(12).randbytes(MIB)
-    manifest = _publish(registry, "library/norange", "v1", model)
+    manifest = publish(registry, "library/norange", "v1", model)
     digest = manifest["layers"][0]["digest"]
     proxy = proxies(registry, rate=8 * MIB, ignore_range=True)
     work = tmp_path / "srv"
