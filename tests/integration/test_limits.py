@@ -105,18 +105,32 @@ def test_slow_json_body_is_cut_off(limited):
         s.close()
 
 
-def test_excess_connections_get_503_quickly(limited):
-    srv = limited(LOKAL_MAX_CONNECTIONS="3", LOKAL_IDLE_TIMEOUT="60s", LOKAL_HEADER_TIMEOUT="60s")
+def test_excess_connections_make_room_or_get_503_quickly(limited):
+    srv = limited(LOKAL_MAX_CONNECTIONS="3", LOKAL_IDLE_TIMEOUT="60s", LOKAL_HEADER_TIMEOUT="60s",
+                  LOKAL_BODY_TIMEOUT="60s")
+    # Idle connections at the cap give way: the one waiting longest is closed.
     idle = [connect(srv) for _ in range(3)]
     time.sleep(0.3)
+    t0 = time.monotonic()
+    assert requests.get(srv.url + "/api/version", timeout=HTTP_TIMEOUT).status_code == 200
+    assert time.monotonic() - t0 < 2
+    idle[0].settimeout(5)
+    assert idle[0].recv(10) == b""
+    for s in idle:
+        s.close()
+    # Connections in the middle of a request cannot: a new one gets 503 at once.
+    busy = [connect(srv) for _ in range(3)]
     try:
+        for s in busy:
+            s.send(b"POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{")
+        time.sleep(0.3)
         t0 = time.monotonic()
         r = requests.get(srv.url + "/api/version", timeout=HTTP_TIMEOUT)
         assert r.status_code == 503
         assert "LOKAL_MAX_CONNECTIONS" in r.json()["error"]
         assert time.monotonic() - t0 < 2
     finally:
-        for s in idle:
+        for s in busy:
             s.close()
     # Once they are gone, requests are served again.
     deadline = time.monotonic() + 5
@@ -125,7 +139,7 @@ def test_excess_connections_get_503_quickly(limited):
             break
         time.sleep(0.1)
     else:
-        pytest.fail("still refused after the idle connections closed")
+        pytest.fail("still refused after the busy connections closed")
 
 
 def test_header_size_and_count_are_bounded(server):
