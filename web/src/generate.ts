@@ -7,6 +7,9 @@ import type { GenStats } from './stats';
 import { buildTree, pathTo } from './tree';
 
 export const SAVE_EVERY_MS = 1000;
+// The page shows a streaming answer at most this often: tokens arrive faster
+// than a reader can follow, and each showing costs layout and Markdown work.
+export const SHOW_EVERY_MS = 50;
 
 export interface GenerateArgs {
   chat: Chat;
@@ -61,6 +64,15 @@ export async function generate(a: GenerateArgs): Promise<Chat> {
     return saving;
   };
 
+  // Tokens only extend `answer`; showing it is coalesced into one update per
+  // SHOW_EVERY_MS, on a timer, so the page renders between updates.
+  let showTimer: ReturnType<typeof setTimeout> | null = null;
+  const show = () => {
+    showTimer = null;
+    chat = withMessage(chat, answer);
+    a.onUpdate(chat);
+  };
+
   let final: GenStats = {};
   let status: Message['status'] = 'done';
   let errorText = '';
@@ -80,8 +92,7 @@ export async function generate(a: GenerateArgs): Promise<Chat> {
           content: answer.content + (c.message.content ?? ''),
           thinking: answer.thinking + (c.message.thinking ?? ''),
         };
-        chat = withMessage(chat, answer);
-        a.onUpdate(chat);
+        showTimer ??= setTimeout(show, SHOW_EVERY_MS);
         if (Date.now() - lastSave >= SAVE_EVERY_MS) {
           lastSave = Date.now();
           void save({ content: answer.content, thinking: answer.thinking });
@@ -95,6 +106,7 @@ export async function generate(a: GenerateArgs): Promise<Chat> {
       errorText = (e as Error).message;
     }
   }
+  if (showTimer !== null) clearTimeout(showTimer);
   const stats: GenStats = {};
   for (const k of ['total_duration', 'prompt_eval_count', 'prompt_eval_duration', 'eval_count', 'eval_duration'] as const) {
     if (typeof final[k] === 'number') stats[k] = final[k];

@@ -106,6 +106,8 @@ const en = {
   tooManyAttempts: 'Too many failed attempts. Try again in {n} seconds.',
   signOut: 'Sign out',
   signedInAs: 'Signed in as {name}',
+  modelsAdminOnly: 'Only administrators can pull, create or delete models.',
+  noModelsUser: 'No models installed. Ask an administrator to add one.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -217,6 +219,8 @@ const de: Record<Key, string> = {
   tooManyAttempts: 'Zu viele Fehlversuche. Bitte in {n} Sekunden erneut versuchen.',
   signOut: 'Abmelden',
   signedInAs: 'Angemeldet als {name}',
+  modelsAdminOnly: 'Nur Administratoren können Modelle herunterladen, anlegen oder löschen.',
+  noModelsUser: 'Keine Modelle installiert. Bitten Sie einen Administrator, eines hinzuzufügen.',
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, de };

@@ -23,6 +23,7 @@ const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 mkdirSync(out, { recursive: true });
 
 let server, base, browser, work;
+let serverLog = '';
 
 async function freePort() {
   return new Promise((ok) => {
@@ -58,15 +59,14 @@ before(async () => {
   const env = { ...process.env, LOKAL_HOST: `127.0.0.1:${port}`, HOME: work, LOKAL_MODELS: join(work, 'models') };
   for (const k of Object.keys(env)) if (k.startsWith('OLLAMA_')) delete env[k];
   server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  server.stderr.on('data', (d) => (log += d));
+  server.stderr.on('data', (d) => (serverLog += d));
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(base + '/api/version')).ok) break;
     } catch {
       /* not up yet */
     }
-    if (i > 300 || server.exitCode !== null) throw new Error('lokal serve did not start:\n' + log);
+    if (i > 300 || server.exitCode !== null) throw new Error('lokal serve did not start:\n' + serverLog);
     await new Promise((r) => setTimeout(r, 100));
   }
   await createModel('stories', 'stories260K.gguf');
@@ -77,6 +77,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
+  writeFileSync(join(out, 'server.log'), serverLog);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -86,6 +87,11 @@ async function openPage({ locale = 'en-US', expectDialogs = false } = {}) {
   const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 }, acceptDownloads: true });
   // Generous: the suite shares two cores with the rest of `make test`.
   context.setDefaultTimeout(60000);
+  // Long tasks (main thread busy over 50 ms), for the report of a failed wait.
+  await context.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask' });
+  });
   const page = await context.newPage();
   const seen = { dialogs: [], foreign: [], errors: [], csp: [] };
   page.on('dialog', async (d) => {
@@ -125,21 +131,39 @@ async function send(page, text) {
 }
 
 const answers = (page) => page.locator('.msg.assistant');
+// Waits for `fn` in the page; when it does not come true, says what the page
+// showed and how busy its main thread was (a screenshot, the messages' HTML,
+// the long tasks). The time limit is kept here too: a page whose main thread
+// never returns to its event loop cannot even run Playwright's own timeout.
+async function within(promise, ms, fallback) {
+  let timer;
+  const late = new Promise((ok) => (timer = setTimeout(() => ok(fallback), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+async function waitOrReport(page, name, fn, arg, timeout = 60000) {
+  const stuck = Symbol('stuck');
+  const r = await within(page.waitForFunction(fn, arg, { timeout }).catch((e) => e), timeout + 5000, stuck);
+  if (!(r instanceof Error) && r !== stuck) return;
+  await within(shot(page, `failure-${name}`), 5000);
+  const state = await within(page.evaluate(() => ({
+    status: [...document.querySelectorAll('.msg.assistant')].map((a) => a.dataset.status),
+    html: document.querySelector('.messages')?.outerHTML.slice(0, 3000),
+    longTasks: window.__longTasks?.length,
+    longTaskMs: Math.round((window.__longTasks ?? []).reduce((a, b) => a + b, 0)),
+  })).catch((e) => String(e)), 5000, 'the page did not answer within 5 s: its main thread is busy');
+  const why = r === stuck ? `page stuck: no answer within ${timeout + 5000} ms` : r.message;
+  throw new Error(`waiting for ${name}: ${why}\n${JSON.stringify(page.seen)}\n${JSON.stringify(state)}`);
+}
+
 async function waitDone(page, n) {
-  await page
-    .waitForFunction(
-    (n) => {
-      const a = document.querySelectorAll('.msg.assistant');
-      return a.length === n && a[n - 1].dataset.status === 'done';
-    },
-      n,
-      { timeout: 60000 },
-    )
-    .catch(async (e) => {
-      await shot(page, 'failure');
-      const html = await page.evaluate(() => document.querySelector('.messages')?.outerHTML.slice(0, 3000));
-      throw new Error(`${e.message}\n${JSON.stringify(page.seen)}\n${html}`);
-    });
+  await waitOrReport(page, 'done', (n) => {
+    const a = document.querySelectorAll('.msg.assistant');
+    return a.length === n && a[n - 1].dataset.status === 'done';
+  }, n);
 }
 
 async function shot(page, name) {
@@ -237,10 +261,11 @@ test('stop keeps the partial answer, also after a reload', async () => {
   await chooseModel(page, 'tiny-random');
   await page.click('#chat-settings');
   await page.fill('input[name="num_predict"]', '100000');
+  await page.fill('input[name="seed"]', '42'); // the same endless answer every run
   await page.click('#save-settings');
   await send(page, 'go on forever');
   await page.waitForSelector('#stop');
-  await page.waitForFunction(() => (document.querySelector('.msg.assistant .body')?.textContent ?? '').length > 20);
+  await waitOrReport(page, 'stop', () => (document.querySelector('.msg.assistant .body')?.textContent ?? '').length > 20);
   await page.keyboard.press('Escape');
   await page.waitForSelector('.msg.assistant[data-status="stopped"]');
   const partial = await page.textContent('.msg.assistant .body');
@@ -406,6 +431,38 @@ test('XSS payloads in a streamed answer stay inert', async () => {
   await send(page, 'say something nasty');
   await waitDone(page, 1);
   await assertInert(page);
+  await page.context().close();
+});
+
+// A long Markdown answer arriving all at once (as a backlog does on a busy
+// machine): the page shows it in a few coalesced updates, re-rendering only
+// the last unfinished block, instead of rendering all of it once per token.
+test('a fast stream of a long answer is shown in a few renders, not one per token', async () => {
+  const part = (i) => [
+    `## Part ${i}`, '', `Some *text* with \`code\` and $x^${i}$, then a list:`, '', '- one', '- two', '',
+    '```js', `const part = ${i};`, '', 'console.log(part);', '```', '', '| a | b |', '|---|---|', `| ${i} | ${i * 2} |`, '', '',
+  ].join('\n');
+  const text = Array.from({ length: 60 }, (_, i) => part(i)).join('');
+  const pieces = Math.ceil(text.length / 4);
+  const page = await openPage();
+  await fakeAnswer(page, text, 4);
+  await page.goto(base + '/#/');
+  await chooseModel(page, 'stories');
+  await page.evaluate(() => {
+    window.__renders = 0; // mutation batches that touched the answer: one per render
+    new MutationObserver((rs) => rs.some((r) => r.target.closest?.('.msg.assistant .body')) && window.__renders++)
+      .observe(document.querySelector('.messages'), { childList: true, subtree: true, characterData: true });
+  });
+  await send(page, 'write a long answer');
+  await waitDone(page, 1);
+  const renders = await page.evaluate(() => window.__renders);
+  assert.ok(renders < pieces / 10, `${renders} renders of the answer for ${pieces} pieces`);
+  assert.equal(await page.locator('.msg.assistant .body h2').count(), 60);
+  assert.equal(await page.locator('.msg.assistant .body .katex').count(), 60);
+  assert.equal(await page.locator('.msg.assistant .body table').count(), 60);
+  assert.match(await page.textContent('.msg.assistant .body'), /const part = 59;/);
+  await shot(page, 'long-answer');
+  clean(page);
   await page.context().close();
 });
 

@@ -129,6 +129,35 @@ test('sign in, chat as that user, sign out', async () => {
   await page.context().close();
 });
 
+test('a user sees the models but no pull, create or delete; an admin sees them', async () => {
+  const page = await openPage();
+  await page.goto(base + '/#/models');
+  await signIn(page, 'ben', 'ben-password');
+  await page.waitForSelector('tr[data-model="stories:latest"]');
+  await page.waitForSelector('text=Loaded models');
+  assert.equal(await page.textContent('#models-admin-only'), 'Only administrators can pull, create or delete models.');
+  for (const sel of ['#pull-name', '#pull', '#gguf-file', '#create-model', '.delete-model']) {
+    assert.equal(await page.locator(sel).count(), 0, `${sel} is not shown to a user`);
+  }
+  await page.screenshot({ path: join(out, 'models-user.png') });
+  // The server refuses them anyway: the UI only stops offering them.
+  const pull = await page.evaluate(async () => {
+    const { csrf_token } = await (await fetch('/lokal/api/auth/me')).json();
+    const r = await fetch('/api/pull', { method: 'POST', headers: { 'X-Lokal-CSRF': csrf_token, 'Content-Type': 'application/json' }, body: '{"model":"x"}' });
+    return { status: r.status, body: await r.text() };
+  });
+  assert.equal(pull.status, 403, pull.body);
+  await page.click('#logout');
+  await page.waitForSelector('#login-submit');
+  await signIn(page, 'anna', 'anna-password');
+  await page.waitForSelector('#pull-name');
+  assert.equal(await page.locator('#models-admin-only').count(), 0);
+  assert.ok(await page.isVisible('#create-model'));
+  assert.equal(await page.locator('tr[data-model="stories:latest"] .delete-model').count(), 1);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('the sign-in screen speaks German', async () => {
   const page = await openPage('de-DE');
   await page.goto(base + '/');

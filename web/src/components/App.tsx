@@ -53,10 +53,13 @@ export function App() {
     setMe(null);
     setNeedLogin(true);
   };
-  return <Shell user={me.auth ? me.name : undefined} onLogout={logout} />;
+  // Without accounts the single local user manages models; signed in, only
+  // admins may (the server answers 403 to a user's pull, create or delete).
+  const canManage = !me.auth || me.role === 'admin';
+  return <Shell user={me.auth ? me.name : undefined} canManage={canManage} onLogout={logout} />;
 }
 
-function Shell({ user, onLogout }: { user?: string; onLogout: () => void }) {
+function Shell({ user, canManage, onLogout }: { user?: string; canManage: boolean; onLogout: () => void }) {
   const [lang, setLang] = useState<Lang>(prefs.lang());
   const [theme, setTheme] = useState<Theme>(prefs.theme());
   const [route, setRoute] = useState<Route>(parseHash(location.hash));
@@ -140,12 +143,13 @@ function Shell({ user, onLogout }: { user?: string; onLogout: () => void }) {
         />
         <main class="main">
           {route.page === 'models' ? (
-            <ModelsPage models={models} onChanged={reloadModels} onMenu={() => setMenuOpen(true)} />
+            <ModelsPage models={models} canManage={canManage} onChanged={reloadModels} onMenu={() => setMenuOpen(true)} />
           ) : (
             <ChatView
               key={route.id ?? 'new'}
               chatId={route.id}
               models={models}
+              canManage={canManage}
               onCreated={(id) => {
                 refreshList();
                 setCreatedId(id);

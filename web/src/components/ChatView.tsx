@@ -1,6 +1,6 @@
 // A conversation: the branch shown, the composer, the model picker and the
 // chat's settings. Generation runs here (generate.ts) and is saved as it goes.
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Chat, type ChatSettings, type Message, type ModelInfo } from '../api';
 import { AttachmentError, readAttachment, type Attachment } from '../attachments';
 import { generate, titleFrom } from '../generate';
@@ -16,6 +16,7 @@ import { SettingsPanel } from './SettingsPanel';
 interface Props {
   chatId: number | null;
   models: ModelInfo[];
+  canManage: boolean; // may pull models (the hint when there are none)
   onCreated: (id: number) => void;
   onChanged: () => void;
   onMenu: () => void;
@@ -66,7 +67,19 @@ export function ChatView(p: Props) {
 
   const tree = useMemo(() => buildTree(chat?.messages ?? []), [chat?.messages]);
   const path = useMemo(() => (chat ? pathTo(tree, chat.current_message_id) : []), [tree, chat?.current_message_id]);
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [path.length, path[path.length - 1]?.content]);
+  // Follow a growing answer only while the reader is at the bottom: scrolling
+  // up to read stays put.
+  const atBottom = useRef(true);
+  const onScroll = () => {
+    const el = list.current;
+    if (el) atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+  };
+  const lastLength = useRef(0);
+  useEffect(() => {
+    const added = path.length !== lastLength.current;
+    lastLength.current = path.length;
+    if (added || atBottom.current) bottom.current?.scrollIntoView({ block: 'end' });
+  }, [path.length, path[path.length - 1]?.content]);
 
   // A long conversation renders its latest messages only (their Markdown
   // included); reaching the top renders a page more, keeping the view still.
@@ -164,12 +177,18 @@ export function ChatView(p: Props) {
     }
   };
 
-  const onSwitch = (siblingId: number) => {
+  const switchTo = (siblingId: number) => {
     if (!chat) return;
     const leaf = newestLeafFrom(tree, siblingId);
     setChat({ ...chat, current_message_id: leaf });
     void api.updateChat(chat.id, { current_message_id: leaf ?? undefined }).catch((e: Error) => setError(e.message));
   };
+  // Stable callbacks for the memoised messages; they call the latest closures.
+  const latest = useRef({ run, switchTo });
+  latest.current = { run, switchTo };
+  const onSwitch = useCallback((id: number) => latest.current.switchTo(id), []);
+  const onRegenerate = useCallback((x: Message) => void latest.current.run(null, x.parent_id), []);
+  const onEdit = useCallback((x: Message, text: string) => void latest.current.run(text, x.parent_id), []);
 
   const saveSettings = async (s: ChatSettings) => {
     if (!chat) {
@@ -225,17 +244,15 @@ export function ChatView(p: Props) {
       {showSettings && (
         <SettingsPanel settings={settings} onSave={saveSettings} onClose={() => setShowSettings(false)} />
       )}
-      <div class="messages" aria-live="polite" ref={list}>
-        {p.models.length === 0 && <p class="muted">{t('noModels')}</p>}
+      <div class="messages" aria-live="polite" ref={list} onScroll={onScroll}>
+        {p.models.length === 0 && <p class="muted">{t(p.canManage ? 'noModels' : 'noModelsUser')}</p>}
         {path.length === 0 && p.models.length > 0 && <p class="muted hint">{t('emptyHint')}</p>}
         {first > 0 && (
           <button type="button" class="link earlier" ref={earlier} onClick={showEarlier}>{t('earlierMessages', { n: first })}</button>
         )}
         {path.slice(first).map((m: Message) => (
           <MessageView key={m.id} msg={m} siblings={siblingsOf(tree, m)} live={busy && m.id === liveId.current}
-            busy={busy} onSwitch={onSwitch}
-            onRegenerate={(x) => void run(null, x.parent_id)}
-            onEdit={(x, text) => void run(text, x.parent_id)} />
+            busy={busy} onSwitch={onSwitch} onRegenerate={onRegenerate} onEdit={onEdit} />
         ))}
         {error && <p class="error" role="alert">{error}</p>}
         <div ref={bottom} />

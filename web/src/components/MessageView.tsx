@@ -3,6 +3,7 @@
 import { memo } from 'preact/compat';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message } from '../api';
+import { IncrementalMarkdown } from '../blocks';
 import { renderMarkdown, renderPlain } from '../markdown';
 import { renderDiagrams } from '../mermaid';
 import { formatRate, tokensPerSecond } from '../stats';
@@ -31,22 +32,42 @@ function onCopyClick(e: MouseEvent, copiedLabel: string) {
   });
 }
 
+// One element per block, keyed by position: Preact sets a block's innerHTML
+// only when its HTML string changed, so finished blocks keep their DOM (and
+// drawn diagrams) while the last one grows.
+function Blocks({ html }: { html: string[] }) {
+  return <>{html.map((h, i) => <div key={i} class="md-block" dangerouslySetInnerHTML={{ __html: h }} />)}</>;
+}
+
 export const MessageView = memo(function MessageView(p: Props) {
   const t = useT();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(p.msg.content);
   const m = p.msg;
-  const html = useMemo(
-    () => (m.role === 'assistant' ? renderMarkdown(m.content, { copy: t('copy'), image: 'image' }) : renderPlain(m.content)),
-    [m.content, m.role, t('copy')],
+  const copyLabel = t('copy');
+  // While the answer streams, only its last block is rendered again (blocks.ts);
+  // once it is done, the whole answer is rendered in one piece.
+  const incremental = useMemo(
+    () => ({
+      content: new IncrementalMarkdown((src) => renderMarkdown(src, { copy: copyLabel, image: 'image' })),
+      thinking: new IncrementalMarkdown((src) => renderMarkdown(src)),
+    }),
+    [copyLabel],
   );
+  const html = useMemo(() => {
+    if (m.role !== 'assistant') return [renderPlain(m.content)];
+    return p.live ? incremental.content.blocks(m.content) : [renderMarkdown(m.content, { copy: copyLabel, image: 'image' })];
+  }, [m.content, m.role, p.live, incremental]);
   const body = useRef<HTMLDivElement>(null);
   // Complete ```mermaid blocks become diagrams (cached per source, so a
   // streaming answer draws each block once).
   useEffect(() => {
-    if (m.role === 'assistant' && html.includes('mermaid-ready')) void renderDiagrams(body.current, t('diagram'));
+    if (m.role === 'assistant' && html.some((h) => h.includes('mermaid-ready'))) void renderDiagrams(body.current, t('diagram'));
   }, [html, editing]);
-  const thinkingHtml = useMemo(() => (m.thinking ? renderMarkdown(m.thinking) : ''), [m.thinking]);
+  const thinkingHtml = useMemo(
+    () => (!m.thinking ? [] : p.live ? incremental.thinking.blocks(m.thinking) : [renderMarkdown(m.thinking)]),
+    [m.thinking, p.live, incremental],
+  );
   const rate = tokensPerSecond(m.stats.eval_count, m.stats.eval_duration);
   const interrupted = m.status === 'streaming' && !p.live;
   const error = (m.stats as { error?: string }).error;
@@ -68,7 +89,7 @@ export const MessageView = memo(function MessageView(p: Props) {
       {m.thinking && (
         <details class="thinking" open={p.live && !m.content}>
           <summary>{p.live && !m.content ? t('thinking') : t('thoughts')}</summary>
-          <div class="markdown" dangerouslySetInnerHTML={{ __html: thinkingHtml }} />
+          <div class="markdown"><Blocks html={thinkingHtml} /></div>
         </details>
       )}
       {editing ? (
@@ -82,8 +103,9 @@ export const MessageView = memo(function MessageView(p: Props) {
         </div>
       ) : (
         <div ref={body} class={m.role === 'assistant' ? 'markdown body' : 'plain body'}
-          onClick={(e) => onCopyClick(e as unknown as MouseEvent, t('copied'))}
-          dangerouslySetInnerHTML={{ __html: html }} />
+          onClick={(e) => onCopyClick(e as unknown as MouseEvent, t('copied'))}>
+          <Blocks html={html} />
+        </div>
       )}
       {p.live && !m.content && !m.thinking && <span class="cursor" aria-label={t('thinking')}>▍</span>}
       {m.attachments.length > 0 && <AttachmentChips items={m.attachments} />}
@@ -106,4 +128,14 @@ export const MessageView = memo(function MessageView(p: Props) {
       </footer>
     </article>
   );
-});
+}, sameProps);
+
+// Re-render only when what is shown changed: the sibling counts come as a new
+// object on every update of the chat, and the callbacks are stable wrappers.
+function sameProps(a: Props, b: Props): boolean {
+  const s = a.siblings;
+  const t = b.siblings;
+  return a.msg === b.msg && a.live === b.live && a.busy === b.busy &&
+    s.index === t.index && s.count === t.count && s.prev === t.prev && s.next === t.next &&
+    a.onSwitch === b.onSwitch && a.onRegenerate === b.onRegenerate && a.onEdit === b.onEdit;
+}

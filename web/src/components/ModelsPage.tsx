@@ -1,4 +1,6 @@
 // Models: pull by name with progress, delete, and what is loaded (/api/ps).
+// Pulling, creating and deleting are for those who may change the store
+// (`canManage`: admins, or everyone without accounts); others see the lists.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, streamPull, type ModelInfo } from '../api';
 import { useT } from './context';
@@ -15,7 +17,7 @@ function size(bytes: number): string {
   return `${v.toFixed(v >= 10 || i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
-export function ModelsPage(p: { models: ModelInfo[]; onChanged: () => void; onMenu: () => void }) {
+export function ModelsPage(p: { models: ModelInfo[]; canManage: boolean; onChanged: () => void; onMenu: () => void }) {
   const t = useT();
   const [name, setName] = useState('');
   const [progress, setProgress] = useState<{ status: string; ratio: number | null } | null>(null);
@@ -70,7 +72,8 @@ export function ModelsPage(p: { models: ModelInfo[]; onChanged: () => void; onMe
         <button type="button" class="icon menu-button" aria-label={t('menu')} onClick={p.onMenu}>☰</button>
         <h2>{t('models')}</h2>
       </div>
-      <div class="panel">
+      {!p.canManage && <p class="muted notice" id="models-admin-only">{t('modelsAdminOnly')}</p>}
+      {p.canManage && <div class="panel">
         <h3>{t('pullModel')}</h3>
         <div class="row">
           <input id="pull-name" value={name} placeholder={t('pullPlaceholder')} disabled={!!progress}
@@ -89,8 +92,8 @@ export function ModelsPage(p: { models: ModelInfo[]; onChanged: () => void; onMe
           </div>
         )}
         {message && <p class="notice" role="status">{message}</p>}
-      </div>
-      <CreateModel onCreated={p.onChanged} />
+      </div>}
+      {p.canManage && <CreateModel onCreated={p.onChanged} />}
       <div class="panel">
         <h3>{t('installed')}</h3>
         <table class="model-table">
@@ -100,12 +103,14 @@ export function ModelsPage(p: { models: ModelInfo[]; onChanged: () => void; onMe
                 <td>{m.name}</td>
                 <td>{m.details?.parameter_size ?? ''} {m.details?.quantization_level ?? ''}</td>
                 <td>{size(m.size)}</td>
-                <td><button type="button" class="link danger" onClick={() => remove(m.name)}>{t('delete')}</button></td>
+                {p.canManage && (
+                  <td><button type="button" class="link danger delete-model" onClick={() => remove(m.name)}>{t('delete')}</button></td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
-        {p.models.length === 0 && <p class="muted">{t('noModels')}</p>}
+        {p.models.length === 0 && <p class="muted">{t(p.canManage ? 'noModels' : 'noModelsUser')}</p>}
       </div>
       <div class="panel">
         <h3>{t('loaded')}</h3>
