@@ -81,9 +81,9 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-// A page that records what must never happen: dialogs it did not expect,
-// requests to any other host, CSP violations, uncaught errors.
-async function openPage({ locale = 'en-US', expectDialogs = false } = {}) {
+// A page that records what must never happen: the browser's own dialogs (the
+// UI has in-page ones), requests to any other host, CSP violations, uncaught errors.
+async function openPage({ locale = 'en-US' } = {}) {
   const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 }, acceptDownloads: true });
   // Generous: the suite shares two cores with the rest of `make test`.
   context.setDefaultTimeout(60000);
@@ -95,9 +95,8 @@ async function openPage({ locale = 'en-US', expectDialogs = false } = {}) {
   const page = await context.newPage();
   const seen = { dialogs: [], foreign: [], errors: [], csp: [] };
   page.on('dialog', async (d) => {
-    if (!expectDialogs) seen.dialogs.push(d.message());
-    if (page.nextDialogAnswer !== undefined) await d.accept(page.nextDialogAnswer);
-    else await d.accept();
+    seen.dialogs.push(d.message());
+    await d.dismiss();
   });
   page.on('pageerror', (e) => seen.errors.push(String(e)));
   page.on('console', (m) => m.text().includes('Content Security Policy') && seen.csp.push(m.text()));
@@ -114,7 +113,7 @@ async function openPage({ locale = 'en-US', expectDialogs = false } = {}) {
 }
 
 function clean(page) {
-  assert.deepEqual(page.seen.dialogs, [], 'no unexpected dialog');
+  assert.deepEqual(page.seen.dialogs, [], 'no browser dialog');
   assert.deepEqual(page.seen.foreign, [], 'no request to another host');
   assert.deepEqual(page.seen.errors, [], 'no page error');
 }
@@ -278,16 +277,29 @@ test('stop keeps the partial answer, also after a reload', async () => {
   await page.context().close();
 });
 
-test('search, rename, pin and delete in the sidebar', async () => {
-  const page = await openPage({ expectDialogs: true });
+// The in-page dialog (Dialog.tsx) is open, focused and modal.
+async function dialogOpen(page) {
+  await page.waitForSelector('dialog.modal[open]');
+  await page.waitForFunction(() => document.querySelector('dialog.modal')?.contains(document.activeElement));
+}
+
+test('search, rename, pin and delete in the sidebar, with in-page dialogs', async () => {
+  const page = await openPage();
   await page.goto(base + '/');
   await page.fill('#chat-search', 'dragon');
   await page.waitForFunction(() => document.querySelectorAll('.chat-item').length === 1);
   const item = page.locator('.chat-item').first();
   await item.locator('.more').click();
-  page.nextDialogAnswer = 'Dragons';
   await item.locator('text=Rename').click();
+  // Keyboard only: the title is selected, typing replaces it, Enter saves.
+  await dialogOpen(page);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'modal-input');
+  assert.equal(await page.inputValue('#modal-input'), 'Once upon a time');
+  await page.keyboard.type('Dragons');
+  await shot(page, 'rename-dialog');
+  await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelector('.chat-item .chat-link')?.textContent === 'Dragons');
+  assert.equal(await page.locator('dialog.modal').count(), 0, 'the dialog is gone');
   await item.locator('.more').click();
   await item.locator('text=Pin').click();
   await page.fill('#chat-search', '');
@@ -297,12 +309,28 @@ test('search, rename, pin and delete in the sidebar', async () => {
   await page.fill('#chat-search', 'go on forever');
   await page.waitForFunction(() => document.querySelectorAll('.chat-item').length === 1);
   await page.locator('.chat-item .more').click();
-  page.nextDialogAnswer = undefined;
   await page.locator('.chat-item >> text=Delete').click();
+  await dialogOpen(page);
+  assert.equal(await page.textContent('#modal-message'), 'Delete this chat? This cannot be undone.');
+  // Focus stays in the modal dialog: Tab cycles through its two buttons.
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(await page.evaluate(() => ['modal-ok', 'modal-cancel'].includes(document.activeElement?.id)), 'focus is trapped');
+  }
+  // Esc cancels: the chat stays.
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('dialog.modal', { state: 'detached' });
+  assert.equal(await page.locator('.chat-item').count(), 1);
+  await page.locator('.chat-item .more').click();
+  await page.locator('.chat-item >> text=Delete').click();
+  await dialogOpen(page);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'modal-ok', 'the confirm button has the focus');
+  await page.keyboard.press('Enter');
   await page.waitForSelector('text=No chats yet');
   const all = await call('GET', '/lokal/api/chats');
   assert.equal(all.total, 1);
   assert.equal(all.chats[0].title, 'Dragons');
+  clean(page);
   await page.context().close();
 });
 
@@ -336,6 +364,13 @@ test('the UI speaks German when the browser does, and can switch', async () => {
   assert.equal(await page.getAttribute('#chat-search', 'placeholder'), 'Chats durchsuchen');
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
   await shot(page, 'german');
+  await page.locator('.chat-item .more').first().click();
+  await page.locator('.chat-item >> text=Löschen').first().click();
+  await dialogOpen(page);
+  assert.equal(await page.textContent('#modal-message'), 'Diesen Chat löschen? Das lässt sich nicht rückgängig machen.');
+  assert.deepEqual([await page.textContent('#modal-cancel'), await page.textContent('#modal-ok')], ['Abbrechen', 'Löschen']);
+  await page.click('#modal-cancel');
+  await page.waitForSelector('dialog.modal', { state: 'detached' });
   await page.selectOption('#lang', 'en');
   assert.equal(await page.textContent('#new-chat'), 'New chat');
   await page.selectOption('#theme', 'dark');
@@ -590,6 +625,13 @@ test('create a model from an uploaded GGUF', async () => {
   await page.waitForSelector('tr[data-model="uploaded:latest"]');
   const shown = await call('POST', '/api/show', { model: 'uploaded' });
   assert.equal(shown.system, 'Be brief.');
+  // Delete it again, confirmed in the in-page dialog.
+  await page.click('tr[data-model="uploaded:latest"] .delete-model');
+  await dialogOpen(page);
+  assert.equal(await page.textContent('#modal-message'), 'Delete model uploaded:latest?');
+  await page.click('#modal-ok');
+  await page.waitForSelector('tr[data-model="uploaded:latest"]', { state: 'detached' });
+  assert.ok(!(await call('GET', '/api/tags')).models.some((m) => m.name === 'uploaded:latest'));
   clean(page);
   await page.context().close();
 });

@@ -7,6 +7,7 @@ import { type Lang } from '../i18n';
 import { applyTheme, prefs, type Theme } from '../prefs';
 import { ChatView } from './ChatView';
 import { LangContext } from './context';
+import { DialogHost } from './Dialog';
 import { Login } from './Login';
 import { ModelsPage } from './ModelsPage';
 import { Sidebar } from './Sidebar';
@@ -121,46 +122,48 @@ function Shell({ user, canManage, onLogout }: { user?: string; canManage: boolea
 
   return (
     <LangContext.Provider value={lang}>
-      <div class={`layout ${menuOpen ? 'menu-open' : ''}`}>
-        <Sidebar
-          current={route.page === 'chat' ? (route.id ?? createdId) : null}
-          version={listVersion}
-          onOpen={openChat}
-          onChanged={refreshList}
-          lang={lang}
-          setLang={(l) => {
-            prefs.setLang(l);
-            setLang(l);
-          }}
-          theme={theme}
-          setTheme={(t) => {
-            prefs.setTheme(t);
-            setTheme(t);
-          }}
-          onToggleMenu={() => setMenuOpen(!menuOpen)}
-          user={user}
-          onLogout={onLogout}
-        />
-        <main class="main">
-          {route.page === 'models' ? (
-            <ModelsPage models={models} canManage={canManage} onChanged={reloadModels} onMenu={() => setMenuOpen(true)} />
-          ) : (
-            <ChatView
-              key={route.id ?? 'new'}
-              chatId={route.id}
-              models={models}
-              canManage={canManage}
-              onCreated={(id) => {
-                refreshList();
-                setCreatedId(id);
-                history.replaceState(null, '', `#/chat/${id}`);
-              }}
-              onChanged={refreshList}
-              onMenu={() => setMenuOpen(true)}
-            />
-          )}
-        </main>
-      </div>
+      <DialogHost>
+        <div class={`layout ${menuOpen ? 'menu-open' : ''}`}>
+          <Sidebar
+            current={route.page === 'chat' ? (route.id ?? createdId) : null}
+            version={listVersion}
+            onOpen={openChat}
+            onChanged={refreshList}
+            lang={lang}
+            setLang={(l) => {
+              prefs.setLang(l);
+              setLang(l);
+            }}
+            theme={theme}
+            setTheme={(t) => {
+              prefs.setTheme(t);
+              setTheme(t);
+            }}
+            onToggleMenu={() => setMenuOpen(!menuOpen)}
+            user={user}
+            onLogout={onLogout}
+          />
+          <main class="main">
+            {route.page === 'models' ? (
+              <ModelsPage models={models} canManage={canManage} onChanged={reloadModels} onMenu={() => setMenuOpen(true)} />
+            ) : (
+              <ChatView
+                key={route.id ?? 'new'}
+                chatId={route.id}
+                models={models}
+                canManage={canManage}
+                onCreated={(id) => {
+                  refreshList();
+                  setCreatedId(id);
+                  history.replaceState(null, '', `#/chat/${id}`);
+                }}
+                onChanged={refreshList}
+                onMenu={() => setMenuOpen(true)}
+              />
+            )}
+          </main>
+        </div>
+      </DialogHost>
     </LangContext.Provider>
   );
 }

@@ -209,7 +209,8 @@ export function ChatView(p: Props) {
     }
   };
   useEffect(() => {
-    const on = (e: KeyboardEvent) => e.key === 'Escape' && busy && stop();
+    // Esc in an open dialog closes the dialog only.
+    const on = (e: KeyboardEvent) => e.key === 'Escape' && busy && !(e.target as Element | null)?.closest?.('dialog') && stop();
     addEventListener('keydown', on);
     return () => removeEventListener('keydown', on);
   }, [busy]);

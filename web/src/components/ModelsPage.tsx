@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, streamPull, type ModelInfo } from '../api';
 import { useT } from './context';
+import { useDialogs } from './Dialog';
 import { CreateModel } from './CreateModel';
 
 function size(bytes: number): string {
@@ -19,6 +20,7 @@ function size(bytes: number): string {
 
 export function ModelsPage(p: { models: ModelInfo[]; canManage: boolean; onChanged: () => void; onMenu: () => void }) {
   const t = useT();
+  const dialogs = useDialogs();
   const [name, setName] = useState('');
   const [progress, setProgress] = useState<{ status: string; ratio: number | null } | null>(null);
   const [message, setMessage] = useState('');
@@ -57,7 +59,7 @@ export function ModelsPage(p: { models: ModelInfo[]; canManage: boolean; onChang
   };
 
   const remove = async (m: string) => {
-    if (!confirm(t('confirmDeleteModel', { name: m }))) return;
+    if (!(await dialogs.confirm(t('confirmDeleteModel', { name: m }), { confirmLabel: t('delete'), danger: true }))) return;
     try {
       await api.deleteModel(m);
       p.onChanged();

@@ -7,6 +7,7 @@ import type { Lang } from '../i18n';
 import type { Theme } from '../prefs';
 import { ChatList, type Row } from './ChatList';
 import { useT } from './context';
+import { useDialogs } from './Dialog';
 
 const PAGE = 200; // chats fetched at a time
 
@@ -39,6 +40,7 @@ function download(url: string) {
 
 export function Sidebar(p: Props) {
   const t = useT();
+  const dialogs = useDialogs();
   const [query, setQuery] = useState('');
   const [chats, setChats] = useState<ChatSummary[]>([]);
   const [error, setError] = useState('');
@@ -100,17 +102,17 @@ export function Sidebar(p: Props) {
 
   const rename = (c: ChatSummary) =>
     act(async () => {
-      const title = prompt(t('renamePrompt'), c.title);
+      const title = await dialogs.prompt(t('renamePrompt'), c.title);
       if (title !== null) await api.updateChat(c.id, { title });
     });
   const move = (c: ChatSummary) =>
     act(async () => {
-      const folder = prompt(t('folderPrompt'), c.folder);
+      const folder = await dialogs.prompt(t('folderPrompt'), c.folder);
       if (folder !== null) await api.updateChat(c.id, { folder });
     });
   const remove = (c: ChatSummary) =>
     act(async () => {
-      if (!confirm(t('confirmDelete'))) return;
+      if (!(await dialogs.confirm(t('confirmDelete'), { confirmLabel: t('delete'), danger: true }))) return;
       await api.deleteChat(c.id);
       if (p.current === c.id) p.onOpen(null);
     });
