@@ -4,34 +4,15 @@
 // Run by `make js-test` (installs the locked packages into tests/js/node_modules).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
+import { createModel, makeLokal } from '../../web/tests/lokal-server.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const shared = process.env.LOKAL_SHARED ?? resolve(repo, '../shared');
-const bin = process.env.LOKAL_BIN ?? join(repo, 'build/lokal');
 const MODEL = 'stories';
 const GREEDY = { temperature: 0, top_p: 1, seed: 1, num_predict: 12 };
 const MESSAGES = [{ role: 'user', content: 'Once upon a time' }];
 
-let server, base, work, ollama, openai;
-
-async function freePort() {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
+let lokal, base, ollama, openai;
 
 async function native(path, body) {
   const r = await fetch(base + path, {
@@ -44,33 +25,14 @@ async function native(path, body) {
 }
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'lokal-js-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, LOKAL_HOST: `127.0.0.1:${port}`, HOME: work, LOKAL_MODELS: join(work, 'models') };
-  for (const k of Object.keys(env)) if (k.startsWith('OLLAMA_')) delete env[k];
-  server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  server.stderr.on('data', (d) => { log += d; });
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(base + '/api/version')).ok) break;
-    } catch {}
-    if (i > 200) throw new Error('lokal did not start: ' + log);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const data = readFileSync(join(shared, 'models', 'stories260K.gguf'));
-  const digest = 'sha256:' + createHash('sha256').update(data).digest('hex');
-  assert.equal((await fetch(`${base}/api/blobs/${digest}`, { method: 'POST', body: data })).status, 201);
-  await native('/api/create', { model: MODEL, files: { 'stories260K.gguf': digest } });
+  lokal = await (await makeLokal({ prefix: 'lokal-js-' })).start();
+  base = lokal.base;
+  await createModel(base, MODEL, 'stories260K.gguf');
   ollama = new Ollama({ host: base });
   openai = new OpenAI({ baseURL: base + '/v1', apiKey: 'lokal', maxRetries: 0 });
 });
 
-after(() => {
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => lokal?.stop());
 
 test('ollama: list and show', async () => {
   const { models } = await ollama.list();

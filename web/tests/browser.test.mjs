@@ -4,35 +4,18 @@
 // Run by `make web-test`; screenshots go to $WEB_TEST_OUT (build/web-test).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { makePdf } from './make-pdf.mjs';
+import { createModel, makeLokal, paths } from './lokal-server.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const shared = process.env.LOKAL_SHARED ?? resolve(repo, '../shared');
-const bin = process.env.LOKAL_BIN ?? join(repo, 'build/lokal');
-const out = process.env.WEB_TEST_OUT ?? join(repo, 'build/web-test');
+const shared = paths.shared;
+const out = process.env.WEB_TEST_OUT ?? join(paths.repo, 'build/web-test');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 mkdirSync(out, { recursive: true });
 
-let server, base, browser, work;
-let serverLog = '';
-
-async function freePort() {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
+let lokal, base, browser, work;
 
 async function call(method, path, body, raw) {
   const r = await fetch(base + path, {
@@ -45,40 +28,18 @@ async function call(method, path, body, raw) {
   return text ? JSON.parse(text.split('\n').filter(Boolean).pop()) : null;
 }
 
-async function createModel(name, file) {
-  const data = readFileSync(join(shared, 'models', file));
-  const digest = 'sha256:' + createHash('sha256').update(data).digest('hex');
-  await call('POST', `/api/blobs/${digest}`, undefined, data);
-  await call('POST', '/api/create', { model: name, files: { [file]: digest }, stream: false });
-}
-
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'lokal-web-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, LOKAL_HOST: `127.0.0.1:${port}`, HOME: work, LOKAL_MODELS: join(work, 'models') };
-  for (const k of Object.keys(env)) if (k.startsWith('OLLAMA_')) delete env[k];
-  server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  server.stderr.on('data', (d) => (serverLog += d));
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(base + '/api/version')).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (i > 300 || server.exitCode !== null) throw new Error('lokal serve did not start:\n' + serverLog);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await createModel('stories', 'stories260K.gguf');
-  await createModel('tiny-random', 'llama-2-tiny-random.gguf');
+  lokal = await (await makeLokal({ prefix: 'lokal-web-' })).start();
+  ({ base, work } = lokal);
+  await createModel(base, 'stories', 'stories260K.gguf');
+  await createModel(base, 'tiny-random', 'llama-2-tiny-random.gguf');
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
-  writeFileSync(join(out, 'server.log'), serverLog);
-  if (work) rmSync(work, { recursive: true, force: true });
+  if (lokal) writeFileSync(join(out, 'server.log'), lokal.log());
+  await lokal?.stop();
 });
 
 // A page that records what must never happen: the browser's own dialogs (the

@@ -2,78 +2,31 @@
 // serve` whose first admin was made with `lokal user add`, as a user would.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { createModel, makeLokal, paths } from './lokal-server.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const shared = process.env.LOKAL_SHARED ?? resolve(repo, '../shared');
-const bin = process.env.LOKAL_BIN ?? join(repo, 'build/lokal');
-const out = process.env.WEB_TEST_OUT ?? join(repo, 'build/web-test');
+const out = process.env.WEB_TEST_OUT ?? join(paths.repo, 'build/web-test');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 mkdirSync(out, { recursive: true });
 
-let server, base, browser, work, env, adminKey;
-
-async function freePort() {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-function lokal(args, input) {
-  return execFileSync(bin, args, { env, input, encoding: 'utf8' }).trim();
-}
-
-async function call(method, path, body, raw) {
-  const headers = { Authorization: `Bearer ${adminKey}`, ...(raw ? {} : { 'Content-Type': 'application/json' }) };
-  const r = await fetch(base + path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-  return text;
-}
+let lokal, base, browser, adminKey;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'lokal-web-auth-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  env = { ...process.env, LOKAL_HOST: `127.0.0.1:${port}`, HOME: work, LOKAL_MODELS: join(work, 'models'), LOKAL_AUTH: '1' };
-  for (const k of Object.keys(env)) if (k.startsWith('OLLAMA_') || k === 'LOKAL_API_KEY') delete env[k];
-  lokal(['user', 'add', '--admin', 'anna', '--password-stdin'], 'anna-password\n');
-  lokal(['user', 'add', 'ben', '--password-stdin'], 'ben-password\n');
-  adminKey = lokal(['key', 'create', '--user', 'anna', '--scope', 'admin']);
-  server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  server.stderr.on('data', (d) => (log += d));
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(base + '/api/version')).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (i > 300 || server.exitCode !== null) throw new Error('lokal serve did not start:\n' + log);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const data = readFileSync(join(shared, 'models', 'stories260K.gguf'));
-  const digest = 'sha256:' + createHash('sha256').update(data).digest('hex');
-  await call('POST', `/api/blobs/${digest}`, undefined, data);
-  await call('POST', '/api/create', { model: 'stories', files: { 'stories260K.gguf': digest }, stream: false });
+  lokal = await makeLokal({ prefix: 'lokal-web-auth-', env: { LOKAL_AUTH: '1' } });
+  lokal.lokal(['user', 'add', '--admin', 'anna', '--password-stdin'], 'anna-password\n');
+  lokal.lokal(['user', 'add', 'ben', '--password-stdin'], 'ben-password\n');
+  adminKey = lokal.lokal(['key', 'create', '--user', 'anna', '--scope', 'admin']);
+  await lokal.start();
+  base = lokal.base;
+  await createModel(base, 'stories', 'stories260K.gguf', { Authorization: `Bearer ${adminKey}` });
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
+  await lokal?.stop();
 });
 
 async function openPage(locale = 'en-US') {
