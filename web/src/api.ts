@@ -184,12 +184,18 @@ export async function streamChat(req: ChatRequest, signal: AbortSignal, onChunk:
   return last;
 }
 
-// Streams /api/pull progress.
-export async function streamPull(model: string, signal: AbortSignal, onStatus: (s: { status: string; total?: number; completed?: number }) => void) {
+// Streams /api/pull progress. `insecure`: the registry may speak plain HTTP
+// (Ollama's flag, for a registry on the local network).
+export async function streamPull(
+  model: string,
+  insecure: boolean,
+  signal: AbortSignal,
+  onStatus: (s: { status: string; total?: number; completed?: number }) => void,
+) {
   const r = await fetch('/api/pull', {
     method: 'POST',
     headers: authHeaders({ 'Content-Type': 'application/json' }),
-    body: JSON.stringify({ model, stream: true }),
+    body: JSON.stringify({ model, stream: true, ...(insecure ? { insecure: true } : {}) }),
     signal,
   });
   if (!r.ok || !r.body) throw new ApiError((await r.text()) || `HTTP ${r.status}`, r.status);

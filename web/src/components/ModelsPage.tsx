@@ -22,6 +22,7 @@ export function ModelsPage(p: { models: ModelInfo[]; canManage: boolean; onChang
   const t = useT();
   const dialogs = useDialogs();
   const [name, setName] = useState('');
+  const [insecure, setInsecure] = useState(false);
   const [progress, setProgress] = useState<{ status: string; ratio: number | null } | null>(null);
   const [message, setMessage] = useState('');
   const [loaded, setLoaded] = useState<{ name: string; size: number; expires_at: string }[]>([]);
@@ -44,7 +45,7 @@ export function ModelsPage(p: { models: ModelInfo[]; canManage: boolean; onChang
     setMessage('');
     setProgress({ status: '…', ratio: null });
     try {
-      await streamPull(n, abort.current.signal, (s) =>
+      await streamPull(n, insecure, abort.current.signal, (s) =>
         setProgress({ status: s.status, ratio: s.total ? (s.completed ?? 0) / s.total : null }),
       );
       setMessage(t('pullDone', { name: n }));
@@ -87,6 +88,11 @@ export function ModelsPage(p: { models: ModelInfo[]; canManage: boolean; onChang
             <button type="button" class="primary" id="pull" onClick={pull} disabled={!name.trim()}>{t('pull')}</button>
           )}
         </div>
+        <label class="check">
+          <input type="checkbox" id="pull-insecure" checked={insecure} disabled={!!progress}
+            onChange={(e) => setInsecure((e.currentTarget as HTMLInputElement).checked)} />
+          {t('pullInsecure')}
+        </label>
         {progress && (
           <div class="progress" role="status">
             <progress max={1} value={progress.ratio ?? undefined} />
