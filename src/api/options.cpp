@@ -37,7 +37,8 @@ const int_spec k_ints[] = {
     {"num_predict", &options::num_predict, -2, k_int_max},
     {"top_k", &options::top_k, 0, k_int_max},
     {"repeat_last_n", &options::repeat_last_n, -1, k_int_max},
-    {"draft_num_predict", nullptr, 0, 1 << 10},  // Ollama's; we have no draft models
+    {"draft_num_predict", &options::draft_num_predict, 0, 1 << 10},
+    {"draft_min", &options::draft_min, 0, 1 << 10},
     {"ngram_draft", &options::ngram_draft, 0, max_ngram_draft},
 };
 
@@ -49,6 +50,7 @@ const float_spec k_floats[] = {
     {"repeat_penalty", &options::repeat_penalty, -1e6, 1e6},
     {"presence_penalty", &options::presence_penalty, -1e6, 1e6},
     {"frequency_penalty", &options::frequency_penalty, -1e6, 1e6},
+    {"draft_p_min", &options::draft_p_min, 0.0, 1.0},
 };
 
 const std::string_view k_legacy[] = {"tfs_z",       "mirostat",   "mirostat_tau", "mirostat_eta",

@@ -47,6 +47,12 @@ struct options {
     float frequency_penalty = 0.0f;
     std::vector<std::string> stop;
     int ngram_draft = -1;      // lokal's: prompt-lookup draft tokens per step; -1: LOKAL_NGRAM_DRAFT
+    // Speculative decoding with the model's DRAFT: Ollama's draft tokens per
+    // step (-1: LOKAL_DRAFT_NUM_PREDICT), and lokal's draft_min / draft_p_min
+    // as llama-server's --spec-draft-n-min / --spec-draft-p-min.
+    int draft_num_predict = -1;
+    int draft_min = 0;
+    float draft_p_min = 0.0f;
 };
 
 inline constexpr int max_ngram_draft = 64;

@@ -72,6 +72,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_MAX_MEMORY", "auto", "memory all loaded models may use, e.g. 12GiB (auto: what the system has available)"},
         {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
         {"LOKAL_NGRAM_DRAFT", "0", "speculative decoding by prompt lookup: tokens drafted per step from n-grams of the text so far (0: off; the option ngram_draft overrides it)"},
+        {"LOKAL_DRAFT_NUM_PREDICT", "4", "speculative decoding for models with a DRAFT model: tokens the draft model guesses per step (0: off; the option draft_num_predict overrides it)"},
         {"LOKAL_FLASH_ATTENTION", "auto", "flash attention: auto, true or false (a model's flash_attention parameter overrides it)"},
         {"LOKAL_KV_CACHE_TYPE", "f16", "KV-cache type: f16, q8_0, q4_0, ... (quantized types need flash attention; a model's kv_cache_type parameter overrides it)"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
@@ -374,6 +375,7 @@ result<settings> load(const env_lookup & env) {
     const int_var ints[] = {
         {"LOKAL_MAX_LOADED_MODELS", 1, 64, nullptr, &s.max_loaded_models},
         {"LOKAL_NGRAM_DRAFT", 0, 64, nullptr, &s.ngram_draft},
+        {"LOKAL_DRAFT_NUM_PREDICT", 0, 1 << 10, nullptr, &s.draft_num_predict},
         {"LOKAL_NUM_PARALLEL", 1, 256, nullptr, &s.num_parallel},
         {"LOKAL_MAX_QUEUE", 1, 1 << 20, nullptr, &s.max_queue},
         {"LOKAL_NUM_THREADS", 0, 1024, nullptr, &s.num_threads},

@@ -37,54 +37,6 @@ std::string meta(const llama_model * model, const std::string & key) {
     return n < 0 ? std::string() : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
 }
 
-// A quantized cache stores blocks of 32 values, so every attention head
-// must be a whole number of blocks; llama.cpp only logs the refusal.
-status check_cache_type(const llama_model * model, const std::string & name) {
-    const ggml_type t = cache_type(name);
-    if (!ggml_is_quantized(t)) return {};
-    const int64_t block = ggml_blck_size(t);
-    const std::string arch = meta(model, "general.architecture");
-    const int64_t fallback = llama_model_n_embd(model) / std::max(1, llama_model_n_head(model));
-    for (const char * key : {".attention.key_length", ".attention.value_length"}) {
-        std::string v = meta(model, arch + key);
-        const int64_t head = v.empty() ? fallback : std::atoll(v.c_str());
-        if (head % block != 0) {
-            return make_error(errc::invalid_request,
-                              "kv_cache_type " + name + " cannot be used with this model: its attention head size (" +
-                                  std::to_string(head) + ") is not a multiple of " + std::to_string(block));
-        }
-    }
-    return {};
-}
-
-// One sequence per slot, each with num_ctx tokens, never more than the
-// model was trained for (as Ollama clamps it).
-llama_context_params context_params(const load_params & p, const llama_model * model) {
-    const int n_seq = std::max(1, p.num_parallel);
-    llama_context_params cp = llama_context_default_params();
-    int n_ctx = p.num_ctx;
-    if (int train = llama_model_n_ctx_train(model); train > 0) n_ctx = std::min(n_ctx, train);
-    cp.n_ctx = static_cast<uint32_t>(std::max(n_ctx, 8)) * n_seq;
-    cp.n_batch = static_cast<uint32_t>(std::max(p.num_batch, n_seq));
-    cp.n_ubatch = std::min<uint32_t>(cp.n_batch, 512);
-    cp.n_seq_max = static_cast<uint32_t>(n_seq);
-    cp.kv_unified = false;
-    // Sliding-window layers get a cache of their window plus one batch, not
-    // num_ctx: less memory, and attention there no longer grows with the
-    // chat (llama-server's default too). llama_runner::keep_prefix handles
-    // what that means for prefix reuse.
-    cp.swa_full = false;
-    cp.flash_attn_type = p.flash_attention < 0    ? LLAMA_FLASH_ATTN_TYPE_AUTO
-                         : p.flash_attention == 0 ? LLAMA_FLASH_ATTN_TYPE_DISABLED
-                                                  : LLAMA_FLASH_ATTN_TYPE_ENABLED;
-    cp.type_k = cp.type_v = cache_type(p.kv_cache_type);
-    int threads = p.num_thread > 0 ? p.num_thread : common_cpu_get_num_math();
-    cp.n_threads = threads;
-    cp.n_threads_batch = threads;
-    cp.no_perf = true;
-    return cp;
-}
-
 // The GGUF's Jinja chat template through libcommon; null when the model has
 // none or libcommon cannot parse it (prompts are then the plain text).
 common_chat_templates_ptr chat_templates(const llama_model * model) {
@@ -116,6 +68,56 @@ bool legacy_embeddings_raw(const llama_model * model) {
 }
 
 }  // namespace
+
+// A quantized cache stores blocks of 32 values, so every attention head
+// must be a whole number of blocks; llama.cpp only logs the refusal.
+status check_cache_type(const llama_model * model, const std::string & name) {
+    const ggml_type t = cache_type(name);
+    if (!ggml_is_quantized(t)) return {};
+    const int64_t block = ggml_blck_size(t);
+    const std::string arch = meta(model, "general.architecture");
+    const int64_t fallback = llama_model_n_embd(model) / std::max(1, llama_model_n_head(model));
+    for (const char * key : {".attention.key_length", ".attention.value_length"}) {
+        std::string v = meta(model, arch + key);
+        const int64_t head = v.empty() ? fallback : std::atoll(v.c_str());
+        if (head % block != 0) {
+            return make_error(errc::invalid_request,
+                              "kv_cache_type " + name + " cannot be used with this model: its attention head size (" +
+                                  std::to_string(head) + ") is not a multiple of " + std::to_string(block));
+        }
+    }
+    return {};
+}
+
+// One sequence per slot, each with num_ctx tokens, never more than the
+// model was trained for (as Ollama clamps it).
+llama_context_params generation_context_params(const load_params & p, const llama_model * model) {
+    const int n_seq = std::max(1, p.num_parallel);
+    llama_context_params cp = llama_context_default_params();
+    int n_ctx = p.num_ctx;
+    if (int train = llama_model_n_ctx_train(model); train > 0) n_ctx = std::min(n_ctx, train);
+    cp.n_ctx = static_cast<uint32_t>(std::max(n_ctx, 8)) * n_seq;
+    cp.n_batch = static_cast<uint32_t>(std::max(p.num_batch, n_seq));
+    cp.n_ubatch = std::min<uint32_t>(cp.n_batch, 512);
+    cp.n_seq_max = static_cast<uint32_t>(n_seq);
+    cp.kv_unified = false;
+    // Sliding-window layers get a cache of their window plus one batch, not
+    // num_ctx: less memory, and attention there no longer grows with the
+    // chat (llama-server's default too). llama_runner::keep_prefix handles
+    // what that means for prefix reuse. Not with a draft model: drafted
+    // tokens the model rejects would have taken window cells the next
+    // token still needs, and the output would drift from plain decoding.
+    cp.swa_full = !p.draft_path.empty();
+    cp.flash_attn_type = p.flash_attention < 0    ? LLAMA_FLASH_ATTN_TYPE_AUTO
+                         : p.flash_attention == 0 ? LLAMA_FLASH_ATTN_TYPE_DISABLED
+                                                  : LLAMA_FLASH_ATTN_TYPE_ENABLED;
+    cp.type_k = cp.type_v = cache_type(p.kv_cache_type);
+    int threads = p.num_thread > 0 ? p.num_thread : common_cpu_get_num_math();
+    cp.n_threads = threads;
+    cp.n_threads_batch = threads;
+    cp.no_perf = true;
+    return cp;
+}
 
 std::string media_marker() { return mtmd_default_marker(); }
 
@@ -153,7 +155,7 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
     }
 
     if (auto st = check_cache_type(h->model_.get(), p.kv_cache_type); !st) return st.err();
-    h->ctx_ = h->new_context(context_params(p, h->model_.get()));
+    h->ctx_ = h->new_context(generation_context_params(p, h->model_.get()));
     if (!h->ctx_) {
         return make_error(errc::unavailable, "llama.cpp could not create a context (num_ctx " +
                                                  std::to_string(p.num_ctx) + " too large for memory?)");

@@ -17,6 +17,13 @@
 
 namespace lokal::engine {
 
+// The generation context's parameters: one sequence per slot, each with
+// num_ctx tokens (clamped to what the model was trained for).
+llama_context_params generation_context_params(const load_params & params, const llama_model * model);
+
+// Refuses a quantized KV-cache type the model's head sizes cannot use.
+status check_cache_type(const llama_model * model, const std::string & name);
+
 class llama_model_handle {
 public:
     static result<std::unique_ptr<llama_model_handle>> load(const load_params & params);

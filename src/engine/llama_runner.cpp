@@ -3,6 +3,7 @@
 // decodes one batch holding the next token of each generating slot plus as
 // much pending prompt as fits.
 #include "engine/channel.h"
+#include "engine/draft_model.h"
 #include "engine/llama_embed.h"
 #include "engine/llama_media.h"
 #include "engine/grammar.h"
@@ -54,6 +55,9 @@ struct slot {
     llama_token next = -1;               // sampled, not yet decoded
     int batch_index = -1;                // where this slot's logits land in the batch
     std::vector<llama_token> draft;      // drafted tokens in this batch, after next
+    int draft_index = -1;                // where the first drafted token is in the batch
+    std::vector<llama_token> proposal;   // the draft model's guess for after next, not yet in a batch
+    bool model_drafts = false;           // this task drafts with the draft model
     int draft_tokens = 0, draft_accepted = 0;
     int prompt_evaluated = 0;
     clock_type::time_point t_prompt_start, t_gen_start;
@@ -71,8 +75,9 @@ size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama
 
 class llama_runner final : public runner {
 public:
-    llama_runner(std::unique_ptr<llama_model_handle> m, load_params p)
-        : model_(std::move(m)), params_(std::move(p)), plan_(plan_embeddings(*model_, params_)), embedder_(*model_, plan_) {
+    llama_runner(std::unique_ptr<llama_model_handle> m, std::unique_ptr<draft_model> d, load_params p)
+        : model_(std::move(m)), draft_(std::move(d)), params_(std::move(p)), plan_(plan_embeddings(*model_, params_)),
+          embedder_(*model_, plan_), draft_size_(draft_ ? draft_->size_bytes() : 0) {
         int n = std::max(1, params_.num_parallel);
         slots_.resize(n);
         for (int i = 0; i < n; ++i) slots_[i].id = i;
@@ -96,7 +101,12 @@ public:
     }
 
     const load_params & params() const override { return params_; }
-    model_facts facts() const override { return model_->facts(); }
+    model_facts facts() const override {
+        model_facts f = model_->facts();
+        f.size_bytes += draft_size_;
+        f.draft_size_bytes = draft_size_;
+        return f;
+    }
     int active() const override { return active_.load(); }
 
     result<std::string> apply_chat_template(const std::vector<chat_message> & messages) override {
@@ -155,6 +165,8 @@ private:
     void start(slot & s, std::unique_ptr<task> t);
     void fill_batch();
     void add_drafts(slot & s, int budget);
+    void draft_step();
+    int draft_room(const slot & s, int want, int pending) const;
     void after_decode();
     void verify_drafts(slot & s);
     void emit_token(slot & s, llama_token tok);
@@ -168,6 +180,7 @@ private:
     bool make_room(slot & s);
 
     std::unique_ptr<llama_model_handle> model_;
+    std::unique_ptr<draft_model> draft_;                   // null: the model has no DRAFT
     load_params params_;
     std::vector<slot> slots_;
     llama_batch batch_{};
@@ -180,6 +193,7 @@ private:
     std::deque<std::shared_ptr<embed_job>> embed_queue_;  // guarded by mu_
     bool stopping_ = false;
     std::atomic<int> active_{0};
+    uint64_t draft_size_ = 0;
     std::thread worker_;
 };
 
@@ -199,6 +213,7 @@ void llama_runner::loop() {
             if (s.busy() && s.t->out->canceled()) release(s);
         }
         assign_tasks();
+        if (draft_) draft_step();
         fill_batch();
         if (batch_.n_tokens == 0) continue;
         int rc = llama_decode(model_->ctx(), batch_);
@@ -381,6 +396,8 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     s.text = std::make_unique<text_stream>(req.stop);
     s.next = -1;
     s.prompt_evaluated = 0;
+    // The draft model sees only text: prompts with images go without.
+    s.model_drafts = draft_ && !s.t->media && req.draft_num_predict > 0;
     s.t_prompt_start = clock_type::now();
     if (s.t->media) start_media(s);
 }
@@ -438,7 +455,7 @@ void llama_runner::fill_batch() {
     }
     const int budget = std::max(1, params_.num_batch);
     for (auto & s : slots_) {
-        if (s.batch_index >= 0 && s.t->req.ngram_draft > 0) add_drafts(s, budget);
+        if (s.batch_index >= 0 && (s.model_drafts || s.t->req.ngram_draft > 0)) add_drafts(s, budget);
     }
     for (auto & s : slots_) {
         if (!s.prompting()) continue;
@@ -454,20 +471,68 @@ void llama_runner::fill_batch() {
     }
 }
 
+// How many tokens may follow the slot's next token: the request's wish,
+// the context's room and what num_predict leaves. pending: 1 while the
+// next token is not in s.cached yet.
+int llama_runner::draft_room(const slot & s, int want, int pending) const {
+    const auto & req = s.t->req;
+    const int used = static_cast<int>(s.cached.size()) + pending;
+    int max = std::min(want, model_->facts().context_length - 1 - used);
+    if (req.num_predict >= 0) max = std::min(max, req.num_predict - static_cast<int>(s.generated.size()));
+    return max;
+}
+
 // Appends the slot's drafted tokens after its next token, each with logits
 // so that the model's own choice at every position can be checked.
 void llama_runner::add_drafts(slot & s, int budget) {
     const auto & req = s.t->req;
-    int max = std::min(req.ngram_draft, budget - batch_.n_tokens);
-    max = std::min(max, model_->facts().context_length - 1 - static_cast<int>(s.cached.size()));
-    if (req.num_predict >= 0) max = std::min(max, req.num_predict - static_cast<int>(s.generated.size()));
+    const int max = std::min(draft_room(s, s.model_drafts ? req.draft_num_predict : req.ngram_draft, 0),
+                             budget - batch_.n_tokens);
     if (max <= 0) return;
-    s.draft = lookup_draft(s.cached, static_cast<size_t>(max));
+    if (s.model_drafts) {
+        s.draft = std::move(s.proposal);
+        s.proposal.clear();
+        if (static_cast<int>(s.draft.size()) > max) s.draft.resize(max);
+        if (static_cast<int>(s.draft.size()) < req.draft_min) s.draft.clear();
+    } else {
+        s.draft = lookup_draft(s.cached, static_cast<size_t>(max));
+    }
+    // Other slots' next tokens may sit between this slot's next and its drafts.
+    s.draft_index = batch_.n_tokens;
     for (llama_token tok : s.draft) {
         common_batch_add(batch_, tok, static_cast<llama_pos>(s.cached.size()), {s.id}, true);
         s.cached.push_back(tok);
     }
     s.draft_tokens += static_cast<int>(s.draft.size());
+}
+
+// Lets the draft model guess the tokens after every generating slot's next
+// token (all slots in shared batches), and keeps the draft sequences of
+// slots still reading their prompt close behind (the budget keeps a long
+// prompt from stalling the others).
+void llama_runner::draft_step() {
+    std::vector<draft_job> jobs;
+    for (auto & s : slots_) {
+        s.proposal.clear();
+        if (!s.busy() || !s.model_drafts) continue;
+        draft_job j;
+        j.seq = s.id;
+        j.history = &s.cached;
+        if (!s.prompting()) {
+            if (s.next < 0) continue;
+            j.last = s.next;
+            j.max = std::min(draft_room(s, s.t->req.draft_num_predict, 1), std::max(1, params_.num_batch) - 1);
+            j.min = s.t->req.draft_min;
+            j.p_min = s.t->req.draft_p_min;
+            if (j.max <= 0) continue;
+        }
+        jobs.push_back(std::move(j));
+    }
+    if (jobs.empty()) return;
+    draft_->run(jobs, std::max(1, params_.num_batch));
+    for (auto & j : jobs) {
+        if (j.last >= 0) slots_[j.seq].proposal = std::move(j.result);
+    }
 }
 
 // Context shift: when a slot's sequence is full, drop the older half after
@@ -485,6 +550,7 @@ bool llama_runner::make_room(slot & s) {
     llama_memory_seq_rm(mem, s.id, keep, keep + discard);
     llama_memory_seq_add(mem, s.id, keep + discard, -1, -discard);
     s.cached.erase(s.cached.begin() + keep, s.cached.begin() + keep + discard);
+    if (draft_) draft_->shift(s.id, keep, discard);
     return true;
 }
 
@@ -513,8 +579,8 @@ void llama_runner::verify_drafts(slot & s) {
         sample_and_emit(s);  // sets s.next, or ends the slot
         if (!s.busy() || accepted == draft.size() || s.next != draft[accepted]) break;
         s.next = -1;  // confirmed: its KV is in the cache already
+        s.batch_index = s.draft_index + static_cast<int>(accepted);
         ++accepted;
-        ++s.batch_index;
     }
     s.draft_accepted += static_cast<int>(accepted);
     const size_t keep = first_draft_pos + accepted;
@@ -611,6 +677,8 @@ void llama_runner::release(slot & s) {
     s.next = -1;
     s.batch_index = -1;
     s.draft.clear();
+    s.proposal.clear();
+    s.model_drafts = false;
     s.draft_tokens = s.draft_accepted = 0;
 }
 
@@ -619,7 +687,13 @@ void llama_runner::release(slot & s) {
 result<std::unique_ptr<runner>> load_llama_runner(const load_params & params) {
     auto m = llama_model_handle::load(params);
     if (!m) return m.err();
-    return std::unique_ptr<runner>(std::make_unique<llama_runner>(std::move(*m), params));
+    std::unique_ptr<draft_model> draft;
+    if (!params.draft_path.empty()) {
+        auto d = draft_model::load(params, **m);
+        if (!d) return d.err();
+        draft = std::move(*d);
+    }
+    return std::unique_ptr<runner>(std::make_unique<llama_runner>(std::move(*m), std::move(draft), params));
 }
 
 }  // namespace lokal::engine

@@ -26,6 +26,7 @@ struct load_params {
     std::string model_path;
     std::string projector_path;
     std::vector<std::string> adapter_paths;
+    std::string draft_path;  // DRAFT model for speculative decoding; empty: none
     int num_ctx = 4096;      // context per sequence (slot)
     int num_batch = 512;
     int num_gpu = -1;        // layers to offload; -1: as many as the backend wants
@@ -83,6 +84,15 @@ struct completion_request {
     // output is what sampling alone would give; repetitive output (code
     // edits, quotes from the prompt) comes faster.
     int ngram_draft = 0;
+    // With a draft model loaded (the model's DRAFT): draft up to this many
+    // tokens per step with it, greedily (Ollama's draft_num_predict,
+    // llama-server's --spec-draft-n-max; 0: off). Fewer than draft_min
+    // tokens are not worth a check and are dropped; drafting stops at a
+    // token the draft model gives less than draft_p_min probability. It
+    // takes precedence over ngram_draft. The output does not change.
+    int draft_num_predict = 0;
+    int draft_min = 0;
+    float draft_p_min = 0.0f;
     bool logprobs = false;           // report each output token's log probability
     int top_logprobs = 0;            // and this many most likely alternatives (0-20)
 };
@@ -106,7 +116,7 @@ struct completion_stats {
     std::chrono::nanoseconds prompt_eval_duration{0};
     int eval_count = 0;
     std::chrono::nanoseconds eval_duration{0};
-    int draft_tokens = 0;            // tokens drafted by ngram_draft
+    int draft_tokens = 0;            // tokens drafted (prompt lookup or draft model)
     int draft_accepted = 0;          // of those, the ones the model confirmed
     std::vector<int32_t> context;
 };
@@ -199,7 +209,7 @@ struct tokenize_options {
 };
 
 struct model_facts {
-    uint64_t size_bytes = 0;         // weights + context buffers, for /api/ps
+    uint64_t size_bytes = 0;         // weights + context buffers (the draft model's included), for /api/ps
     uint64_t vram_bytes = 0;
     int context_length = 0;          // per slot, as loaded
     int train_context_length = 0;
@@ -211,6 +221,7 @@ struct model_facts {
     // models (BERT, nomic-bert); their legacy vectors stay raw.
     bool legacy_embeddings_raw = false;
     std::string chat_template = {};  // the GGUF's Jinja source (Ollama's capability heuristics read it)
+    uint64_t draft_size_bytes = 0;   // of size_bytes, the draft model's; 0: no draft model loaded
 };
 
 class runner {

@@ -54,6 +54,7 @@ result<std::unique_ptr<engine::runner>> validated_load(store::blob_check & check
     std::vector<const std::string *> files{&p.model_path};
     if (!p.projector_path.empty()) files.push_back(&p.projector_path);
     for (const auto & a : p.adapter_paths) files.push_back(&a);
+    if (!p.draft_path.empty()) files.push_back(&p.draft_path);
     for (const auto * f : files) {
         if (auto st = check.verify(*f); !st) return make_error(st.err().code, "model cannot be loaded: " + st.err().message);
         if (auto st = store::gguf::validate_file(*f); !st) return make_error(st.err().code, "model cannot be loaded: " + st.err().message);

@@ -49,6 +49,7 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
     }
     if (auto st = api::apply_json(p.opts, options); !st) return st.err();
     if (p.opts.ngram_draft < 0) p.opts.ngram_draft = ctx.cfg.ngram_draft;
+    if (p.opts.draft_num_predict < 0) p.opts.draft_num_predict = ctx.cfg.draft_num_predict;
     // The server's cap (LOKAL_MAX_TOKENS) wins over any num_predict, "forever" (-1, -2) included.
     if (ctx.cfg.max_tokens > 0 && (p.opts.num_predict < 0 || p.opts.num_predict > ctx.cfg.max_tokens)) {
         p.opts.num_predict = static_cast<int>(ctx.cfg.max_tokens);
@@ -58,6 +59,7 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
     l.model_path = p.rec.model_path;
     l.projector_path = p.rec.projector_path;
     l.adapter_paths = p.rec.adapter_paths;
+    l.draft_path = p.rec.draft_path;
     l.num_ctx = p.opts.num_ctx;
     l.num_batch = p.opts.num_batch;
     l.num_gpu = p.opts.num_gpu;
@@ -119,6 +121,9 @@ engine::completion_request completion_from(const prepared & p) {
     c.num_predict = o.num_predict;
     c.num_keep = o.num_keep;
     c.ngram_draft = std::max(o.ngram_draft, 0);
+    c.draft_num_predict = std::max(o.draft_num_predict, 0);
+    c.draft_min = o.draft_min;
+    c.draft_p_min = o.draft_p_min;
     c.stop = o.stop;
     auto & s = c.sampling;
     s.seed = o.seed;

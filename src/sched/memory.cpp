@@ -83,6 +83,15 @@ result<memory_need> estimate_memory(const engine::load_params & p) {
     std::error_code ec;
     if (!p.projector_path.empty()) need.weights += std::filesystem::file_size(p.projector_path, ec);
     for (const auto & a : p.adapter_paths) need.weights += std::filesystem::file_size(a, ec);
+    if (!p.draft_path.empty()) {
+        // The draft model gets its own context of the same size.
+        auto draft = store::gguf::read_file(p.draft_path);
+        if (!draft) return draft.err();
+        memory_need d = estimate_memory(*draft, p);
+        need.weights += d.weights;
+        need.kv_cache += d.kv_cache;
+        need.compute += d.compute;
+    }
     return need;
 }
 

@@ -28,7 +28,8 @@ struct memory_need {
 // high: refusing early is better than the OOM killer.
 memory_need estimate_memory(const store::gguf::file & model, const engine::load_params & params);
 
-// Reads the GGUF files named in params (model, projector, adapters).
+// Reads the GGUF files named in params (model, projector, adapters, and
+// the draft model, which gets a context of its own of the same size).
 result<memory_need> estimate_memory(const engine::load_params & params);
 
 // MemAvailable from /proc/meminfo: what can be allocated without swapping.

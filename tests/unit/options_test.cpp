@@ -103,6 +103,20 @@ TEST(Options, RangeChecks) {
     EXPECT_FALSE(apply_json(o, json{{"stop", {std::string(5000, 'x')}}}));
 }
 
+TEST(Options, DraftModelOptions) {
+    options o;
+    EXPECT_EQ(o.draft_num_predict, -1);  // the server's LOKAL_DRAFT_NUM_PREDICT
+    ASSERT_TRUE(apply_json(o, json{{"draft_num_predict", 6}, {"draft_min", 2}, {"draft_p_min", 0.75}}));
+    EXPECT_EQ(o.draft_num_predict, 6);
+    EXPECT_EQ(o.draft_min, 2);
+    EXPECT_FLOAT_EQ(o.draft_p_min, 0.75f);
+    EXPECT_NE(json_error(R"({"draft_num_predict": -1})"), "ok");
+    EXPECT_NE(json_error(R"({"draft_min": -1})"), "ok");
+    EXPECT_NE(json_error(R"({"draft_p_min": 1.5})"), "ok");
+    EXPECT_TRUE(apply_param(o, "draft_num_predict", "0"));
+    EXPECT_EQ(o.draft_num_predict, 0);
+}
+
 TEST(Options, ApplyParam) {
     options o;
     ASSERT_TRUE(apply_param(o, "temperature", "0.25"));

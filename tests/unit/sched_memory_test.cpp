@@ -80,3 +80,22 @@ TEST(sched_memory, formats_bytes_as_ollama) {
     EXPECT_EQ(sched::format_memory(512ull << 20), "512.0 MiB");
     EXPECT_EQ(sched::format_memory(2469606195ull), "2.3 GiB");
 }
+
+TEST(sched_memory, a_draft_model_adds_its_weights_and_a_cache_of_the_same_size) {
+    engine::load_params p;
+    p.model_path = k_models + "llama-2-tiny-random.gguf";
+    p.num_ctx = 512;
+    auto alone = sched::estimate_memory(p);
+    ASSERT_TRUE(alone.ok());
+    p.draft_path = k_models + "stories260K.gguf";
+    auto both = sched::estimate_memory(p);
+    ASSERT_TRUE(both.ok()) << both.err().message;
+    auto f = store::gguf::read_file(p.draft_path);
+    ASSERT_TRUE(f.ok());
+    const auto draft = sched::estimate_memory(*f, p);
+    EXPECT_EQ(both->weights, alone->weights + draft.weights);
+    EXPECT_EQ(both->kv_cache, alone->kv_cache + draft.kv_cache);
+    EXPECT_EQ(both->compute, alone->compute + draft.compute);
+    p.draft_path = k_models + "missing.gguf";
+    EXPECT_FALSE(sched::estimate_memory(p).ok());
+}
