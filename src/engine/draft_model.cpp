@@ -47,11 +47,7 @@ result<std::unique_ptr<draft_model>> draft_model::load(const load_params & p, co
         return make_error(errc::not_found, "the draft model's file is missing from the store");
     }
     std::unique_ptr<draft_model> d(new draft_model());
-    llama_model_params mp = llama_model_default_params();
-    mp.n_gpu_layers = p.num_gpu;
-    mp.main_gpu = p.main_gpu;
-    if (!p.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_NONE;
-    d->model_.reset(llama_model_load_from_file(p.draft_path.c_str(), mp));
+    d->model_.reset(llama_model_load_from_file(p.draft_path.c_str(), model_params(p)));
     if (!d->model_) {
         return make_error(errc::invalid_request, "llama.cpp could not load the draft model (unsupported or corrupt GGUF)");
     }

@@ -119,6 +119,14 @@ llama_context_params generation_context_params(const load_params & p, const llam
     return cp;
 }
 
+llama_model_params model_params(const load_params & p) {
+    llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = p.num_gpu;
+    mp.main_gpu = p.main_gpu;
+    if (!p.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_NONE;
+    return mp;
+}
+
 std::string media_marker() { return mtmd_default_marker(); }
 
 void init_backend(bool debug) {
@@ -139,11 +147,7 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
     }
     auto h = std::make_unique<llama_model_handle>();
 
-    llama_model_params mp = llama_model_default_params();
-    mp.n_gpu_layers = p.num_gpu;
-    mp.main_gpu = p.main_gpu;
-    if (!p.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_NONE;
-    h->model_.reset(llama_model_load_from_file(p.model_path.c_str(), mp));
+    h->model_.reset(llama_model_load_from_file(p.model_path.c_str(), model_params(p)));
     if (!h->model_) {
         return make_error(errc::invalid_request, "llama.cpp could not load the model (unsupported or corrupt GGUF)");
     }

@@ -21,6 +21,9 @@ namespace lokal::engine {
 // num_ctx tokens (clamped to what the model was trained for).
 llama_context_params generation_context_params(const load_params & params, const llama_model * model);
 
+// Weights' placement (num_gpu, main_gpu) and loading (use_mmap).
+llama_model_params model_params(const load_params & params);
+
 // Refuses a quantized KV-cache type the model's head sizes cannot use.
 status check_cache_type(const llama_model * model, const std::string & name);
 
