@@ -1,5 +1,7 @@
 #include "compat/common.h"
 
+#include "core/gojson.h"
+
 #include <chrono>
 #include <ctime>
 #include <random>
@@ -58,7 +60,8 @@ std::string native_error_message(std::string_view body) {
     return std::string(body);
 }
 
-std::string dump(const json & j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+// Go's encoding, as Ollama's compatibility layer writes (core/gojson.h).
+std::string dump(const json & j) { return gofmt::dump_json(j); }
 
 std::string sse_data(const json & j) { return "data: " + dump(j) + "\n\n"; }
 

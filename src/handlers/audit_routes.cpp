@@ -65,7 +65,7 @@ public:
         if (recorded_) return;
         recorded_ = true;
         if (!held_.empty()) {
-            if (auto st = rec_(200, ""); !st) inner_.write(json{{"error", st.err().message}}.dump() + "\n");
+            if (auto st = rec_(200, ""); !st) inner_.write(http::json_line(json{{"error", st.err().message}}));
             else inner_.write(held_);
             return;
         }

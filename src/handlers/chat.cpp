@@ -24,7 +24,7 @@ void chat(context & ctx, const http::request & req, http::response & res) {
     if (!p) return http::set_error(res, p.err());
     capability_request want{c->model, true, c->tools.is_array() && !c->tools.empty(), false, c->think};
     if (auto st = check_capabilities(*p, want); !st) return http::set_error(res, st.err());
-    shape sh{true, c->model, c->logprobs};
+    shape sh{true, c->model};
     if (c->messages.empty()) return load_or_unload(ctx, *p, sh, res);
 
     engine::completion_request creq = completion_from(*p);

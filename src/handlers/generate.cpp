@@ -29,7 +29,7 @@ void generate(context & ctx, const http::request & req, http::response & res) {
     if (!p) return http::set_error(res, p.err());
     capability_request want{g->model, false, false, !g->suffix.empty(), g->think};
     if (auto st = check_capabilities(*p, want); !st) return http::set_error(res, st.err());
-    shape sh{false, g->model, g->logprobs};
+    shape sh{false, g->model};
     if (g->prompt.empty() && g->context.empty()) return load_or_unload(ctx, *p, sh, res);
 
     engine::completion_request creq = completion_from(*p);

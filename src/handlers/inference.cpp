@@ -10,7 +10,6 @@
 
 #include "api/options.h"
 #include "api/requests.h"
-#include "core/gojson.h"
 #include "handlers/chat_render.h"
 #include "handlers/routes.h"
 #include "handlers/native.h"
@@ -126,16 +125,9 @@ status place_images(engine::completion_request & creq) {
     return {};
 }
 
-std::string shape::encode(const json & j) const {
-    return go_encoding ? gofmt::dump_json(j) : j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string shape::encode(const json & j) const { return http::json_text(j); }
 
-void shape::send(http::response & res, const json & j) const {
-    if (!go_encoding) return http::set_json(res, j);
-    res.status = 200;
-    res.content_type = "application/json; charset=utf-8";
-    res.body = encode(j);
-}
+void shape::send(http::response & res, const json & j) const { http::set_json(res, j); }
 
 // Ollama's Message: role, content, then thinking and tool_calls when set.
 json shape::chunk(const chat::delta & d, const logprob_list & lp) const {
@@ -251,7 +243,7 @@ void relay(const std::shared_ptr<running> & r, bool stream, const http::request 
             for (;;) {
                 auto item = r->stream->next_for(client_check);
                 if (auto late = r->overdue()) {
-                    w.write(json{{"error", late->message}}.dump() + "\n");
+                    w.write(http::json_line(json{{"error", late->message}}));
                     return;
                 }
                 if (!item) {

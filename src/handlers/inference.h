@@ -22,9 +22,6 @@ using logprob_list = std::vector<engine::output_logprob>;
 struct shape {
     bool chat = false;
     std::string model;
-    // With logprobs, objects are written by Go's rules (float forms differ
-    // from nlohmann's: "1e-7", not "1e-07").
-    bool go_encoding = false;
 
     std::string encode(const json & j) const;
     void send(http::response & res, const json & j) const;

@@ -78,7 +78,7 @@ std::string tags_body(context & ctx, const std::vector<store::manifest_entry> & 
             {"details", details_from_config(cfg ? *cfg : json::object())},
         });
     }
-    return json{{"models", std::move(list)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    return http::json_text(json{{"models", std::move(list)}});
 }
 
 // GET /api/tags. Clients poll it (chat apps every few seconds), so the last

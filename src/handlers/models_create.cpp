@@ -158,7 +158,7 @@ result<store::create_request> decode(const json & body) {
     return r;
 }
 
-std::string status_line(const std::string & s) { return json{{"status", s}}.dump() + "\n"; }
+std::string status_line(const std::string & s) { return http::json_line(json{{"status", s}}); }
 
 // Ollama's ParseFileType error, listing what lokal offers.
 std::string unsupported_type(const std::string & given) {
@@ -231,9 +231,9 @@ void create_after_pull(context & ctx, http::response & res, bool stream, std::sh
     res.content_type = "application/x-ndjson";
     res.stream = [work, pull](http::stream_writer & w) {
         pull.session->set_cancel([&w] { return !w.alive(); });
-        auto st = work([&w](const json & j) { return w.write(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"); });
+        auto st = work([&w](const json & j) { return w.write(http::json_line(j)); });
         if (!st && st.err().code != errc::canceled) {
-            w.write(json{{"error", st.err().message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+            w.write(http::json_line(json{{"error", st.err().message}}));
         }
     };
 }
@@ -268,10 +268,10 @@ void create(context & ctx, const http::request & req, http::response & res) {
     res.content_type = "application/x-ndjson";
     int threads = ctx.cfg.num_threads;
     res.stream = [models, shared, threads](http::stream_writer & w) {
-        auto q = quantizer_for(threads, [&w](const json & j) { return w.write(j.dump() + "\n"); });
+        auto q = quantizer_for(threads, [&w](const json & j) { return w.write(http::json_line(j)); });
         auto st = store::execute_create(*models, *shared, [&w](const std::string & s) { return w.write(status_line(s)); }, &q);
         if (!st && st.err().code != errc::canceled) {
-            w.write(json{{"error", st.err().message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+            w.write(http::json_line(json{{"error", st.err().message}}));
         }
     };
 }

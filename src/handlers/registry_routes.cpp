@@ -43,7 +43,7 @@ result<std::unique_ptr<registry::session>> open_session(const std::string & auth
 }
 
 std::string error_line(const error & e) {
-    return json{{"error", e.message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    return http::json_line(json{{"error", e.message}});
 }
 
 // Runs work either unstreamed (one final object, or the error with its
@@ -71,7 +71,7 @@ void respond(const http::request & req, http::response & res, bool stream,
     res.stream = [s, work](http::stream_writer & w) {
         s->set_cancel([&w] { return !w.alive(); });
         registry::reporter out([&w](const json & j) {
-            return w.write(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+            return w.write(http::json_line(j));
         });
         auto st = work(*s, out);
         if (!st && st.err().code != errc::canceled && !out.gone()) w.write(error_line(st.err()));

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include "core/gojson.h"
 #include "http/connections.h"
 
 #include <cpp-httplib/httplib.h>
@@ -124,8 +125,12 @@ int status_for(errc code) {
 void set_json(response & res, const json & body, int status) {
     res.status = status;
     res.content_type = "application/json; charset=utf-8";
-    res.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    res.body = json_text(body);
 }
+
+std::string json_text(const json & body) { return gofmt::dump_json(body); }
+
+std::string json_line(const json & body) { return gofmt::dump_json(body) + "\n"; }
 
 void set_error(response & res, const error & err) {
     res.stream = nullptr;

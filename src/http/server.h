@@ -135,6 +135,11 @@ int status_for(errc code);
 // Fills res with {"error": message} and the mapped status.
 void set_error(response & res, const error & err);
 void set_json(response & res, const json & body, int status = 200);
+// The one JSON encoding of every answer: Go's encoding/json, as Ollama writes
+// it (core/gojson.h: "<" as "\u003c", Go's float forms, invalid UTF-8 as
+// U+FFFD). json_line adds the newline of an NDJSON stream line.
+std::string json_text(const json & body);
+std::string json_line(const json & body);
 // The "error" text of a JSON error body (empty when there is none).
 std::string error_text(std::string_view body);
 
