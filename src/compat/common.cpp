@@ -60,16 +60,17 @@ std::string native_error_message(std::string_view body) {
     return std::string(body);
 }
 
-// Go's encoding, as Ollama's compatibility layer writes (core/gojson.h).
-std::string dump(const json & j) { return gofmt::dump_json(j); }
+std::string dump(const json & j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-std::string sse_data(const json & j) { return "data: " + dump(j) + "\n\n"; }
+// Events go out in Go's encoding, as Ollama's compatibility layer writes
+// them (core/gojson.h), like every other answer (http::json_text).
+std::string sse_data(const json & j) { return "data: " + gofmt::dump_json(j) + "\n\n"; }
 
 std::string sse_event(std::string_view name, const json & j) {
     std::string out = "event: ";
     out += name;
     out += "\ndata: ";
-    out += dump(j);
+    out += gofmt::dump_json(j);
     out += "\n\n";
     return out;
 }

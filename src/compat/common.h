@@ -25,9 +25,10 @@ std::string anthropic_error_type(int status);
 // when the body is not that shape.
 std::string native_error_message(std::string_view body);
 
-// Compact JSON as lokal writes it everywhere (invalid UTF-8 replaced).
+// Compact JSON of the native requests a translator builds (invalid UTF-8
+// replaced); what goes to the client is in Go's encoding (http::json_text).
 std::string dump(const json & j);
-// "data: <json>\n\n"
+// "data: <json>\n\n", the JSON in Go's encoding
 std::string sse_data(const json & j);
 // "event: <name>\ndata: <json>\n\n"
 std::string sse_event(std::string_view name, const json & j);
