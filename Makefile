@@ -11,7 +11,7 @@ export LOKAL_CACHE := $(CACHE)
 # llama.cpp objects an earlier clone compiled.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all build run test unit integration web-test js-test deps llama-src venv models clean help fuzz fuzz-build fuzz-smoke sanitize
+.PHONY: all build run test unit integration web-test js-test deps llama-src venv models clean help fuzz fuzz-build fuzz-smoke sanitize sanitize-build
 
 all: build
 
@@ -20,7 +20,7 @@ help:
 	@echo "make test   build and run the whole test suite (unit + integration + web + JS clients)"
 	@echo "make build  only build ($(BUILD)/lokal)"
 	@echo "make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 60) seconds"
-	@echo "make sanitize  unit tests (and with SANITIZE_INTEGRATION=1 the integration tests) under ASan+UBSan"
+	@echo "make sanitize  unit and integration tests under ASan+UBSan (SANITIZE_TESTS=path narrows pytest)"
 
 deps:
 	@scripts/deps.sh
@@ -90,15 +90,35 @@ fuzz: fuzz-build
 	  tail -1 $(BUILD_FUZZ)/$$t.log; \
 	done
 
-# Our code under AddressSanitizer + UBSan in its own build dir; llama.cpp
-# unchanged. Not part of `make test` (see README-dev.md for its cost).
-BUILD_ASAN ?= build-asan
-sanitize: deps venv models
+# Our code under AddressSanitizer + UBSan in its own build dir (-O0, line
+# tables), llama.cpp unchanged (so ccache still has it): the unit tests with
+# leak detection, then the integration tests against the sanitized binary
+# (leak detection there: SANITIZE_SERVER_LEAKS=1; see README-dev.md). UBSan
+# halts on the first finding (-fno-sanitize-recover). Reports go to files
+# ($(BUILD_ASAN)/reports/, by pid), so one from any process, a server whose
+# exit status no test reads included, fails the run; they are printed.
+# SANITIZE_TESTS picks what pytest runs (default: the whole suite). Not yet
+# part of `make test`: its cost on 2 cores is not measured (README-dev.md).
+BUILD_ASAN            ?= build-asan
+SANITIZE_TESTS        ?= tests/integration
+SANITIZE_SERVER_LEAKS ?= 0
+SAN_REPORTS := $(CURDIR)/$(BUILD_ASAN)/reports
+SAN_UBSAN   := UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_REPORTS)/ubsan
+SAN_ASAN    := ASAN_OPTIONS=log_path=$(SAN_REPORTS)/asan:detect_leaks
+
+$(BUILD_ASAN)/build.ninja: CMakeLists.txt | deps
 	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DLOKAL_SANITIZE=ON -DLLAMA_SRC="$$(scripts/llama-src.sh)"
+
+sanitize-build: deps $(BUILD_ASAN)/build.ninja
 	cmake --build $(BUILD_ASAN) --target lokal lokal_unit_tests llama-completion
-	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -L unit --output-on-failure -j2
-	if [ -n "$(SANITIZE_INTEGRATION)" ]; then ASAN_OPTIONS=detect_leaks=0 LOKAL_BIN=$(CURDIR)/$(BUILD_ASAN)/lokal \
-	  $(VENV)/bin/python -m pytest tests/integration -q; fi
+
+sanitize: sanitize-build venv models
+	rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS)
+	cd $(BUILD_ASAN) && $(SAN_UBSAN) $(SAN_ASAN)=1 ctest -L unit --output-on-failure -j2 \
+	  || { $(CURDIR)/scripts/sanitizer-reports.sh $(SAN_REPORTS); exit 1; }
+	$(SAN_UBSAN) $(SAN_ASAN)=$(SANITIZE_SERVER_LEAKS) LOKAL_BIN=$(CURDIR)/$(BUILD_ASAN)/lokal $(VENV)/bin/python -m pytest $(SANITIZE_TESTS) -q \
+	  || { scripts/sanitizer-reports.sh $(SAN_REPORTS); exit 1; }
+	scripts/sanitizer-reports.sh $(SAN_REPORTS)
 
 # What `make test` runs: a few seconds of each target.
 fuzz-smoke:
