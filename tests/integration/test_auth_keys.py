@@ -8,24 +8,14 @@ change is audited like an admin's."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 import requests
 
 from lokal_helpers import HTTP_TIMEOUT, LokalServer
+from test_auth import lokal  # runs the CLI against a server, optionally with a key
 
 OWN = "/lokal/api/auth/keys"
-
-
-def lokal(server: LokalServer, *args, stdin: str = "", key: str | None = None, check=True):
-    env = server.env()
-    if key:
-        env["LOKAL_API_KEY"] = key
-    p = subprocess.run([str(server.binary), *args], env=env, input=stdin, capture_output=True, text=True, timeout=60)
-    if check:
-        assert p.returncode == 0, f"lokal {' '.join(args)}: exit {p.returncode}\n{p.stdout}\n{p.stderr}"
-    return p
 
 
 @pytest.fixture(scope="module")
