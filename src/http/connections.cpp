@@ -43,6 +43,9 @@ struct connection {
     // answer written); no_deadline while a request is being served.
     std::atomic<int64_t> waiting_since{no_deadline};
     std::atomic<int64_t> deadline{no_deadline};
+    // The order of acceptance: breaks ties between connections waiting since
+    // the same millisecond, so the one accepted first goes first.
+    uint64_t opened = 0;
     const connection_limits * limits = nullptr;
 
     void expire_in(std::chrono::milliseconds d) { deadline = now_ms() + d.count(); }
@@ -113,6 +116,7 @@ std::shared_ptr<connection> connection_table::open(int fd) {
     auto c = std::make_shared<connection>();
     c->fd = fd >= 0 ? ::dup(fd) : -1;
     c->limits = &limits_;
+    c->opened = ++opened_count_;
     c->wait_for_request(limits_.header_timeout);
     conns_.insert(c);
     ++admitted_;
@@ -128,7 +132,8 @@ bool connection_table::make_room() {
     for (const auto & c : conns_) {
         int64_t since = c->waiting_since.load();
         if (c->evicted || c->fd < 0 || since == no_deadline) continue;
-        if (!oldest || since < oldest->waiting_since.load()) oldest = c.get();
+        int64_t oldest_since = oldest ? oldest->waiting_since.load() : 0;
+        if (!oldest || since < oldest_since || (since == oldest_since && c->opened < oldest->opened)) oldest = c.get();
     }
     if (!oldest) return false;
     ::shutdown(oldest->fd, SHUT_RDWR);

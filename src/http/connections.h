@@ -74,6 +74,7 @@ private:
 
     connection_limits limits_;
     std::atomic<int> open_{0};  // records, evicted ones included until their worker ends
+    uint64_t opened_count_ = 0;  // connections accepted so far (mutex_)
     int admitted_ = 0;          // records not evicted; at most max_connections (mutex_)
     std::mutex mutex_;
     std::condition_variable wake_;

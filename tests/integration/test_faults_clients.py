@@ -6,6 +6,7 @@ threads, descriptors, memory) and keeps serving everyone else."""
 from __future__ import annotations
 
 import json
+import os
 import resource
 import socket
 import threading
@@ -16,6 +17,12 @@ import pytest
 import requests
 
 from fault_helpers import open_fds, raw_request, rss_kib
+
+# Under `make sanitize` the server is an unoptimised ASan build: it answers
+# several times slower and ASan's quarantine keeps freed memory, so bounds
+# on answer time and on RSS returning to baseline say nothing there.
+not_under_asan = pytest.mark.skipif(os.environ.get("LOKAL_SANITIZED") == "1",
+                                    reason="time and RSS bounds do not hold for an ASan build")
 from lokal_helpers import STORIES_GGUF, Api, LokalServer
 
 SETTINGS = {
@@ -191,6 +198,7 @@ def test_idle_connections_beyond_the_limit_make_room(capped):
     assert settle(capped, fds) <= fds + 6
 
 
+@not_under_asan
 def test_busy_connections_at_the_limit_refuse_new_ones_at_once(capped):
     """16 connections in the middle of a request (a body that does not come)
     cannot give way: a 17th gets 503 with a JSON error straight away, and once
@@ -232,6 +240,7 @@ def test_connections_beyond_the_limit_are_refused_quickly(srv):
     assert quick_request_ok(srv, within=5) < 3
 
 
+@not_under_asan
 def test_load_64_streaming_clients(srv):
     fds, rss = open_fds(srv.proc.pid), rss_kib(srv.proc.pid)
     stop_at = time.monotonic() + 6
