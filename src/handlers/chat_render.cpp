@@ -61,10 +61,14 @@ std::vector<std::string> config_caps(const prepared & p) {
     return caps;
 }
 
+// The config's model_family ("gemma3", "qwen3", "gptoss"); empty when unknown.
+std::string family_of(const prepared & p) {
+    return p.rec.config.is_object() ? p.rec.config.value("model_family", "") : "";
+}
+
 // A gpt-oss model with a harmony template (Ollama's rule, in store/).
 bool uses_harmony(const prepared & p) {
-    std::string family = p.rec.config.is_object() ? p.rec.config.value("model_family", "") : "";
-    return p.go_template && store::uses_harmony(family, p.go_template->source());
+    return p.go_template && store::uses_harmony(family_of(p), p.go_template->source());
 }
 
 // Known before the model loads: the Go template, or the GGUF's own
@@ -277,8 +281,7 @@ std::vector<api::message> chat_history(const prepared & p, const std::vector<api
     out.insert(out.end(), request.begin(), request.end());
     // Ollama's filterThinkTags: qwen3 and deepseek-r1 drop the thinking of
     // assistant turns before the last user message.
-    std::string family = p.rec.config.is_object() ? p.rec.config.value("model_family", "") : "";
-    if (family == "qwen3" || p.rec.name.model == "deepseek-r1") {
+    if (family_of(p) == "qwen3" || p.rec.name.model == "deepseek-r1") {
         size_t last_user = 0;
         for (size_t i = 0; i < out.size(); ++i) {
             if (out[i].role == "user") last_user = i;

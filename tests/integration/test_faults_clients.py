@@ -130,6 +130,17 @@ def _closed_by_server(s: socket.socket) -> bool:
         return False
 
 
+def expect_all_closed(server: LokalServer, socks, fds: int):
+    """Every socket was closed by the server (its deadlines), descriptors are
+    back near the baseline and requests are answered again."""
+    still_open = [s for s in socks if not _closed_by_server(s)]
+    for s in socks:
+        s.close()
+    assert not still_open, f"{len(still_open)} idle connections outlived the header timeout"
+    assert settle(server, fds) <= fds + 6
+    assert quick_request_ok(server, within=5) < 3
+
+
 def test_a_thousand_idle_connections(binary, srv, tmp_path):
     """LOKAL_MAX_CONNECTIONS=1100 allows them: each waits for its headers
     on its own worker, so others are served at once; the idle (1 s) and
@@ -148,12 +159,7 @@ def test_a_thousand_idle_connections(binary, srv, tmp_path):
         assert r.status_code == 200 and time.monotonic() - t0 < 3
         assert quick_request_ok(many, within=10) < 3
         time.sleep(max(0.0, t_open + 2.5 - time.monotonic()))
-        still_open = [s for s in socks if not _closed_by_server(s)]
-        for s in socks:
-            s.close()
-        assert not still_open, f"{len(still_open)} idle connections outlived the header timeout"
-        assert settle(many, fds) <= fds + 6
-        assert quick_request_ok(many, within=5) < 3
+        expect_all_closed(many, socks, fds)
     finally:
         many.stop()
 
@@ -232,12 +238,7 @@ def test_connections_beyond_the_limit_are_refused_quickly(srv):
     fds = open_fds(srv.proc.pid)
     socks = [socket.create_connection(("127.0.0.1", srv.port), timeout=10) for _ in range(150)]
     time.sleep(2.5)
-    still_open = [s for s in socks if not _closed_by_server(s)]
-    for s in socks:
-        s.close()
-    assert not still_open, f"{len(still_open)} connections outlived the header timeout"
-    assert settle(srv, fds) <= fds + 6
-    assert quick_request_ok(srv, within=5) < 3
+    expect_all_closed(srv, socks, fds)
 
 
 @not_under_asan
