@@ -1,5 +1,7 @@
 #include "http/connections.h"
 
+#include "http/worker_pool.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -62,7 +64,7 @@ thread_local connection * current = nullptr;
 class guarded_queue final : public httplib::TaskQueue {
 public:
     guarded_queue(connection_table & table, size_t max_threads)
-        : table_(table), pool_(8, max_threads, /*max queued*/ 1024) {}
+        : table_(table), pool_(8, max_threads) {}
 
     bool enqueue(std::function<void()> fn) override {
         int fd = last_accepted_fd;
@@ -85,7 +87,7 @@ public:
 
 private:
     connection_table & table_;
-    httplib::ThreadPool pool_;
+    worker_pool pool_;
 };
 
 connection_table::connection_table(connection_limits limits) : limits_(limits) {
