@@ -17,7 +17,7 @@ all: build
 
 help:
 	@echo "make run    build and start lokal serve on http://127.0.0.1:11434"
-	@echo "make test   build and run the whole test suite (unit + integration + web + JS clients)"
+	@echo "make test   build and run the whole test suite (unit + integration + web + JS clients + fuzz smoke + sanitizers)"
 	@echo "make build  only build ($(BUILD)/lokal)"
 	@echo "make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 60) seconds"
 	@echo "make sanitize  unit and integration tests under ASan+UBSan (SANITIZE_TESTS=path narrows pytest)"
@@ -64,7 +64,7 @@ tests/js/node_modules/.ok: tests/js/package.json tests/js/package-lock.json scri
 js-test: build tests/js/node_modules/.ok
 	cd tests/js && LOKAL_BIN=$(CURDIR)/$(BUILD)/lokal npm run --silent test
 
-test: unit integration web-test js-test fuzz-smoke
+test: unit integration web-test js-test fuzz-smoke sanitize
 
 # libFuzzer targets (fuzz/): clang, ASan+UBSan, our pure libraries only (no
 # llama.cpp build). New inputs go to $(BUILD_FUZZ)/corpus, crashes to
@@ -97,7 +97,7 @@ fuzz: fuzz-build
 # halts on the first finding (-fno-sanitize-recover). Reports go to files
 # ($(BUILD_ASAN)/reports/, by pid), so one from any process, a server whose
 # exit status no test reads included, fails the run; they are printed.
-# SANITIZE_TESTS picks what pytest runs (default: the whole suite). Not yet
+# SANITIZE_TESTS picks what pytest runs (default: the whole suite). The last
 # part of `make test` (README-dev.md has its measured cost). The compiler
 # cache ignores the folder (-g records it), so a fresh clone reuses objects.
 BUILD_ASAN            ?= build-asan
