@@ -152,6 +152,7 @@ result<generate_request> parse_generate(const json & body) {
     if (auto st = get_bool(body, "_debug_render_only", r.debug_render_only); !st) return st.err();
     if (auto st = get_logprobs(body, r.logprobs, r.top_logprobs); !st) return st.err();
     if (auto st = get_bool(body, "truncate", r.truncate); !st) return st.err();
+    if (auto st = get_bool(body, "shift", r.shift); !st) return st.err();
     if (auto st = get_images(body, "images", r.images); !st) return st.err();
     if (auto it = body.find("context"); it != body.end() && !it->is_null()) {
         if (!it->is_array()) return type_error("context", "an array of token ids");
@@ -255,6 +256,7 @@ result<chat_request> parse_chat(const json & body) {
     if (auto st = get_bool(body, "_debug_render_only", r.debug_render_only); !st) return st.err();
     if (auto st = get_logprobs(body, r.logprobs, r.top_logprobs); !st) return st.err();
     if (auto st = get_bool(body, "truncate", r.truncate); !st) return st.err();
+    if (auto st = get_bool(body, "shift", r.shift); !st) return st.err();
     auto it = body.find("messages");
     if (it == body.end() || it->is_null()) return r;
     if (!it->is_array()) return type_error("messages", "an array of messages");

@@ -32,6 +32,7 @@ struct generate_request {
     bool logprobs = false;
     int top_logprobs = 0;            // 0-20
     bool truncate = true;            // false: a prompt longer than the context is refused, not cut
+    bool shift = true;               // false: a full context ends the answer ("length") instead of shifting
 };
 
 struct message {
@@ -67,6 +68,7 @@ struct chat_request {
     bool logprobs = false;
     int top_logprobs = 0;            // 0-20
     bool truncate = true;            // false: a chat longer than the context is refused, not cut
+    bool shift = true;               // as on generate
 };
 
 result<generate_request> parse_generate(const json & body);

@@ -536,12 +536,13 @@ void llama_runner::draft_step() {
 }
 
 // Context shift: when a slot's sequence is full, drop the older half after
-// the first num_keep tokens (Ollama's behaviour) or end with "length".
+// the first num_keep tokens (Ollama's behaviour) or, for "shift": false,
+// fill-the-context requests and caches that cannot shift, end with "length".
 bool llama_runner::make_room(slot & s) {
     const int n_ctx = model_->facts().context_length;
     if (static_cast<int>(s.cached.size()) < n_ctx) return true;
     auto * mem = llama_get_memory(model_->ctx());
-    if (s.t->req.num_predict == -2 || !llama_memory_can_shift(mem)) {
+    if (!s.t->req.shift || s.t->req.num_predict == -2 || !llama_memory_can_shift(mem)) {
         finish(s, "length");
         return false;
     }

@@ -59,6 +59,7 @@ struct completion_request {
     std::vector<int32_t> context;    // tokens from an earlier /api/generate, placed before prompt
     int num_predict = -1;            // -1: until EOS or context full; -2: fill the context
     int num_keep = 4;                // tokens kept when the context shifts
+    bool shift = true;               // false: a full context ends the answer with "length"
     std::vector<std::string> stop;
     sampling_params sampling;
     json format = nullptr;           // Ollama's format: null, "json" or a JSON schema

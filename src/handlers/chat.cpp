@@ -37,6 +37,7 @@ void chat(context & ctx, const http::request & req, http::response & res) {
     creq.format = c->format;
     creq.grammar = c->grammar;
     creq.logprobs = c->logprobs;
+    creq.shift = c->shift;
     creq.top_logprobs = c->top_logprobs;
     render_fn render = [&](engine::runner * r) {
         chat_inputs in;

@@ -41,6 +41,7 @@ void generate(context & ctx, const http::request & req, http::response & res) {
     // a later request could send back.
     creq.want_context = !g->raw && g->images.empty();
     creq.logprobs = g->logprobs;
+    creq.shift = g->shift;
     creq.top_logprobs = g->top_logprobs;
     render_fn render;
     if (g->raw) {

@@ -252,3 +252,28 @@ def test_images_on_text_model_are_refused(api, stories):
                                       "options": {"num_predict": 2}})
     assert r.status_code == 400, f"images silently ignored? HTTP {r.status_code}: {r.text[:200]}"
     error_of(r)
+
+
+# --- shift: what a full context does ---------------------------------------------
+
+def test_shift_false_ends_the_answer_when_the_context_is_full(api, stories):
+    """Ollama's "shift": by default a full context drops older tokens and the
+    answer goes on; with "shift": false it ends there with done_reason "length",
+    on generate and on chat alike."""
+    # llama.cpp rounds a context up to a multiple of 256 tokens
+    opts = {"num_ctx": 256, "num_predict": 300, "temperature": 0, "seed": 1}
+    shifted = api.generate(model=stories, prompt=PROMPT, options=opts)
+    assert shifted["eval_count"] == 300, shifted
+    stopped = api.generate(model=stories, prompt=PROMPT, options=opts, shift=False)
+    assert stopped["done_reason"] == "length"
+    # the last token is answered but never needs a cell
+    assert stopped["prompt_eval_count"] + stopped["eval_count"] == 257, stopped
+    assert stopped["response"] == shifted["response"][:len(stopped["response"])]
+    chat = api.chat(model=stories, messages=[{"role": "user", "content": PROMPT}], options=opts, shift=False)
+    assert chat["done_reason"] == "length"
+    assert chat["prompt_eval_count"] + chat["eval_count"] == 257, chat
+
+
+def test_shift_must_be_a_boolean(api, stories):
+    r = api.post("/api/generate", {"model": stories, "prompt": PROMPT, "shift": "no"})
+    assert r.status_code == 400 and "shift" in error_of(r), r.text
