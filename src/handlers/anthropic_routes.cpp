@@ -7,6 +7,7 @@
 #include "handlers/native.h"
 #include "handlers/routes.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace lokal::handlers {
@@ -32,9 +33,23 @@ std::optional<an::plan> translate(const http::request & req, http::response & re
     return std::move(*p);
 }
 
+// Claude Code and other Anthropic clients ask every model to think. As in
+// Ollama (its "relax_thinking"), the request is dropped for a model that
+// cannot think, where /api/chat answers 400 "does not support thinking".
+void relax_thinking(context & ctx, const http::request & req, json & native) {
+    auto it = native.find("think");
+    if (it == native.end() || it->is_null() || (it->is_boolean() && !it->get<bool>())) return;
+    auto show = [&ctx](const http::request & q, http::response & r) { native_show(ctx, q, r); };
+    auto shown = bridge::call(show, req, json{{"model", native.value("model", "")}});
+    if (!shown.ok()) return;  // the chat itself reports the missing model
+    const json caps = shown.body.value("capabilities", json::array());
+    if (std::find(caps.begin(), caps.end(), "thinking") == caps.end()) native.erase("think");
+}
+
 void messages(context & ctx, const http::request & req, http::response & res) {
     auto p = translate(req, res, an::messages_request);
     if (!p) return;
+    relax_thinking(ctx, req, p->native);
     auto native = [&ctx](const http::request & q, http::response & r) { native_chat(ctx, q, r); };
     std::vector<bridge::outcome> outs;
     outs.push_back(bridge::call(native, req, p->native));

@@ -107,3 +107,16 @@ def test_errors(client, api, gemma_chat):
     with pytest.raises(anthropic.BadRequestError) as e:
         client.messages.create(model=gemma_chat, max_tokens=4, messages=bad_image)
     assert "Only base64 images" in e.value.body["error"]["message"]
+
+
+def test_thinking_is_dropped_for_a_model_that_cannot_think(client, api, gemma_chat):
+    """Claude Code asks every model to think: as in Ollama, /v1/messages drops
+    the request for a model without the thinking capability, where /api/chat
+    refuses it."""
+    plain = client.messages.create(model=gemma_chat, max_tokens=6, extra_body=T0, messages=HELLO)
+    m = client.messages.create(model=gemma_chat, max_tokens=6, extra_body=T0, messages=HELLO,
+                               thinking={"type": "enabled", "budget_tokens": 1024})
+    assert [b.type for b in m.content] == ["text"]
+    assert m.content[0].text == plain.content[0].text
+    r = api.post("/api/chat", {"model": gemma_chat, "messages": HELLO, "think": True})
+    assert r.status_code == 400 and "does not support thinking" in r.json()["error"]
