@@ -16,18 +16,10 @@ import json
 import sys
 from pathlib import Path
 
+from c_literal import c_string  # scripts/ is on sys.path when run as a script
+
 MAX_ENTRIES = 1000
 MAX_BYTES = 8 << 20  # a sanity limit: the set is about 100 KB
-
-
-def c_string(s: str) -> str:
-    out = []
-    for ch in s:
-        if ch in '"\\?' or not (32 <= ord(ch) < 127):
-            out.extend(f"\\{b:03o}" for b in ch.encode())
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
 
 
 def entries(src: Path) -> list[tuple[str, str, str, str]]:

@@ -17,6 +17,8 @@ import mimetypes
 import sys
 from pathlib import Path
 
+from c_literal import c_string  # scripts/ is on sys.path when run as a script
+
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -43,16 +45,6 @@ def content_type(path: Path) -> str:
         return t
     guessed, _ = mimetypes.guess_type(path.name)
     return guessed or "application/octet-stream"
-
-
-def c_string(s: str) -> str:
-    out = []
-    for ch in s:
-        if ch in '"\\' or not (32 <= ord(ch) < 127):
-            out.extend(f"\\{b:03o}" for b in ch.encode())
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
 
 
 def main() -> int:

@@ -23,7 +23,7 @@ if(LOKAL_WEB_UI)
     OUTPUT ${web_gen}/web_assets.cpp
     COMMAND ${NPM_PROGRAM} run --silent build -- --outDir ${web_gen}/dist --emptyOutDir --logLevel warn
     COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/embed-web.py ${web_gen}/dist ${web_gen}
-    DEPENDS ${web_srcs} ${web_gen}/npm-ci.stamp ${PROJECT_SOURCE_DIR}/scripts/embed-web.py
+    DEPENDS ${web_srcs} ${web_gen}/npm-ci.stamp ${PROJECT_SOURCE_DIR}/scripts/embed-web.py ${PROJECT_SOURCE_DIR}/scripts/c_literal.py
     WORKING_DIRECTORY ${web_dir}
     COMMENT "web: type check, vite build, embed"
     VERBATIM)

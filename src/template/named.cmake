@@ -13,7 +13,7 @@ endif()
 add_custom_command(
   OUTPUT ${named_out}
   COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/embed-templates.py ${LOKAL_OLLAMA_TEMPLATES} ${named_out}
-  DEPENDS ${named_inputs} ${PROJECT_SOURCE_DIR}/scripts/embed-templates.py
+  DEPENDS ${named_inputs} ${PROJECT_SOURCE_DIR}/scripts/embed-templates.py ${PROJECT_SOURCE_DIR}/scripts/c_literal.py
   COMMENT "templates: embed Ollama's named templates"
   VERBATIM)
 target_sources(lokal_template PRIVATE ${named_out})
