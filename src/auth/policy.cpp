@@ -35,6 +35,7 @@ const std::vector<rule> & route_table() {
         {"*", "/v1/*", need::inference},
         // The web UI's conversations (each user sees only their own).
         {"*", "/lokal/api/chats*", need::inference},
+        {"GET", "/lokal/api/folders", need::inference},
         {"GET", "/lokal/api/export", need::inference},
         {"POST", "/lokal/api/import", need::inference},
         // Changing the model store.

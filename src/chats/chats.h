@@ -65,6 +65,11 @@ struct chat_list {
     int64_t total = 0;
 };
 
+struct folder_count {
+    std::string name;
+    int64_t chats = 0;
+};
+
 struct chat_patch {
     std::optional<std::string> title;
     std::optional<bool> pinned;
@@ -93,6 +98,10 @@ public:
     status open();
 
     result<chat_list> list(int64_t user, const list_query & q);
+    // The user's distinct non-empty folders with how many chats each holds,
+    // by name (case-insensitively, ties bytewise): the UI's folder filter
+    // needs them all, not only those of the chats it has loaded.
+    result<std::vector<folder_count>> folders(int64_t user);
     result<chat_summary> create(int64_t user, const chat & c);
     result<chat> get(int64_t user, int64_t id);
     result<chat_summary> update(int64_t user, int64_t id, const chat_patch & p);

@@ -134,6 +134,23 @@ result<chat_list> store::list(int64_t user, const list_query & q) {
     return out;
 }
 
+result<std::vector<folder_count>> store::folders(int64_t user) {
+    std::lock_guard lock(mu_);
+    if (!db_) return make_error(errc::unavailable, "chat database is not open");
+    auto s = db_->prepare("SELECT folder, COUNT(*) FROM chats WHERE user_id = ? AND folder != ''"
+                          " GROUP BY folder ORDER BY folder COLLATE NOCASE, folder");
+    if (!s) return s.err();
+    s->bind(1, user);
+    std::vector<folder_count> out;
+    for (;;) {
+        auto r = s->step();
+        if (!r) return r.err();
+        if (!*r) break;
+        out.push_back(folder_count{s->get_text(0), s->get_int(1)});
+    }
+    return out;
+}
+
 result<int64_t> store::insert_chat_locked(int64_t user, const chat & c, bool keep_times) {
     if (auto st = validate_meta(c.meta.title, c.meta.folder); !st) return st.err();
     if (!c.settings.is_object()) return make_error(errc::invalid_request, "settings must be an object");

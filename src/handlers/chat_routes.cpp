@@ -80,6 +80,16 @@ void list(chats::store & st, int64_t user, const http::request & req, http::resp
     });
 }
 
+void folders(chats::store & st, int64_t user, const http::request &, http::response & res) {
+    reply(res, [&]() -> result<json> {
+        auto f = st.folders(user);
+        if (!f) return f.err();
+        json arr = json::array();
+        for (const auto & x : *f) arr.push_back(json{{"name", x.name}, {"chats", x.chats}});
+        return json{{"folders", std::move(arr)}};
+    });
+}
+
 void create(chats::store & st, int64_t user, const http::request & req, http::response & res) {
     reply(
         res,
@@ -249,6 +259,7 @@ void register_chat_routes(http::server & srv, chats::store & st, owner_lookup ow
     srv.route("POST", base + "/:id/messages", as_owner(add_messages));
     srv.route("PATCH", base + "/:id/messages/:message_id", as_owner(update_message));
     srv.route("GET", base + "/:id/export", as_owner(export_chat));
+    srv.route("GET", "/lokal/api/folders", as_owner(folders));
     srv.route("GET", "/lokal/api/export", as_owner(export_all));
     srv.route("POST", "/lokal/api/import", as_owner(import));
 }

@@ -89,7 +89,8 @@ def test_route_listing_is_complete_and_closed_by_default(auth):
               ("POST", "/api/rerank"): "inference", ("POST", "/v1/rerank"): "inference",
               ("POST", "/v1/responses"): "inference",
               ("POST", "/v1/chat/completions"): "inference", ("POST", "/v1/messages"): "inference",
-              ("GET", "/lokal/api/chats"): "inference", ("POST", "/api/pull"): "models",
+              ("GET", "/lokal/api/chats"): "inference", ("GET", "/lokal/api/folders"): "inference",
+              ("POST", "/api/pull"): "models",
               ("POST", "/api/blobs/:digest"): "models", ("DELETE", "/api/delete"): "models",
               ("POST", "/lokal/api/users"): "admin", ("POST", "/lokal/api/keys"): "admin",
               ("GET", "/"): "public", ("GET", "/api/version"): "public"}
@@ -340,6 +341,26 @@ def test_chats_belong_to_their_user(auth):
     exported = requests.get(auth.url + "/lokal/api/export", headers=root, timeout=30).json()
     assert "bob's secret" not in str(exported)
     assert requests.get(f"{url}/{cid}", headers=bob, timeout=30).json()["title"] == "bob's secret"
+
+
+def test_folders_belong_to_their_user(auth):
+    bob = {"x-api-key": auth.keys["inference"]}
+    root = {"x-api-key": auth.keys["admin"]}
+    url = auth.url + "/lokal/api/chats"
+    for who, folder in ((bob, "bob-only"), (bob, "shared-name"), (root, "root-only"), (root, "shared-name"),
+                        (root, "shared-name")):
+        assert requests.post(url, json={"title": "t", "folder": folder}, headers=who, timeout=30).status_code == 201
+
+    def folders(who):
+        r = requests.get(auth.url + "/lokal/api/folders", headers=who, timeout=30)
+        assert r.status_code == 200, r.text
+        return {f["name"]: f["chats"] for f in r.json()["folders"]}
+
+    assert folders(bob) == {"bob-only": 1, "shared-name": 1}
+    assert folders(root) == {"root-only": 1, "shared-name": 2}
+    assert requests.get(auth.url + "/lokal/api/folders", timeout=30).status_code == 401
+    assert requests.get(auth.url + "/lokal/api/folders", headers={"x-api-key": auth.keys["models"]},
+                        timeout=30).status_code == 403
 
 
 def test_failed_logins_are_rate_limited(auth):

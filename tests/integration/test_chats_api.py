@@ -47,6 +47,31 @@ def test_create_get_rename_pin_move_delete(api):
     assert api.delete(f"{BASE}/{c['id']}").json() == {"error": "chat not found"}
 
 
+def test_folders_lists_every_folder_with_its_chat_count(api):
+    # More chats than one page of the list: the folder filter must not depend on what was loaded.
+    made = [new_chat(api, title=f"f{i}", folder=["zeta-f", "Alpha-f", "beta-f"][i % 3]) for i in range(7)]
+    made.append(new_chat(api, title="no folder"))
+    r = api.get("/lokal/api/folders")
+    assert r.status_code == 200, r.text
+    got = r.json()["folders"]
+    assert all(set(f) == {"name", "chats"} and f["name"] for f in got)
+    names = [f["name"] for f in got]
+    assert names == sorted(names, key=lambda n: (n.lower(), n))
+    mine = {f["name"]: f["chats"] for f in got if f["name"].endswith("-f")}
+    assert mine == {"zeta-f": 3, "Alpha-f": 2, "beta-f": 2}
+    assert [n for n in names if n.endswith("-f")] == ["Alpha-f", "beta-f", "zeta-f"]
+    # A folder goes away with its last chat; moving a chat moves its count.
+    patch(api, f"{BASE}/{made[1]['id']}", {"folder": "beta-f"})
+    patch(api, f"{BASE}/{made[4]['id']}", {"folder": ""})
+    for c in made:
+        if c["id"] not in (made[1]["id"], made[4]["id"]):
+            api.delete(f"{BASE}/{c['id']}")
+    after = {f["name"]: f["chats"] for f in api.get("/lokal/api/folders").json()["folders"]}
+    assert {k: v for k, v in after.items() if k.endswith("-f")} == {"beta-f": 1}
+    for c in (made[1], made[4]):
+        api.delete(f"{BASE}/{c['id']}")
+
+
 def test_message_tree_branches_and_streaming_updates(api):
     c = new_chat(api, title="tree")
     batch = add(api, c["id"], {"messages": [{"role": "user", "content": "hi"},

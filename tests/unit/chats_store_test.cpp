@@ -196,6 +196,30 @@ TEST_F(ChatsTest, UsersSeeOnlyTheirOwnChats) {
     EXPECT_TRUE(st->get(local_user_id, mine));
 }
 
+TEST_F(ChatsTest, FoldersAreDistinctCountedSortedAndPerUser) {
+    {
+        auto c = db::connection::open(root + "/data/lokal.db");
+        ASSERT_TRUE(c);
+        ASSERT_TRUE(c->exec("INSERT INTO users(id, name, created_at) VALUES (2, 'other', 0)"));
+    }
+    auto in_folder = [&](const std::string & folder, int64_t user) {
+        chat_patch p;
+        p.folder = folder;
+        ASSERT_TRUE(st->update(user, new_chat("t", user), p));
+    };
+    for (const char * f : {"work", "Zoo", "apple", "work", "", "Apple"}) in_folder(f, local_user_id);
+    in_folder("secret", 2);
+    in_folder("work", 2);
+    auto f = st->folders(local_user_id);
+    ASSERT_TRUE(f);
+    std::vector<std::pair<std::string, int64_t>> got;
+    for (const auto & x : *f) got.emplace_back(x.name, x.chats);
+    // Case-insensitive order, ties bytewise; no entry for "no folder"; only this user's.
+    EXPECT_EQ(got, (std::vector<std::pair<std::string, int64_t>>{{"Apple", 1}, {"apple", 1}, {"work", 2}, {"Zoo", 1}}));
+    EXPECT_EQ(st->folders(2)->size(), 2u);
+    EXPECT_TRUE(st->folders(3)->empty());
+}
+
 TEST_F(ChatsTest, ExportImportRoundTripIsLossless) {
     int64_t id = new_chat("round trip");
     chat_patch p;
