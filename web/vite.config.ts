@@ -5,6 +5,13 @@ import { defineConfig } from 'vite';
 // forbids it), hashed names under assets/ (served as immutable).
 export default defineConfig({
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  resolve: {
+    // One KaTeX: markdown-it-katex require()s it (KaTeX's CommonJS build) while
+    // Mermaid import()s it (the ES build), and two files are two copies, the
+    // second in Mermaid's lazy chunks (261 kB). Every import of 'katex' gets the
+    // ES build, which the main chunk then shares with Mermaid.
+    alias: [{ find: /^katex$/, replacement: 'katex/dist/katex.mjs' }],
+  },
   build: {
     target: 'es2022',
     modulePreload: { polyfill: false },
@@ -18,6 +25,6 @@ export default defineConfig({
   },
   test: {
     environment: 'jsdom',
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
   },
 } as never);

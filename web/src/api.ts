@@ -19,6 +19,11 @@ export interface ChatSummary {
   updated_at: number;
 }
 
+export interface Folder {
+  name: string;
+  chats: number;
+}
+
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 export type MessageStatus = 'done' | 'streaming' | 'stopped' | 'error';
 
@@ -115,6 +120,8 @@ export const api = {
       'GET',
       `${C}?${new URLSearchParams({ q, limit: String(limit), offset: String(offset), ...(folder ? { folder } : {}) })}`,
     ),
+  // Every folder of the user's chats with its count, not only the loaded ones'.
+  folders: () => call<{ folders: Folder[] }>('GET', '/lokal/api/folders'),
   createChat: (title: string, settings: ChatSettings) => call<ChatSummary>('POST', C, { title, settings }),
   getChat: (id: number) => call<Chat>('GET', `${C}/${id}`),
   updateChat: (id: number, patch: Partial<Pick<Chat, 'title' | 'pinned' | 'folder' | 'settings' | 'current_message_id'>>) =>

@@ -6,6 +6,7 @@ import DOMPurify from 'dompurify';
 import hljs from 'highlight.js/lib/common';
 import MarkdownIt from 'markdown-it';
 import katexPlugin from '@vscode/markdown-it-katex';
+import katex from 'katex';
 
 export interface RenderLabels {
   copy: string;
@@ -51,7 +52,8 @@ const katexUse = ((katexPlugin as unknown as { default?: unknown }).default ?? k
   o?: object,
 ) => MarkdownIt;
 // trust: false keeps \href, \url and \htmlStyle out; errors render as text.
-md.use(katexUse, { throwOnError: false, trust: false, maxSize: 50, maxExpand: 500 });
+// `katex`: the one copy Mermaid shares (vite.config.ts), not the plugin's require().
+md.use(katexUse, { katex, throwOnError: false, trust: false, maxSize: 50, maxExpand: 500 });
 
 const SAFE_LINK = /^(https?:|mailto:|#)/i;
 const SAFE_IMAGE = /^(data:image\/(png|jpeg|gif|webp);|blob:)/i;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstShown, visibleRange } from './windowing';
+import { earlierWindow, latestWindow, laterWindow, MESSAGE_WINDOW, visibleRange } from './windowing';
 
 describe('visibleRange', () => {
   it('covers the viewport plus the overscan', () => {
@@ -21,10 +21,31 @@ describe('visibleRange', () => {
   });
 });
 
-describe('firstShown', () => {
-  it('shows the latest messages', () => {
-    expect(firstShown(600, 30)).toBe(570);
-    expect(firstShown(20, 30)).toBe(0);
-    expect(firstShown(600, 0)).toBe(600);
+describe('message window', () => {
+  it('starts with the latest page', () => {
+    expect(latestWindow(600)).toEqual({ start: 570, end: 600, total: 600 });
+    expect(latestWindow(20)).toEqual({ start: 0, end: 20, total: 20 });
+    expect(latestWindow(0)).toEqual({ start: 0, end: 0, total: 0 });
+  });
+  it('grows a page at a time up to the window, then drops the far end', () => {
+    let w = latestWindow(600);
+    w = earlierWindow(w);
+    expect(w).toEqual({ start: 540, end: 600, total: 600 });
+    w = earlierWindow(earlierWindow(w));
+    expect(w).toEqual({ start: 480, end: 570, total: 600 });
+    expect(w.end - w.start).toBe(MESSAGE_WINDOW);
+    w = laterWindow(w);
+    expect(w).toEqual({ start: 510, end: 600, total: 600 });
+    expect(laterWindow(w)).toEqual(w); // at the end already
+  });
+  it('reaches both ends of any chat with a bounded window', () => {
+    let w = latestWindow(1000);
+    for (let i = 0; i < 100; i++) {
+      w = earlierWindow(w);
+      expect(w.end - w.start).toBeLessThanOrEqual(MESSAGE_WINDOW);
+    }
+    expect(w.start).toBe(0);
+    for (let i = 0; i < 100; i++) w = laterWindow(w);
+    expect(w).toEqual({ start: 1000 - MESSAGE_WINDOW, end: 1000, total: 1000 });
   });
 });

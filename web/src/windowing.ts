@@ -1,6 +1,6 @@
 // Keeping long lists cheap: the chat list renders only the rows in view (all
-// rows have one height), and a long conversation renders only its latest
-// messages, more as the reader scrolls up.
+// rows have one height), and a long conversation renders a window of its
+// messages that moves as the reader scrolls.
 
 export interface Range {
   start: number; // first row rendered
@@ -15,11 +15,29 @@ export function visibleRange(scrollTop: number, viewport: number, rowHeight: num
   return { start: Math.max(0, Math.min(count, first - overscan)), end: Math.min(count, last + overscan) };
 }
 
-// Messages rendered at first, and added each time the reader reaches the top.
+// A long conversation keeps a window of its messages mounted: the latest
+// page at first, a page more at whichever end the reader reaches, and pages
+// beyond MESSAGE_WINDOW dropped at the other end, so the DOM (and the Markdown
+// rendered) stays bounded however far one scrolls.
 export const MESSAGE_PAGE = 30;
+export const MESSAGE_WINDOW = 90;
 
-// The first index of a conversation of `total` messages to render when the
-// latest `shown` ones are wanted.
-export function firstShown(total: number, shown: number): number {
-  return Math.max(0, total - Math.max(0, shown));
+// Messages [start, end) of `total` are mounted.
+export interface MessageWindow extends Range {
+  total: number;
+}
+
+export function latestWindow(total: number): MessageWindow {
+  const n = Math.max(0, total);
+  return { start: Math.max(0, n - MESSAGE_PAGE), end: n, total: n };
+}
+
+export function earlierWindow(w: MessageWindow): MessageWindow {
+  const start = Math.max(0, w.start - MESSAGE_PAGE);
+  return { start, end: Math.min(w.end, start + MESSAGE_WINDOW), total: w.total };
+}
+
+export function laterWindow(w: MessageWindow): MessageWindow {
+  const end = Math.min(w.total, w.end + MESSAGE_PAGE);
+  return { start: Math.max(w.start, end - MESSAGE_WINDOW), end, total: w.total };
 }

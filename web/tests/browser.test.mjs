@@ -147,6 +147,33 @@ test('GET / keeps the exact text for API clients and serves the UI to browsers',
   await page.context().close();
 });
 
+// Every script the embedded app can load, found from the page: the main chunk
+// names the lazy chunks (Vite's preload lists), and they name theirs.
+async function scriptsOfTheApp() {
+  const seen = new Map();
+  const queue = [...(await (await fetch(base + '/', { headers: { Accept: 'text/html' } })).text())
+    .matchAll(/assets\/[\w.-]+\.js/g)].map((m) => m[0]);
+  while (queue.length) {
+    const path = queue.shift();
+    if (seen.has(path)) continue;
+    const r = await fetch(`${base}/${path}`);
+    assert.equal(r.status, 200, path);
+    const text = await r.text();
+    seen.set(path, text);
+    for (const m of text.matchAll(/assets\/[\w.-]+\.js|\.\/[\w.-]+\.js/g)) queue.push(m[0].replace(/^\.\//, 'assets/'));
+  }
+  return seen;
+}
+
+test("one copy of KaTeX: Mermaid's lazy chunks share the main one", async () => {
+  const scripts = await scriptsOfTheApp();
+  assert.ok([...scripts.keys()].some((p) => /mermaid\.core/.test(p)), 'the crawl reaches Mermaid');
+  // A message only KaTeX's parser has, once per copy of KaTeX.
+  const withKatex = [...scripts].filter(([, text]) => text.includes('KaTeX parse error')).map(([p]) => p);
+  assert.equal(withKatex.length, 1, `KaTeX in ${withKatex.join(', ')}`);
+  assert.match(withKatex[0], /assets\/index-/);
+});
+
 let chatUrl, firstAnswer;
 
 test('send a message and see the streamed answer with its stats', async () => {
@@ -620,7 +647,7 @@ test('long chats and many chats: bounded DOM, everything reachable', async () =>
     content: i % 2 ? `Answer **${i}** with \`code\` and $x^{${i}}$` : `Question ${i}`,
   }));
   const long = await call('POST', '/lokal/api/import', { lokal_chats: 1, chats: [{ title: 'Long chat', current_message_id: 600, messages }] });
-  const many = Array.from({ length: 400 }, (_, i) => ({ title: `Bulk ${String(i).padStart(3, '0')}`, folder: i % 2 ? 'odd' : 'even', messages: [] }));
+  const many = Array.from({ length: 400 }, (_, i) => ({ title: `Bulk ${String(i).padStart(3, '0')}`, folder: i === 0 ? 'deep' : i % 2 ? 'odd' : 'even', messages: [] }));
   const bulk = await call('POST', '/lokal/api/import', { lokal_chats: 1, chats: many });
   try {
     const page = await openPage();
@@ -630,18 +657,57 @@ test('long chats and many chats: bounded DOM, everything reachable', async () =>
     const opened = await count();
     assert.ok(opened > 0 && opened <= 40, `only the latest messages are rendered (${opened})`);
     assert.equal(await page.locator('.messages .katex').count(), opened / 2, 'and only their Markdown');
-    // Scrolling to the top renders a page more, and the view stays where it was.
-    await page.locator('.messages').evaluate((el) => (el.scrollTop = 0));
-    await page.waitForFunction((n) => document.querySelectorAll('.messages .msg').length > n, opened);
-    assert.ok((await page.locator('.messages').evaluate((el) => el.scrollTop)) > 0, 'not jumped to the oldest message');
-    assert.ok((await count()) <= opened + 40);
-    await page.click('.messages .earlier');
-    await page.waitForFunction((n) => document.querySelectorAll('.messages .msg').length > n, opened + 30);
+    // Scrolling to either end of what is mounted mounts a page more there and
+    // drops pages far off at the other end: all 600 messages are reachable,
+    // the DOM stays bounded, and the message in view stays where it was.
+    const scroller = page.locator('.messages');
+    const scrollTo = (edge) => scroller.evaluate((el, edge) => {
+      el.scrollTop = edge === 'top' ? 0 : el.scrollHeight;
+      const top = el.getBoundingClientRect().top;
+      const msgs = [...el.querySelectorAll('[data-message-id]')];
+      const inView = msgs.find((m) => m.getBoundingClientRect().bottom > top);
+      return { id: inView.dataset.messageId, top: inView.getBoundingClientRect().top - top,
+        first: msgs[0].dataset.messageId, last: msgs.at(-1).dataset.messageId,
+        more: !!el.querySelector(edge === 'top' ? '.earlier' : '.later') };
+    }, edge);
+    const placeOf = (id) => scroller.evaluate((el, id) =>
+      el.querySelector(`[data-message-id="${id}"]`).getBoundingClientRect().top - el.getBoundingClientRect().top, id);
+    const mounted = async () => ({
+      msgs: await count(),
+      katex: await page.locator('.messages .katex').count(),
+      texts: await page.locator('.messages .msg .body').allTextContents(),
+    });
+    let loads = 0;
+    for (const edge of ['top', 'bottom']) {
+      for (let step = 0; step < 40; step++) {
+        const before = await scrollTo(edge);
+        if (!before.more) break;
+        await page.waitForFunction(([edge, old]) => {
+          const msgs = document.querySelectorAll('.messages [data-message-id]');
+          return (edge === 'top' ? msgs[0] : msgs[msgs.length - 1])?.dataset.messageId !== old;
+        }, [edge, before[edge === 'top' ? 'first' : 'last']]);
+        loads++;
+        const m = await mounted();
+        assert.ok(m.msgs <= 90, `a bounded window (${m.msgs} messages mounted)`);
+        assert.ok(m.katex <= m.msgs / 2 + 1, 'and only their Markdown rendered');
+        const moved = Math.abs((await placeOf(before.id)) - before.top);
+        assert.ok(moved <= 2, `the message in view stays put (moved ${moved}px, ${edge})`);
+      }
+      const m = await mounted();
+      if (edge === 'top') assert.ok(m.texts.some((t) => t.trim() === 'Question 0'), 'the first message is reachable');
+      else assert.ok(m.texts.some((t) => t.includes('Answer 599')), 'and the last again');
+    }
+    assert.ok(loads >= 30, `the window moved a page at a time (${loads} loads)`);
 
     // The list: paged from the server, windowed in the DOM.
     const items = () => page.locator('.chat-list .chat-item').count();
     await page.waitForSelector('.chat-item:has-text("Bulk 399")');
     assert.ok((await items()) < 80, `the chat list renders only the rows in view (${await items()})`);
+    // The folder filter offers every folder at once (from the server), also that
+    // of the oldest chat, which is on a page of the list not loaded yet.
+    await page.waitForSelector('#folder-filter option[value="deep"]', { state: 'attached', timeout: 15000 });
+    assert.equal(await page.textContent('#folder-filter option[value="deep"]'), 'deep (1)');
+    assert.equal(await page.textContent('#folder-filter option[value="odd"]'), 'odd (200)');
     for (let i = 0; i < 60 && !(await page.locator('.chat-item:has-text("Bulk 000")').count()); i++) {
       await page.locator('.chat-list').evaluate((el) => (el.scrollTop = el.scrollHeight));
       await page.waitForTimeout(100);

@@ -1,6 +1,6 @@
 // A conversation: the branch shown, the composer, the model picker and the
 // chat's settings. Generation runs here (generate.ts) and is saved as it goes.
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Chat, type ChatSettings, type Message, type ModelInfo } from '../api';
 import { AttachmentError, readAttachment, type Attachment } from '../attachments';
 import { generate, titleFrom } from '../generate';
@@ -8,10 +8,10 @@ import { AttachmentChips } from './AttachmentChips';
 import { prefs } from '../prefs';
 import { contextUse } from '../stats';
 import { buildTree, newestLeafFrom, pathTo, siblingsOf } from '../tree';
-import { firstShown, MESSAGE_PAGE } from '../windowing';
 import { useT } from './context';
 import { MessageView } from './MessageView';
 import { SettingsPanel } from './SettingsPanel';
+import { useMessageWindow } from './useMessageWindow';
 
 interface Props {
   chatId: number | null;
@@ -29,6 +29,9 @@ export function ChatView(p: Props) {
   const [chat, setChat] = useState<Chat | null>(null);
   const [error, setError] = useState('');
   const [model, setModel] = useState(prefs.model());
+  // Once the user picked a model in this view, nothing that arrives later (the
+  // stored chat's model) replaces it.
+  const picked = useRef(false);
   const [caps, setCaps] = useState<string[]>([]);
   const [draft, setDraft] = useState('');
   const [files, setFiles] = useState<Attachment[]>([]);
@@ -46,15 +49,18 @@ export function ChatView(p: Props) {
     api.getChat(p.chatId).then(
       (c) => {
         setChat(c);
-        if (c.settings.model) setModel(c.settings.model);
+        if (c.settings.model && !picked.current) setModel(c.settings.model);
       },
       (e: Error) => setError(t('loadFailed', { error: e.message })),
     );
   }, [p.chatId]);
 
-  // The picked model must exist; otherwise take the first installed one.
+  // The model must exist; otherwise take the first installed one. An update
+  // function: this effect may run after a pick made since its render (Preact
+  // runs effects after paint), and must judge that pick, not its own `model`.
   useEffect(() => {
-    if (p.models.length && !p.models.some((m) => m.name === model)) setModel(p.models[0].name);
+    if (!p.models.length) return;
+    setModel((cur) => (p.models.some((m) => m.name === cur) ? cur : p.models[0].name));
   }, [p.models, model]);
 
   useEffect(() => {
@@ -67,6 +73,9 @@ export function ChatView(p: Props) {
 
   const tree = useMemo(() => buildTree(chat?.messages ?? []), [chat?.messages]);
   const path = useMemo(() => (chat ? pathTo(tree, chat.current_message_id) : []), [tree, chat?.current_message_id]);
+  // A long conversation keeps a window of its messages mounted (see the hook).
+  const list = useRef<HTMLDivElement>(null);
+  const { w, earlier, later, showEarlier, showLater } = useMessageWindow(path.length, list);
   // Follow a growing answer only while the reader is at the bottom: scrolling
   // up to read stays put.
   const atBottom = useRef(true);
@@ -78,33 +87,8 @@ export function ChatView(p: Props) {
   useEffect(() => {
     const added = path.length !== lastLength.current;
     lastLength.current = path.length;
-    if (added || atBottom.current) bottom.current?.scrollIntoView({ block: 'end' });
+    if (added || (atBottom.current && w.end === path.length)) bottom.current?.scrollIntoView({ block: 'end' });
   }, [path.length, path[path.length - 1]?.content]);
-
-  // A long conversation renders its latest messages only (their Markdown
-  // included); reaching the top renders a page more, keeping the view still.
-  const [shown, setShown] = useState(MESSAGE_PAGE);
-  useEffect(() => setShown(MESSAGE_PAGE), [p.chatId]);
-  const first = firstShown(path.length, shown);
-  const list = useRef<HTMLDivElement>(null);
-  const earlier = useRef<HTMLButtonElement>(null);
-  const heightBefore = useRef(0);
-  const showEarlier = () => {
-    heightBefore.current = list.current?.scrollHeight ?? 0;
-    setShown((n) => n + MESSAGE_PAGE);
-  };
-  useLayoutEffect(() => {
-    const el = list.current;
-    if (el && heightBefore.current) el.scrollTop += el.scrollHeight - heightBefore.current;
-    heightBefore.current = 0;
-  }, [shown]);
-  useEffect(() => {
-    const el = earlier.current;
-    if (!el) return;
-    const io = new IntersectionObserver((e) => e.some((x) => x.isIntersecting) && showEarlier(), { root: list.current });
-    io.observe(el);
-    return () => io.disconnect();
-  }, [first > 0, shown]);
 
   const settings = chat?.settings ?? pendingSettings;
   const numCtx = settings.options?.num_ctx ?? DEFAULT_CTX;
@@ -222,7 +206,10 @@ export function ChatView(p: Props) {
         <label class="model-picker">
           <span class="sr-only">{t('model')}</span>
           <select id="model" value={model} disabled={busy} aria-label={t('model')}
-            onChange={(e) => setModel((e.currentTarget as HTMLSelectElement).value)}>
+            onChange={(e) => {
+              picked.current = true;
+              setModel((e.currentTarget as HTMLSelectElement).value);
+            }}>
             {p.models.length === 0 && <option value="">{t('chooseModel')}</option>}
             {p.models.map((m) => (
               <option key={m.name} value={m.name}>
@@ -248,13 +235,20 @@ export function ChatView(p: Props) {
       <div class="messages" aria-live="polite" ref={list} onScroll={onScroll}>
         {p.models.length === 0 && <p class="muted">{t(p.canManage ? 'noModels' : 'noModelsUser')}</p>}
         {path.length === 0 && p.models.length > 0 && <p class="muted hint">{t('emptyHint')}</p>}
-        {first > 0 && (
-          <button type="button" class="link earlier" ref={earlier} onClick={showEarlier}>{t('earlierMessages', { n: first })}</button>
+        {w.start > 0 && (
+          <button type="button" class="link earlier" ref={earlier} onClick={showEarlier}>
+            {t('earlierMessages', { n: w.start })}
+          </button>
         )}
-        {path.slice(first).map((m: Message) => (
+        {path.slice(w.start, w.end).map((m: Message) => (
           <MessageView key={m.id} msg={m} siblings={siblingsOf(tree, m)} live={busy && m.id === liveId.current}
             busy={busy} onSwitch={onSwitch} onRegenerate={onRegenerate} onEdit={onEdit} />
         ))}
+        {w.end < path.length && (
+          <button type="button" class="link later" ref={later} onClick={showLater}>
+            {t('laterMessages', { n: path.length - w.end })}
+          </button>
+        )}
         {error && <p class="error" role="alert">{error}</p>}
         <div ref={bottom} />
       </div>

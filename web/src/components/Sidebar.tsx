@@ -2,7 +2,7 @@
 // with rename, pin, folder, export and delete; export/import of all chats;
 // language and theme; who is signed in, and sign-out.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type ChatSummary } from '../api';
+import { api, type ChatSummary, type Folder } from '../api';
 import type { Lang } from '../i18n';
 import type { Theme } from '../prefs';
 import { ChatList, type Row } from './ChatList';
@@ -10,10 +10,6 @@ import { useT } from './context';
 import { useDialogs } from './Dialog';
 
 const PAGE = 200; // chats fetched at a time
-
-function foldersOf(chats: readonly { folder: string }[]): string[] {
-  return [...new Set(chats.map((c) => c.folder).filter(Boolean))].sort((a, b) => a.localeCompare(b));
-}
 
 interface Props {
   current: number | null;
@@ -50,7 +46,7 @@ export function Sidebar(p: Props) {
 
   const [total, setTotal] = useState(0);
   const [folder, setFolder] = useState('');
-  const [folders, setFolders] = useState<string[]>([]);
+  const [folders, setFolders] = useState<Folder[]>([]);
   const loading = useRef(false);
 
   // The first page; more pages as the list is scrolled (ChatList's onEnd).
@@ -61,7 +57,6 @@ export function Sidebar(p: Props) {
         (r) => {
           setChats(r.chats);
           setTotal(r.total);
-          if (!folder) setFolders(foldersOf(r.chats));
           setError('');
         },
         (e: Error) => setError(t('loadFailed', { error: e.message })),
@@ -69,6 +64,12 @@ export function Sidebar(p: Props) {
     }, query ? 200 : 0);
     return () => clearTimeout(timer);
   }, [query, folder, p.version]);
+
+  // The filter offers every folder (the server counts them), also those of
+  // chats further down than the pages loaded so far.
+  useEffect(() => {
+    api.folders().then((r) => setFolders(r.folders), () => setFolders([]));
+  }, [p.version]);
 
   const listKey = useRef('');
   listKey.current = `${query}\n${folder}\n${p.version}`;
@@ -84,7 +85,6 @@ export function Sidebar(p: Props) {
           return [...old, ...r.chats.filter((c) => !seen.has(c.id))];
         });
         setTotal(r.total);
-        if (!folder) setFolders((old) => foldersOf([...old.map((f) => ({ folder: f })), ...r.chats]));
       },
       (e: Error) => setError(t('loadFailed', { error: e.message })),
     ).finally(() => (loading.current = false));
@@ -189,7 +189,8 @@ export function Sidebar(p: Props) {
         <select id="folder-filter" aria-label={t('folder')} value={folder}
           onChange={(e) => setFolder((e.currentTarget as HTMLSelectElement).value)}>
           <option value="">{t('allFolders')}</option>
-          {[...new Set([...folders, ...(folder ? [folder] : [])])].map((f) => <option key={f} value={f}>{f}</option>)}
+          {folders.map((f) => <option key={f.name} value={f.name}>{t('folderCount', { name: f.name, n: f.chats })}</option>)}
+          {folder && !folders.some((f) => f.name === folder) && <option value={folder}>{folder}</option>}
         </select>
       )}
       <ChatList rows={rows} label={t('chats')} onEnd={more} resetKey={`${query}\n${folder}`}>
