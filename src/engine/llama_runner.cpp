@@ -2,16 +2,13 @@
 // of slots (one llama sequence each), and continuous batching: every step
 // decodes one batch holding the next token of each generating slot plus as
 // much pending prompt as fits.
-#include "engine/channel.h"
 #include "engine/draft_model.h"
 #include "engine/llama_embed.h"
-#include "engine/llama_media.h"
-#include "engine/grammar.h"
 #include "engine/llama_model.h"
 #include "engine/logprobs.h"
-#include "engine/ngram_draft.h"
 #include "engine/runner.h"
-#include "engine/text_stream.h"
+#include "engine/slot.h"
+#include "engine/speculative.h"
 
 #include <chat.h>
 #include <common.h>
@@ -31,41 +28,6 @@ namespace lokal::engine {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-struct task {
-    completion_request req;
-    std::vector<llama_token> tokens;  // tokenized on the caller's thread, not the inference thread
-    std::unique_ptr<media_prompt> media;  // a prompt with images: evaluated through mtmd
-    grammar_spec grammar;
-    std::set<llama_token> preserved;  // special tokens printed as text
-    std::shared_ptr<channel> out;
-};
-
-struct slot {
-    int id = 0;
-    std::vector<llama_token> cached;     // tokens whose KV is in this slot's sequence
-    std::unique_ptr<task> t;             // null when idle
-    common_sampler_ptr sampler;
-    std::vector<llama_token> prompt;
-    size_t n_prompt_done = 0;            // prompt tokens already in the KV cache
-    std::vector<llama_token> generated;
-    std::unique_ptr<text_stream> text;
-    std::vector<output_logprob> logprobs;  // of tokens whose text is not out yet
-    llama_token next = -1;               // sampled, not yet decoded
-    int batch_index = -1;                // where this slot's logits land in the batch
-    std::vector<llama_token> draft;      // drafted tokens in this batch, after next
-    int draft_index = -1;                // where the first drafted token is in the batch
-    std::vector<llama_token> proposal;   // the draft model's guess for after next, not yet in a batch
-    bool model_drafts = false;           // this task drafts with the draft model
-    int draft_tokens = 0, draft_accepted = 0;
-    int prompt_evaluated = 0;
-    clock_type::time_point t_prompt_start, t_gen_start;
-
-    bool busy() const { return t != nullptr; }
-    bool prompting() const { return busy() && n_prompt_done < prompt.size(); }
-};
-
 size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b) {
     size_t n = std::min(a.size(), b.size());
     size_t i = 0;
@@ -76,8 +38,8 @@ size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama
 class llama_runner final : public runner {
 public:
     llama_runner(std::unique_ptr<llama_model_handle> m, std::unique_ptr<draft_model> d, load_params p)
-        : model_(std::move(m)), draft_(std::move(d)), params_(std::move(p)), plan_(plan_embeddings(*model_, params_)),
-          embedder_(*model_, plan_), draft_size_(draft_ ? draft_->size_bytes() : 0) {
+        : model_(std::move(m)), params_(std::move(p)), plan_(plan_embeddings(*model_, params_)), embedder_(*model_, plan_),
+          spec_(std::move(d), model_->facts().context_length, params_.num_batch) {
         int n = std::max(1, params_.num_parallel);
         slots_.resize(n);
         for (int i = 0; i < n; ++i) slots_[i].id = i;
@@ -103,8 +65,8 @@ public:
     const load_params & params() const override { return params_; }
     model_facts facts() const override {
         model_facts f = model_->facts();
-        f.size_bytes += draft_size_;
-        f.draft_size_bytes = draft_size_;
+        f.size_bytes += spec_.draft_bytes();
+        f.draft_size_bytes = spec_.draft_bytes();
         return f;
     }
     int active() const override { return active_.load(); }
@@ -164,9 +126,6 @@ private:
     void assign_tasks();
     void start(slot & s, std::unique_ptr<task> t);
     void fill_batch();
-    void add_drafts(slot & s, int budget);
-    void draft_step();
-    int draft_room(const slot & s, int want, int pending) const;
     void after_decode();
     void verify_drafts(slot & s);
     void emit_token(slot & s, llama_token tok);
@@ -180,7 +139,6 @@ private:
     bool make_room(slot & s);
 
     std::unique_ptr<llama_model_handle> model_;
-    std::unique_ptr<draft_model> draft_;                   // null: the model has no DRAFT
     load_params params_;
     std::vector<slot> slots_;
     llama_batch batch_{};
@@ -193,7 +151,7 @@ private:
     std::deque<std::shared_ptr<embed_job>> embed_queue_;  // guarded by mu_
     bool stopping_ = false;
     std::atomic<int> active_{0};
-    uint64_t draft_size_ = 0;
+    speculator spec_;
     std::thread worker_;
 };
 
@@ -213,7 +171,7 @@ void llama_runner::loop() {
             if (s.busy() && s.t->out->canceled()) release(s);
         }
         assign_tasks();
-        if (draft_) draft_step();
+        spec_.propose(slots_);
         fill_batch();
         if (batch_.n_tokens == 0) continue;
         int rc = llama_decode(model_->ctx(), batch_);
@@ -396,8 +354,7 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     s.text = std::make_unique<text_stream>(req.stop);
     s.next = -1;
     s.prompt_evaluated = 0;
-    // The draft model sees only text: prompts with images go without.
-    s.model_drafts = draft_ && !s.t->media && req.draft_num_predict > 0;
+    spec_.begin(s);
     s.t_prompt_start = clock_type::now();
     if (s.t->media) start_media(s);
 }
@@ -455,7 +412,7 @@ void llama_runner::fill_batch() {
     }
     const int budget = std::max(1, params_.num_batch);
     for (auto & s : slots_) {
-        if (s.batch_index >= 0 && (s.model_drafts || s.t->req.ngram_draft > 0)) add_drafts(s, budget);
+        if (s.batch_index >= 0) spec_.add(s, batch_, budget - batch_.n_tokens);
     }
     for (auto & s : slots_) {
         if (!s.prompting()) continue;
@@ -468,70 +425,6 @@ void llama_runner::fill_batch() {
             s.n_prompt_done++;
             s.prompt_evaluated++;
         }
-    }
-}
-
-// How many tokens may follow the slot's next token: the request's wish,
-// the context's room and what num_predict leaves. pending: 1 while the
-// next token is not in s.cached yet.
-int llama_runner::draft_room(const slot & s, int want, int pending) const {
-    const auto & req = s.t->req;
-    const int used = static_cast<int>(s.cached.size()) + pending;
-    int max = std::min(want, model_->facts().context_length - 1 - used);
-    if (req.num_predict >= 0) max = std::min(max, req.num_predict - static_cast<int>(s.generated.size()));
-    return max;
-}
-
-// Appends the slot's drafted tokens after its next token, each with logits
-// so that the model's own choice at every position can be checked.
-void llama_runner::add_drafts(slot & s, int budget) {
-    const auto & req = s.t->req;
-    const int max = std::min(draft_room(s, s.model_drafts ? req.draft_num_predict : req.ngram_draft, 0),
-                             budget - batch_.n_tokens);
-    if (max <= 0) return;
-    if (s.model_drafts) {
-        s.draft = std::move(s.proposal);
-        s.proposal.clear();
-        if (static_cast<int>(s.draft.size()) > max) s.draft.resize(max);
-        if (static_cast<int>(s.draft.size()) < req.draft_min) s.draft.clear();
-    } else {
-        s.draft = lookup_draft(s.cached, static_cast<size_t>(max));
-    }
-    // Other slots' next tokens may sit between this slot's next and its drafts.
-    s.draft_index = batch_.n_tokens;
-    for (llama_token tok : s.draft) {
-        common_batch_add(batch_, tok, static_cast<llama_pos>(s.cached.size()), {s.id}, true);
-        s.cached.push_back(tok);
-    }
-    s.draft_tokens += static_cast<int>(s.draft.size());
-}
-
-// Lets the draft model guess the tokens after every generating slot's next
-// token (all slots in shared batches), and keeps the draft sequences of
-// slots still reading their prompt close behind (the budget keeps a long
-// prompt from stalling the others).
-void llama_runner::draft_step() {
-    std::vector<draft_job> jobs;
-    for (auto & s : slots_) {
-        s.proposal.clear();
-        if (!s.busy() || !s.model_drafts) continue;
-        draft_job j;
-        j.seq = s.id;
-        j.history = &s.cached;
-        if (!s.prompting()) {
-            if (s.next < 0) continue;
-            j.last = s.next;
-            j.max = std::min(draft_room(s, s.t->req.draft_num_predict, 1), std::max(1, params_.num_batch) - 1);
-            j.min = s.t->req.draft_min;
-            j.p_min = s.t->req.draft_p_min;
-            if (j.max <= 0) continue;
-        }
-        jobs.push_back(std::move(j));
-    }
-    if (jobs.empty()) return;
-    draft_->run(jobs, std::max(1, params_.num_batch));
-    for (auto & j : jobs) {
-        if (j.last >= 0) slots_[j.seq].proposal = std::move(j.result);
     }
 }
 
@@ -551,7 +444,7 @@ bool llama_runner::make_room(slot & s) {
     llama_memory_seq_rm(mem, s.id, keep, keep + discard);
     llama_memory_seq_add(mem, s.id, keep + discard, -1, -discard);
     s.cached.erase(s.cached.begin() + keep, s.cached.begin() + keep + discard);
-    if (draft_) draft_->shift(s.id, keep, discard);
+    spec_.shift(s.id, keep, discard);
     return true;
 }
 
@@ -559,7 +452,7 @@ void llama_runner::after_decode() {
     for (auto & s : slots_) {
         if (!s.busy() || s.batch_index < 0 || s.prompting()) continue;
         if (s.generated.empty() && s.t_gen_start < s.t_prompt_start) s.t_gen_start = clock_type::now();
-        if (s.draft.empty()) {
+        if (s.spec.draft.empty()) {
             sample_and_emit(s);
         } else {
             verify_drafts(s);
@@ -567,24 +460,9 @@ void llama_runner::after_decode() {
     }
 }
 
-// Samples at the next token's position and then at each drafted one while
-// the model's choice equals the draft: those tokens are already in the KV
-// cache. The first differing choice becomes the next token; the cache of
-// the drafts after it is dropped.
+// Drafted tokens the model did not confirm leave the KV cache.
 void llama_runner::verify_drafts(slot & s) {
-    const std::vector<llama_token> draft = std::move(s.draft);
-    s.draft.clear();
-    const size_t first_draft_pos = s.cached.size() - draft.size();
-    size_t accepted = 0;
-    for (;;) {
-        sample_and_emit(s);  // sets s.next, or ends the slot
-        if (!s.busy() || accepted == draft.size() || s.next != draft[accepted]) break;
-        s.next = -1;  // confirmed: its KV is in the cache already
-        s.batch_index = s.draft_index + static_cast<int>(accepted);
-        ++accepted;
-    }
-    s.draft_accepted += static_cast<int>(accepted);
-    const size_t keep = first_draft_pos + accepted;
+    const size_t keep = spec_.verify(s, [this](slot & v) { sample_and_emit(v); });
     llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, static_cast<llama_pos>(keep), -1);
     s.cached.resize(keep);
 }
@@ -648,8 +526,8 @@ void llama_runner::finish(slot & s, const std::string & reason) {
     st.prompt_eval_duration = (generated_any ? s.t_gen_start : now) - s.t_prompt_start;
     st.eval_count = static_cast<int>(s.generated.size());
     st.eval_duration = generated_any ? now - s.t_gen_start : std::chrono::nanoseconds(0);
-    st.draft_tokens = s.draft_tokens;
-    st.draft_accepted = s.draft_accepted;
+    st.draft_tokens = s.spec.drafted;
+    st.draft_accepted = s.spec.accepted;
     if (s.t->req.want_context) {
         st.context.assign(s.prompt.begin(), s.prompt.end());
         st.context.insert(st.context.end(), s.generated.begin(), s.generated.end());
@@ -677,10 +555,7 @@ void llama_runner::release(slot & s) {
     s.logprobs.clear();
     s.next = -1;
     s.batch_index = -1;
-    s.draft.clear();
-    s.proposal.clear();
-    s.model_drafts = false;
-    s.draft_tokens = s.draft_accepted = 0;
+    speculator::reset(s);
 }
 
 }  // namespace
