@@ -49,8 +49,10 @@ export function useMessageWindow(total: number, list: RefObject<HTMLElement>) {
     if (!edges.length) return;
     const io = new IntersectionObserver(
       (entries) => {
-        const hit = entries.find((e) => e.isIntersecting);
-        if (hit) moveWindow(hit.target === earlier.current ? earlierWindow : laterWindow);
+        // Both ends in view (a window shorter than the screen): moving either
+        // way would bring the other end in, back and forth; the buttons remain.
+        const hits = entries.filter((e) => e.isIntersecting);
+        if (hits.length === 1) moveWindow(hits[0].target === earlier.current ? earlierWindow : laterWindow);
       },
       { root: list.current },
     );
