@@ -104,10 +104,9 @@ llama_context_params generation_context_params(const load_params & p, const llam
     // Sliding-window layers get a cache of their window plus one batch, not
     // num_ctx: less memory, and attention there no longer grows with the
     // chat (llama-server's default too). llama_runner::keep_prefix handles
-    // what that means for prefix reuse. Not with a draft model: drafted
-    // tokens the model rejects would have taken window cells the next
-    // token still needs, and the output would drift from plain decoding.
-    cp.swa_full = !p.draft_path.empty();
+    // what that means for prefix reuse, and llama_runner::verify_drafts for
+    // drafted tokens the model rejects (with a DRAFT or prompt lookup).
+    cp.swa_full = false;
     cp.flash_attn_type = p.flash_attention < 0    ? LLAMA_FLASH_ATTN_TYPE_AUTO
                          : p.flash_attention == 0 ? LLAMA_FLASH_ATTN_TYPE_DISABLED
                                                   : LLAMA_FLASH_ATTN_TYPE_ENABLED;

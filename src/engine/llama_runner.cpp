@@ -39,7 +39,8 @@ class llama_runner final : public runner {
 public:
     llama_runner(std::unique_ptr<llama_model_handle> m, std::unique_ptr<draft_model> d, load_params p)
         : model_(std::move(m)), params_(std::move(p)), plan_(plan_embeddings(*model_, params_)), embedder_(*model_, plan_),
-          spec_(std::move(d), model_->facts().context_length, params_.num_batch) {
+          spec_(std::move(d), model_->facts().context_length, params_.num_batch,
+                static_cast<int>(llama_n_ubatch(model_->ctx()))) {
         int n = std::max(1, params_.num_parallel);
         slots_.resize(n);
         for (int i = 0; i < n; ++i) slots_[i].id = i;
@@ -133,6 +134,8 @@ private:
     void sample_and_emit(slot & s);
     void start_media(slot & s);
     size_t keep_prefix(slot & s, size_t reuse);
+    bool window_held(const slot & s, llama_pos next_pos) const;
+    void add_replay(slot & s, int budget);
     void finish(slot & s, const std::string & reason);
     void fail(slot & s, const error & err);
     void release(slot & s);
@@ -367,16 +370,23 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
 // it needs and is evaluated again. Recurrent caches cannot cut a tail at all.
 size_t llama_runner::keep_prefix(slot & s, size_t reuse) {
     llama_memory_t mem = llama_get_memory(model_->ctx());
-    const int n_swa = llama_model_n_swa(model_->model());
-    if (reuse > 0 && n_swa > 0) {
-        llama_pos pos_min = llama_memory_seq_pos_min(mem, s.id);
-        if (pos_min > std::max<llama_pos>(0, static_cast<llama_pos>(reuse) - n_swa)) reuse = 0;
-    }
+    if (reuse > 0 && !window_held(s, static_cast<llama_pos>(reuse))) reuse = 0;
     if (!llama_memory_seq_rm(mem, s.id, static_cast<llama_pos>(reuse), -1)) {
         llama_memory_seq_rm(mem, s.id, -1, -1);
         reuse = 0;
     }
     return reuse;
+}
+
+// Whether the sliding-window layers still hold every position a token at
+// next_pos attends to. llama.cpp keeps a sequence's positions contiguous
+// from its lowest one (it purges below any cell it reuses), so the lowest
+// position held tells.
+bool llama_runner::window_held(const slot & s, llama_pos next_pos) const {
+    const int n_swa = llama_model_n_swa(model_->model());
+    if (n_swa <= 0) return true;
+    llama_pos pos_min = llama_memory_seq_pos_min(llama_get_memory(model_->ctx()), s.id);
+    return pos_min <= std::max<llama_pos>(0, next_pos - n_swa);
 }
 
 // Evaluates a prompt with images at once (mtmd runs its own decodes, the
@@ -416,6 +426,10 @@ void llama_runner::fill_batch() {
     }
     for (auto & s : slots_) {
         if (!s.prompting()) continue;
+        if (!s.replay.empty()) {
+            add_replay(s, budget);
+            continue;
+        }
         while (s.n_prompt_done < s.prompt.size() && batch_.n_tokens < budget) {
             bool last = s.n_prompt_done + 1 == s.prompt.size();
             llama_token tok = s.prompt[s.n_prompt_done];
@@ -460,11 +474,38 @@ void llama_runner::after_decode() {
     }
 }
 
-// Drafted tokens the model did not confirm leave the KV cache.
+// Drafted tokens the model did not confirm leave the KV cache. In a
+// sliding-window cache the drafts took cells whose positions had left the
+// window as seen from the sequence's end when they were taken; llama.cpp
+// takes the oldest first and the speculator keeps a step within the spare
+// cells, so no position the next token attends to is gone. Should one be
+// gone all the same (cell order after other removals is llama.cpp's
+// business), the slot evaluates its history again rather than decode with a
+// hole in its window.
 void llama_runner::verify_drafts(slot & s) {
     const size_t keep = spec_.verify(s, [this](slot & v) { sample_and_emit(v); });
     llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, static_cast<llama_pos>(keep), -1);
     s.cached.resize(keep);
+    if (!s.busy() || window_held(s, static_cast<llama_pos>(keep))) return;
+    llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, -1, -1);
+    if (std::find(s.cached.begin(), s.cached.end(), LLAMA_TOKEN_NULL) != s.cached.end()) {
+        s.cached.clear();
+        fail(s, make_error(errc::internal, "the sliding-window cache lost positions of a prompt with images"));
+        return;
+    }
+    s.replay = std::move(s.cached);
+    s.cached.clear();
+}
+
+// Evaluates a slot's lost history again, without logits; its next token
+// follows once all of it is back.
+void llama_runner::add_replay(slot & s, int budget) {
+    while (s.cached.size() < s.replay.size() && batch_.n_tokens < budget) {
+        llama_token tok = s.replay[s.cached.size()];
+        common_batch_add(batch_, tok, static_cast<llama_pos>(s.cached.size()), {s.id}, false);
+        s.cached.push_back(tok);
+    }
+    if (s.cached.size() == s.replay.size()) s.replay.clear();
 }
 
 void llama_runner::sample_and_emit(slot & s) {
@@ -553,6 +594,7 @@ void llama_runner::release(slot & s) {
     s.sampler.reset();
     s.text.reset();
     s.logprobs.clear();
+    s.replay.clear();
     s.next = -1;
     s.batch_index = -1;
     speculator::reset(s);

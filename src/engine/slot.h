@@ -52,11 +52,13 @@ struct slot {
     llama_token next = -1;               // sampled, not yet decoded
     int batch_index = -1;                // where this slot's logits land in the batch
     spec_state spec;
+    std::vector<llama_token> replay;     // history to evaluate again before next (llama_runner::verify_drafts)
     int prompt_evaluated = 0;
     clock_type::time_point t_prompt_start, t_gen_start;
 
     bool busy() const { return t != nullptr; }
-    bool prompting() const { return busy() && n_prompt_done < prompt.size(); }
+    // Evaluating prompt (or replay) tokens: no logits to sample from yet.
+    bool prompting() const { return busy() && (n_prompt_done < prompt.size() || !replay.empty()); }
 };
 
 }  // namespace lokal::engine

@@ -8,9 +8,14 @@
 
 namespace lokal::engine {
 
-speculator::speculator(std::unique_ptr<draft_model> draft, int n_ctx, int n_batch)
+// A slot's next token and its drafts take at most one micro-batch of cells.
+// A sliding-window cache holds the window plus one micro-batch per sequence
+// and reuses its oldest cells first, so the cells a step takes are ones that
+// no position from the next token on attends to, even when the drafts are
+// rejected (llama_runner::verify_drafts checks that it stays so).
+speculator::speculator(std::unique_ptr<draft_model> draft, int n_ctx, int n_batch, int n_ubatch)
     : draft_(std::move(draft)), draft_bytes_(draft_ ? draft_->size_bytes() : 0), n_ctx_(n_ctx),
-      n_batch_(std::max(1, n_batch)) {}
+      n_batch_(std::max(1, n_batch)), max_drafts_(std::max(0, std::min(n_batch_, n_ubatch) - 1)) {}
 
 void speculator::begin(slot & s) const {
     reset(s);
@@ -45,7 +50,7 @@ void speculator::propose(std::vector<slot> & slots) {
         if (!s.prompting()) {
             if (s.next < 0) continue;
             j.last = s.next;
-            j.max = std::min(room(s, s.t->req.draft_num_predict, 1), n_batch_ - 1);
+            j.max = std::min(room(s, s.t->req.draft_num_predict, 1), max_drafts_);
             j.min = s.t->req.draft_min;
             j.p_min = s.t->req.draft_p_min;
             if (j.max <= 0) continue;
@@ -63,7 +68,7 @@ void speculator::add(slot & s, llama_batch & batch, int budget_left) const {
     const auto & req = s.t->req;
     auto & sp = s.spec;
     if (!sp.model_drafts && req.ngram_draft <= 0) return;
-    const int max = std::min(room(s, sp.model_drafts ? req.draft_num_predict : req.ngram_draft, 0), budget_left);
+    const int max = std::min({room(s, sp.model_drafts ? req.draft_num_predict : req.ngram_draft, 0), budget_left, max_drafts_});
     if (max <= 0) return;
     if (sp.model_drafts) {
         sp.draft = std::move(sp.proposal);

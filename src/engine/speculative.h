@@ -22,8 +22,8 @@ namespace lokal::engine {
 class speculator {
 public:
     // draft: null when the model has no DRAFT. n_ctx: tokens per sequence;
-    // n_batch: tokens per batch.
-    speculator(std::unique_ptr<draft_model> draft, int n_ctx, int n_batch);
+    // n_batch: tokens per batch; n_ubatch: per micro-batch (llama_n_ubatch).
+    speculator(std::unique_ptr<draft_model> draft, int n_ctx, int n_batch, int n_ubatch);
 
     uint64_t draft_bytes() const { return draft_bytes_; }
 
@@ -57,6 +57,7 @@ private:
     uint64_t draft_bytes_ = 0;
     int n_ctx_ = 0;
     int n_batch_ = 1;
+    int max_drafts_ = 0;  // per slot and step
 };
 
 }  // namespace lokal::engine

@@ -18,7 +18,10 @@ import requests
 
 from gguf_meta import read_metadata
 from gguf_write import _kv, read_layout, write_gguf
-from lokal_helpers import STORIES_GGUF, Api, LokalServer, error_of
+from lokal_helpers import HTTP_TIMEOUT, STORIES_GGUF, Api, LokalServer, error_of
+from test_metrics import scrape
+
+CACHED = ("lokal_cached_prompt_tokens_total", "")
 
 PROMPT = "Once upon a time, there was a little girl named Lily. She loved to play"
 
@@ -237,3 +240,64 @@ def test_gemma_drafted_by_itself(dapi, gemma_path):
     assert out["response"][:12] == plain["response"][:12]
     d1, a1 = counters(dapi)
     assert d1 > d0 and a1 > a0, (d1 - d0, a1 - a0)
+
+
+def counting(start, end):
+    return "Counting: " + ", ".join(str(i) for i in range(start, end)) + ","
+
+
+def raw_gen(api, model, prompt, **options):
+    r = requests.post(api.base + "/api/generate", timeout=HTTP_TIMEOUT, json={
+        "model": model, "prompt": prompt, "raw": True, "stream": False,
+        "options": {"num_predict": 24, "temperature": 0, **options}})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.timeout(600)
+def test_gemma_past_its_window_with_drafts(dapi, gemma_path):
+    """Gemma 3 has 512-token sliding-window layers, and a model with a draft
+    gets llama.cpp's window-sized cache for them like any other: rejected
+    guesses are dropped from it without losing the window. A prompt three
+    windows long, then the greedy continuation with the model as its own
+    draft, with prompt lookup (whose guesses are often wrong) and with two
+    drafted requests at once, is the one decoding without drafts gives.
+    Counting keeps every choice far from a tie, so llama.cpp's batch-size
+    dependent rounding on CPU (see above) cannot tip it."""
+    digest = dapi.push_blob(gemma_path)
+    dapi.create("gemma-plain", files={"g.gguf": digest})
+    dapi.create("gemma-drafted", files={"g.gguf": digest}, draft="gemma-plain")
+    prompt = counting(1, 360)
+    plain = raw_gen(dapi, "gemma-plain", prompt)
+    assert plain["prompt_eval_count"] > 1500, plain["prompt_eval_count"]
+    assert plain["response"].startswith(" 360, 361"), plain["response"]
+
+    d0, a0 = counters(dapi)
+    assert raw_gen(dapi, "gemma-drafted", prompt)["response"] == plain["response"]
+    d1, a1 = counters(dapi)
+    assert d1 > d0 and a1 > a0, (d1 - d0, a1 - a0)
+    assert raw_gen(dapi, "gemma-plain", prompt, ngram_draft=6)["response"] == plain["response"]
+    d2, a2 = counters(dapi)
+    assert a2 > a1 and d2 - d1 > a2 - a1, (d2 - d1, a2 - a1)  # some guesses rejected
+
+    other = counting(1, 300)
+    want = raw_gen(dapi, "gemma-plain", other)["response"]
+    got = {}
+    jobs = [threading.Thread(target=lambda: got.update(a=raw_gen(dapi, "gemma-drafted", prompt, num_predict=40))),
+            threading.Thread(target=lambda: got.update(b=raw_gen(dapi, "gemma-drafted", other, ngram_draft=3)))]
+    for t in jobs:
+        t.start()
+    for t in jobs:
+        t.join(500)
+    assert got["a"]["response"].startswith(plain["response"]), got["a"]["response"]
+    assert got["b"]["response"] == want
+
+    # The window cache is really in use: a prompt continuing the long one
+    # reuses its cache, one sharing only its start cannot (with a full-size
+    # cache it could).
+    before = scrape(dapi)[CACHED]
+    raw_gen(dapi, "gemma-drafted", prompt + plain["response"], num_predict=2)
+    middle = scrape(dapi)[CACHED]
+    assert middle - before > 1500, middle - before
+    raw_gen(dapi, "gemma-drafted", counting(1, 20), num_predict=2)
+    assert scrape(dapi)[CACHED] - middle == 0
