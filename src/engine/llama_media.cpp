@@ -31,17 +31,32 @@ result<media_prompt> tokenize_media(const llama_model_handle & m, const std::str
             const llama_token * toks = mtmd_input_chunk_get_tokens_text(c, &n);
             mp.tokens.insert(mp.tokens.end(), toks, toks + n);
         } else {
-            mp.tokens.insert(mp.tokens.end(), static_cast<size_t>(mtmd_input_chunk_get_n_pos(c)), LLAMA_TOKEN_NULL);
+            const size_t n_pos = static_cast<size_t>(mtmd_input_chunk_get_n_pos(c));
+            mp.media.push_back({mp.tokens.size(), n_pos, i});
+            mp.tokens.insert(mp.tokens.end(), n_pos, LLAMA_TOKEN_NULL);
         }
     }
     return mp;
 }
 
-status eval_media(const llama_model_handle & m, const media_prompt & mp, llama_seq_id seq, int n_batch) {
-    llama_pos n_past = 0;
-    int32_t rc = mtmd_helper_eval_chunks(m.mtmd(), m.ctx(), mp.chunks.get(), 0, seq, n_batch, true, &n_past);
+const media_prompt::span * media_at(const media_prompt & mp, size_t pos) {
+    for (const auto & img : mp.media) {
+        if (img.pos == pos) return &img;
+    }
+    return nullptr;
+}
+
+status eval_image(const llama_model_handle & m, const media_prompt & mp, const media_prompt::span & img,
+                  llama_seq_id seq, int n_batch, bool last) {
+    const mtmd_input_chunk * chunk = mtmd_input_chunks_get(mp.chunks.get(), img.chunk);
+    const auto n_past = static_cast<llama_pos>(img.pos);
+    llama_pos new_n_past = n_past;
+    int32_t rc = mtmd_helper_eval_chunk_single(m.mtmd(), m.ctx(), chunk, n_past, seq, n_batch, last, &new_n_past);
     if (rc != 0) return make_error(errc::internal, "evaluating the prompt's images failed (code " + std::to_string(rc) + ")");
-    if (n_past != static_cast<llama_pos>(mp.tokens.size())) {
+    // The runner gives text after an image the positions that follow in
+    // tokens; models whose images take other positions (M-RoPE) are not
+    // supported.
+    if (new_n_past != n_past + static_cast<llama_pos>(img.n_pos)) {
         return make_error(errc::internal, "this model's image positions are not supported yet");
     }
     return {};

@@ -132,7 +132,7 @@ private:
     void emit_token(slot & s, llama_token tok);
     void record_logprobs(slot & s, llama_token tok);
     void sample_and_emit(slot & s);
-    void start_media(slot & s);
+    void image_step();
     size_t keep_prefix(slot & s, size_t reuse);
     bool window_held(const slot & s, llama_pos next_pos) const;
     void add_replay(slot & s, int budget);
@@ -174,6 +174,7 @@ void llama_runner::loop() {
             if (s.busy() && s.t->out->canceled()) release(s);
         }
         assign_tasks();
+        image_step();
         spec_.propose(slots_);
         fill_batch();
         if (batch_.n_tokens == 0) continue;
@@ -315,7 +316,8 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
 
     // Reuse the cached prefix; at least the last prompt token is evaluated
     // again so that there are logits to sample from.
-    // A prompt with images is evaluated whole (mtmd decodes it in one go).
+    // A prompt with images starts afresh: its image positions hold no token
+    // ids, so the cache cannot tell a different image from the same one.
     size_t reuse = s.t->media ? 0 : std::min(common_prefix(s.cached, s.prompt), s.prompt.size() - 1);
     reuse = keep_prefix(s, reuse);
     s.cached.resize(reuse);
@@ -359,7 +361,6 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     s.prompt_evaluated = 0;
     spec_.begin(s);
     s.t_prompt_start = clock_type::now();
-    if (s.t->media) start_media(s);
 }
 
 // Drops the slot's cache past its first `reuse` tokens and returns how many
@@ -389,22 +390,32 @@ bool llama_runner::window_held(const slot & s, llama_pos next_pos) const {
     return pos_min <= std::max<llama_pos>(0, next_pos - n_swa);
 }
 
-// Evaluates a prompt with images at once (mtmd runs its own decodes, the
-// other slots wait that long) and samples its first token.
-void llama_runner::start_media(slot & s) {
-    if (auto st = eval_media(*model_, *s.t->media, s.id, std::max(1, params_.num_batch)); !st) {
-        llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, -1, -1);
-        s.cached.clear();
-        fail(s, st.err());
+// Evaluates the image of at most one slot whose prompt has reached one
+// (mtmd runs its own decodes): between images, and while the text around
+// them goes through the ordinary batches, the other slots keep generating.
+// An image that ends the prompt gives the logits of its first token.
+void llama_runner::image_step() {
+    for (auto & s : slots_) {
+        if (!s.prompting() || !s.t->media) continue;
+        const auto * img = media_at(*s.t->media, s.n_prompt_done);
+        if (!img) continue;
+        const bool last = img->pos + img->n_pos == s.prompt.size();
+        if (auto st = eval_image(*model_, *s.t->media, *img, s.id, std::max(1, params_.num_batch), last); !st) {
+            llama_memory_seq_rm(llama_get_memory(model_->ctx()), s.id, -1, -1);
+            s.cached.clear();
+            fail(s, st.err());
+            return;
+        }
+        s.cached.insert(s.cached.end(), img->n_pos, LLAMA_TOKEN_NULL);
+        s.n_prompt_done += img->n_pos;
+        s.prompt_evaluated += static_cast<int>(img->n_pos);
+        if (last) {
+            s.t_gen_start = clock_type::now();
+            s.batch_index = -1;  // the logits of mtmd's last decode
+            sample_and_emit(s);
+        }
         return;
     }
-    s.t->media.reset();
-    s.cached = s.prompt;
-    s.n_prompt_done = s.prompt.size();
-    s.prompt_evaluated = static_cast<int>(s.prompt.size());
-    s.t_gen_start = clock_type::now();
-    s.batch_index = -1;  // the logits of mtmd's last decode
-    sample_and_emit(s);
 }
 
 // Builds one batch: first the pending token of every generating slot, then
@@ -431,6 +442,7 @@ void llama_runner::fill_batch() {
             continue;
         }
         while (s.n_prompt_done < s.prompt.size() && batch_.n_tokens < budget) {
+            if (s.prompt[s.n_prompt_done] == LLAMA_TOKEN_NULL) break;  // an image: image_step's
             bool last = s.n_prompt_done + 1 == s.prompt.size();
             llama_token tok = s.prompt[s.n_prompt_done];
             if (last) s.batch_index = batch_.n_tokens;
