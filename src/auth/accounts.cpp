@@ -108,24 +108,6 @@ result<int64_t> accounts::user_id_locked(const std::string & name) {
     return u->id;
 }
 
-status accounts::set_password(const std::string & name, std::string_view password) {
-    auto hash = hash_password(password);
-    if (!hash) return hash.err();
-    std::lock_guard lock(mu_);
-    auto id = user_id_locked(name);
-    if (!id) return id.err();
-    auto tx = db::transaction::begin(*db_);
-    if (!tx) return tx.err();
-    auto s = db_->prepare("UPDATE users SET password_hash = ? WHERE id = ?");
-    if (!s) return s.err();
-    if (auto st = s->bind(1, *hash).bind(2, *id).run(); !st) return st;
-    // A new password ends every web session of the user (keys stay).
-    auto d = db_->prepare("DELETE FROM sessions WHERE user_id = ?");
-    if (!d) return d.err();
-    if (auto st = d->bind(1, *id).run(); !st) return st;
-    return tx->commit();
-}
-
 status accounts::remove_user(const std::string & name) {
     std::lock_guard lock(mu_);
     auto id = user_id_locked(name);

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "core/result.h"
 #include "db/db.h"
+#include "vault/vault.h"
 
 #include <cstdint>
 #include <mutex>
@@ -65,6 +66,17 @@ json to_json(const key_info & k);
 // User names: 1-64 of [A-Za-z0-9._-], not starting with '.' or '-'; "local" is reserved.
 status validate_user_name(std::string_view name);
 
+// How a password is set. Chats encrypted at rest (LOKAL_ENCRYPT_CHATS) are
+// sealed under a key only the user's password unwraps: with the current
+// password that key is re-wrapped under the new one and the chats stay
+// readable; without it (an admin reset) nobody can recover the key, so a
+// user with encrypted chats is refused unless discard_chats, which deletes
+// those chats.
+struct password_change {
+    std::optional<std::string> current;
+    bool discard_chats = false;
+};
+
 class accounts {
 public:
     explicit accounts(std::string path) : path_(std::move(path)) {}
@@ -76,7 +88,9 @@ public:
     result<user_info> add_user(const std::string & name, std::string_view password, const std::string & role);
     result<std::vector<user_info>> list_users();
     result<user_info> find_user(const std::string & name);
-    status set_password(const std::string & name, std::string_view password);
+    // The number of encrypted chats discarded (see password_change).
+    result<int64_t> set_password(const std::string & name, std::string_view password,
+                                 const password_change & how = {});
     // Deletes the user with their keys, sessions and chats; never the last admin.
     status remove_user(const std::string & name);
 
@@ -93,6 +107,11 @@ public:
     result<std::string> login(const std::string & name, std::string_view password, int64_t ttl_ms);
     result<principal> authenticate_session(std::string_view secret);
     status logout(std::string_view secret);
+
+    // The user's chat data key, unwrapped with their password (checked by
+    // login() before): made on first use when create, else null if the user
+    // has none. Argon2id: tens of milliseconds.
+    result<vault::key_ptr> unlock_chat_key(int64_t user_id, std::string_view password, bool create);
 
 private:
     result<user_info> find_user_locked(const std::string & name);

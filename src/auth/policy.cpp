@@ -20,6 +20,8 @@ const std::vector<rule> & route_table() {
         // Any credential: who am I, log out.
         {"GET", "/lokal/api/auth/me", need::signed_in},
         {"POST", "/lokal/api/auth/logout", need::signed_in},
+        // One's own password (the current one is required), by session or key.
+        {"POST", "/lokal/api/auth/password", need::signed_in},
         // Inference, and reading what can be run.
         {"POST", "/api/generate", need::inference},
         {"POST", "/api/chat", need::inference},

@@ -77,6 +77,15 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_by_user ON sessions(user_id);
 )sql"},
+        // Chat encryption at rest (LOKAL_ENCRYPT_CHATS, vault/): a user's data
+        // key wrapped under a key derived from their password (Argon2id with
+        // its own salt); a sealed chat keeps its title, folder, settings and
+        // its messages' content, thinking and attachments sealed under it.
+        {3, R"sql(
+ALTER TABLE users ADD COLUMN chat_key_salt TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN chat_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE chats ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0 CHECK (sealed IN (0, 1));
+)sql"},
     };
     return all;
 }

@@ -1,5 +1,6 @@
 #include "chats/chats.h"
 #include "chats/schema.h"
+#include "chats/sealed.h"
 
 #include <chrono>
 #include <map>
@@ -32,16 +33,32 @@ json parse_stored(const std::string & text, json fallback) {
 
 std::string dump(const json & j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-constexpr const char * summary_cols = "id, title, pinned, folder, created_at, updated_at";
+constexpr const char * summary_cols = "id, title, pinned, folder, created_at, updated_at, sealed";
 
 chat_summary read_summary(const db::statement & s) {
     return chat_summary{s.get_int(0), s.get_text(1), s.get_int(2) != 0, s.get_text(3), s.get_int(4), s.get_int(5)};
 }
 
+// Opens a sealed chat's title and folder (and settings when given) in place.
+status open_chat_fields(const vault::key & k, chat_summary & c, std::string * settings) {
+    auto title = sealing::open_field(k, c.title, sealing::chat_ad(c.id, "title"));
+    if (!title) return title.err();
+    auto folder = sealing::open_field(k, c.folder, sealing::chat_ad(c.id, "folder"));
+    if (!folder) return folder.err();
+    c.title = std::move(title.value());
+    c.folder = std::move(folder.value());
+    if (!settings) return {};
+    auto st = sealing::open_field(k, *settings, sealing::chat_ad(c.id, "settings"));
+    if (!st) return st.err();
+    *settings = std::move(st.value());
+    return {};
+}
+
 constexpr const char * message_cols =
     "id, parent_id, role, content, thinking, model, status, attachments, stats, created_at, updated_at";
 
-message read_message(const db::statement & s) {
+// A message row; k: the chat's key when it is sealed.
+result<message> read_message(const db::statement & s, int64_t chat_id, const vault::key * k) {
     message m;
     m.id = s.get_int(0);
     m.parent_id = s.get_optional_int(1);
@@ -50,7 +67,16 @@ message read_message(const db::statement & s) {
     m.thinking = s.get_text(4);
     m.model = s.get_text(5);
     m.status = s.get_text(6);
-    m.attachments = parse_stored(s.get_text(7), json::array());
+    std::string attachments = s.get_text(7);
+    if (k) {
+        for (auto [field, value] : {std::pair{"content", &m.content}, {"thinking", &m.thinking},
+                                    {"attachments", &attachments}}) {
+            auto plain = sealing::open_field(*k, *value, sealing::message_ad(chat_id, m.id, field));
+            if (!plain) return plain.err();
+            *value = std::move(plain.value());
+        }
+    }
+    m.attachments = parse_stored(attachments, json::array());
     m.stats = parse_stored(s.get_text(8), json::object());
     m.created_at = s.get_int(9);
     m.updated_at = s.get_int(10);
@@ -81,27 +107,35 @@ status store::open() {
     std::lock_guard lock(mu_);
     auto c = db::connection::open_migrated(path_, migrations());
     if (!c) return c.err();
+    // Deleted and overwritten chat text is zeroed in the file, not left in
+    // free space (what sealing existing chats in place relies on).
+    if (auto st = c->exec("PRAGMA secure_delete = ON"); !st) return st;
     db_.emplace(std::move(c.value()));
     return {};
 }
 
-status store::owned_locked(int64_t user, int64_t id) {
+result<const vault::key *> store::owned_locked(const owner & user, int64_t id, bool need_key) {
     if (!db_) return make_error(errc::unavailable, "chat database is not open");
-    auto s = db_->prepare("SELECT 1 FROM chats WHERE id = ? AND user_id = ?");
+    auto s = db_->prepare("SELECT sealed FROM chats WHERE id = ? AND user_id = ?");
     if (!s) return s.err();
-    auto row = s->bind(1, id).bind(2, user).step();
+    auto row = s->bind(1, id).bind(2, user.id).step();
     if (!row) return row.err();
     if (!*row) return not_found("chat");
-    return {};
+    if (s->get_int(0) == 0) return static_cast<const vault::key *>(nullptr);
+    if (!user.key && need_key) return sealing::locked();
+    return user.key.get();
 }
 
-result<chat_list> store::list(int64_t user, const list_query & q) {
+result<chat_list> store::list(const owner & user, const list_query & q) {
     std::lock_guard lock(mu_);
     if (!db_) return make_error(errc::unavailable, "chat database is not open");
     if (q.limit < 1 || q.limit > max_page) {
         return make_error(errc::invalid_request, "limit must be from 1 to " + std::to_string(max_page));
     }
     if (q.offset < 0) return make_error(errc::invalid_request, "offset must not be negative");
+    if (user.key) return list_sealed_locked(user, q);
+    if (auto st = no_sealed_locked(user); !st) return st.err();
+
     std::string where = " FROM chats c WHERE c.user_id = ?1";
     if (!q.folder.empty()) where += " AND c.folder = ?2";
     if (!q.q.empty()) {
@@ -109,7 +143,7 @@ result<chat_list> store::list(int64_t user, const list_query & q) {
                  " WHERE m.chat_id = c.id AND m.content LIKE ?3 ESCAPE '\\'))";
     }
     auto bind_all = [&](db::statement & s) {
-        s.bind(1, user);
+        s.bind(1, user.id);
         if (!q.folder.empty()) s.bind(2, q.folder);
         if (!q.q.empty()) s.bind(3, like_pattern(q.q));
     };
@@ -134,13 +168,15 @@ result<chat_list> store::list(int64_t user, const list_query & q) {
     return out;
 }
 
-result<std::vector<folder_count>> store::folders(int64_t user) {
+result<std::vector<folder_count>> store::folders(const owner & user) {
     std::lock_guard lock(mu_);
     if (!db_) return make_error(errc::unavailable, "chat database is not open");
+    if (user.key) return folders_sealed_locked(user);
+    if (auto st = no_sealed_locked(user); !st) return st.err();
     auto s = db_->prepare("SELECT folder, COUNT(*) FROM chats WHERE user_id = ? AND folder != ''"
                           " GROUP BY folder ORDER BY folder COLLATE NOCASE, folder");
     if (!s) return s.err();
-    s->bind(1, user);
+    s->bind(1, user.id);
     std::vector<folder_count> out;
     for (;;) {
         auto r = s->step();
@@ -151,48 +187,84 @@ result<std::vector<folder_count>> store::folders(int64_t user) {
     return out;
 }
 
-result<int64_t> store::insert_chat_locked(int64_t user, const chat & c, bool keep_times) {
+// A placeholder row first: a sealed value's associated data names the row,
+// whose id exists only once it is inserted (in the caller's transaction).
+result<int64_t> store::insert_chat_locked(const owner & user, const chat & c, bool keep_times) {
     if (auto st = validate_meta(c.meta.title, c.meta.folder); !st) return st.err();
     if (!c.settings.is_object()) return make_error(errc::invalid_request, "settings must be an object");
     int64_t now = now_ms();
     int64_t created = keep_times && c.meta.created_at > 0 ? c.meta.created_at : now;
     int64_t updated = keep_times && c.meta.updated_at > 0 ? c.meta.updated_at : now;
-    auto s = db_->prepare("INSERT INTO chats(user_id, title, pinned, folder, settings, created_at, updated_at)"
-                          " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    auto s = db_->prepare("INSERT INTO chats(user_id, created_at, updated_at) VALUES (?, ?, ?)");
     if (!s) return s.err();
-    s->bind(1, user).bind(2, c.meta.title).bind(3, int64_t{c.meta.pinned}).bind(4, c.meta.folder);
-    s->bind(5, dump(c.settings)).bind(6, created).bind(7, updated);
-    if (auto st = s->run(); !st) return st.err();
-    return db_->last_insert_id();
+    if (auto st = s->bind(1, user.id).bind(2, created).bind(3, updated).run(); !st) return st.err();
+    const int64_t id = db_->last_insert_id();
+    chat fields = c;
+    fields.current_message_id.reset();
+    if (auto st = write_chat_locked(id, fields, user.key.get(), updated); !st) return st.err();
+    return id;
 }
 
-result<chat_summary> store::create(int64_t user, const chat & c) {
+status store::write_chat_locked(int64_t id, const chat & c, const vault::key * k, int64_t updated_at) {
+    std::string title = c.meta.title, folder = c.meta.folder, settings = dump(c.settings);
+    if (k) {
+        title = vault::seal(*k, title, sealing::chat_ad(id, "title"));
+        folder = vault::seal(*k, folder, sealing::chat_ad(id, "folder"));
+        settings = vault::seal(*k, settings, sealing::chat_ad(id, "settings"));
+    }
+    auto s = db_->prepare("UPDATE chats SET title = ?, pinned = ?, folder = ?, settings = ?,"
+                          " current_message_id = ?, updated_at = ?, sealed = ? WHERE id = ?");
+    if (!s) return s.err();
+    s->bind(1, title).bind(2, int64_t{c.meta.pinned}).bind(3, folder).bind(4, settings);
+    s->bind(5, c.current_message_id).bind(6, updated_at).bind(7, int64_t{k != nullptr}).bind(8, id);
+    return s->run();
+}
+
+result<chat_summary> store::create(const owner & user, const chat & c) {
     std::lock_guard lock(mu_);
     if (!db_) return make_error(errc::unavailable, "chat database is not open");
+    auto tx = db::transaction::begin(*db_);
+    if (!tx) return tx.err();
     auto id = insert_chat_locked(user, c, false);
     if (!id) return id.err();
-    auto g = get_locked(user, *id);
-    if (!g) return g.err();
-    return g->meta;
+    if (auto st = tx->commit(); !st) return st.err();
+    return summary_locked(user, *id);
 }
 
-result<chat> store::get(int64_t user, int64_t id) {
+result<chat> store::get(const owner & user, int64_t id) {
     std::lock_guard lock(mu_);
     return get_locked(user, id);
 }
 
-result<chat> store::get_locked(int64_t user, int64_t id) {
-    if (!db_) return make_error(errc::unavailable, "chat database is not open");
-    auto s = db_->prepare(std::string("SELECT ") + summary_cols +
-                          ", settings, current_message_id FROM chats WHERE id = ? AND user_id = ?");
+result<chat_summary> store::summary_locked(const owner & user, int64_t id) {
+    auto k = owned_locked(user, id);
+    if (!k) return k.err();
+    auto s = db_->prepare(std::string("SELECT ") + summary_cols + " FROM chats WHERE id = ?");
     if (!s) return s.err();
-    auto row = s->bind(1, id).bind(2, user).step();
+    auto row = s->bind(1, id).step();
     if (!row) return row.err();
-    if (!*row) return not_found("chat");
+    chat_summary c = read_summary(*s);
+    if (*k) {
+        if (auto st = open_chat_fields(**k, c, nullptr); !st) return st.err();
+    }
+    return c;
+}
+
+result<chat> store::get_locked(const owner & user, int64_t id) {
+    auto k = owned_locked(user, id);
+    if (!k) return k.err();
+    auto s = db_->prepare(std::string("SELECT ") + summary_cols + ", settings, current_message_id FROM chats WHERE id = ?");
+    if (!s) return s.err();
+    auto row = s->bind(1, id).step();
+    if (!row) return row.err();
     chat c;
     c.meta = read_summary(*s);
-    c.settings = parse_stored(s->get_text(6), json::object());
-    c.current_message_id = s->get_optional_int(7);
+    std::string settings = s->get_text(7);
+    c.current_message_id = s->get_optional_int(8);
+    if (*k) {
+        if (auto st = open_chat_fields(**k, c.meta, &settings); !st) return st.err();
+    }
+    c.settings = parse_stored(settings, json::object());
 
     // Ids grow, and a parent is always inserted before its children.
     auto m = db_->prepare(std::string("SELECT ") + message_cols + " FROM messages WHERE chat_id = ? ORDER BY id");
@@ -202,13 +274,17 @@ result<chat> store::get_locked(int64_t user, int64_t id) {
         auto r = m->step();
         if (!r) return r.err();
         if (!*r) break;
-        c.messages.push_back(read_message(*m));
+        auto msg = read_message(*m, id, *k);
+        if (!msg) return msg.err();
+        c.messages.push_back(std::move(msg.value()));
     }
     return c;
 }
 
-result<chat_summary> store::update(int64_t user, int64_t id, const chat_patch & p) {
+result<chat_summary> store::update(const owner & user, int64_t id, const chat_patch & p) {
     std::lock_guard lock(mu_);
+    auto k = owned_locked(user, id);
+    if (!k) return k.err();
     auto cur = get_locked(user, id);
     if (!cur) return cur.err();
     chat c = std::move(cur.value());
@@ -229,26 +305,20 @@ result<chat_summary> store::update(int64_t user, int64_t id, const chat_patch & 
     // Pinning, moving and switching branches are not activity: only a
     // rename or new settings move the chat up the list.
     bool touch = p.title || p.settings;
-    auto s = db_->prepare("UPDATE chats SET title = ?, pinned = ?, folder = ?, settings = ?,"
-                          " current_message_id = ?, updated_at = ? WHERE id = ?");
-    if (!s) return s.err();
-    s->bind(1, c.meta.title).bind(2, int64_t{c.meta.pinned}).bind(3, c.meta.folder).bind(4, dump(c.settings));
-    s->bind(5, c.current_message_id).bind(6, touch ? now_ms() : c.meta.updated_at).bind(7, id);
-    if (auto st = s->run(); !st) return st.err();
-    auto g = get_locked(user, id);
-    if (!g) return g.err();
-    return g->meta;
+    if (auto st = write_chat_locked(id, c, *k, touch ? now_ms() : c.meta.updated_at); !st) return st.err();
+    return summary_locked(user, id);
 }
 
-status store::remove(int64_t user, int64_t id) {
+status store::remove(const owner & user, int64_t id) {
     std::lock_guard lock(mu_);
-    if (auto st = owned_locked(user, id); !st) return st;
+    // Deleting needs no key: it reveals nothing.
+    if (auto k = owned_locked(user, id, false); !k) return k.err();
     auto s = db_->prepare("DELETE FROM chats WHERE id = ? AND user_id = ?");
     if (!s) return s.err();
-    return s->bind(1, id).bind(2, user).run();
+    return s->bind(1, id).bind(2, user.id).run();
 }
 
-result<message> store::insert_message_locked(int64_t chat_id, const message & m, bool keep_times) {
+result<message> store::insert_message_locked(int64_t chat_id, const message & m, bool keep_times, const vault::key * k) {
     if (auto st = validate(m); !st) return st.err();
     if (m.parent_id) {
         auto p = db_->prepare("SELECT 1 FROM messages WHERE id = ? AND chat_id = ?");
@@ -258,32 +328,45 @@ result<message> store::insert_message_locked(int64_t chat_id, const message & m,
         if (!*row) return make_error(errc::invalid_request, "parent_id is not a message of this chat");
     }
     int64_t now = now_ms();
-    int64_t created = keep_times && m.created_at > 0 ? m.created_at : now;
-    int64_t updated = keep_times && m.updated_at > 0 ? m.updated_at : now;
-    auto s = db_->prepare("INSERT INTO messages(chat_id, parent_id, role, content, thinking, model, status,"
-                          " attachments, stats, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-    if (!s) return s.err();
-    s->bind(1, chat_id).bind(2, m.parent_id).bind(3, m.role).bind(4, m.content).bind(5, m.thinking);
-    s->bind(6, m.model).bind(7, m.status).bind(8, dump(m.attachments)).bind(9, dump(m.stats));
-    s->bind(10, created).bind(11, updated);
-    if (auto st = s->run(); !st) return st.err();
     message out = m;
+    out.created_at = keep_times && m.created_at > 0 ? m.created_at : now;
+    out.updated_at = keep_times && m.updated_at > 0 ? m.updated_at : now;
+    auto s = db_->prepare("INSERT INTO messages(chat_id, parent_id, role, model, status, created_at, updated_at)"
+                          " VALUES (?,?,?,?,?,?,?)");
+    if (!s) return s.err();
+    s->bind(1, chat_id).bind(2, m.parent_id).bind(3, m.role).bind(4, m.model).bind(5, m.status);
+    s->bind(6, out.created_at).bind(7, out.updated_at);
+    if (auto st = s->run(); !st) return st.err();
     out.id = db_->last_insert_id();
-    out.created_at = created;
-    out.updated_at = updated;
+    if (auto st = write_message_locked(chat_id, out, k); !st) return st.err();
     return out;
 }
 
-result<std::vector<message>> store::add_messages(int64_t user, int64_t chat_id, std::vector<message> msgs) {
+status store::write_message_locked(int64_t chat_id, const message & m, const vault::key * k) {
+    std::string content = m.content, thinking = m.thinking, attachments = dump(m.attachments);
+    if (k) {
+        content = vault::seal(*k, content, sealing::message_ad(chat_id, m.id, "content"));
+        thinking = vault::seal(*k, thinking, sealing::message_ad(chat_id, m.id, "thinking"));
+        attachments = vault::seal(*k, attachments, sealing::message_ad(chat_id, m.id, "attachments"));
+    }
+    auto u = db_->prepare("UPDATE messages SET content = ?, thinking = ?, attachments = ?, status = ?, stats = ?,"
+                          " updated_at = ? WHERE id = ? AND chat_id = ?");
+    if (!u) return u.err();
+    u->bind(1, content).bind(2, thinking).bind(3, attachments).bind(4, m.status).bind(5, dump(m.stats));
+    return u->bind(6, m.updated_at).bind(7, m.id).bind(8, chat_id).run();
+}
+
+result<std::vector<message>> store::add_messages(const owner & user, int64_t chat_id, std::vector<message> msgs) {
     std::lock_guard lock(mu_);
-    if (auto st = owned_locked(user, chat_id); !st) return st.err();
+    auto k = owned_locked(user, chat_id);
+    if (!k) return k.err();
     if (msgs.empty()) return make_error(errc::invalid_request, "no messages given");
     auto tx = db::transaction::begin(*db_);
     if (!tx) return tx.err();
     std::vector<message> out;
     for (size_t i = 0; i < msgs.size(); ++i) {
         if (!msgs[i].parent_id && i > 0) msgs[i].parent_id = out.back().id;
-        auto m = insert_message_locked(chat_id, msgs[i], false);
+        auto m = insert_message_locked(chat_id, msgs[i], false, *k);
         if (!m) return m.err();
         out.push_back(std::move(m.value()));
     }
@@ -294,30 +377,29 @@ result<std::vector<message>> store::add_messages(int64_t user, int64_t chat_id, 
     return out;
 }
 
-result<message> store::update_message(int64_t user, int64_t chat_id, int64_t msg_id, const message_patch & p) {
+result<message> store::update_message(const owner & user, int64_t chat_id, int64_t msg_id, const message_patch & p) {
     std::lock_guard lock(mu_);
-    if (auto st = owned_locked(user, chat_id); !st) return st.err();
+    auto k = owned_locked(user, chat_id);
+    if (!k) return k.err();
     auto s = db_->prepare(std::string("SELECT ") + message_cols + " FROM messages WHERE id = ? AND chat_id = ?");
     if (!s) return s.err();
     auto row = s->bind(1, msg_id).bind(2, chat_id).step();
     if (!row) return row.err();
     if (!*row) return not_found("message");
-    message m = read_message(*s);
+    auto cur = read_message(*s, chat_id, *k);
+    if (!cur) return cur.err();
+    message m = std::move(cur.value());
     if (p.content) m.content = *p.content;
     if (p.thinking) m.thinking = *p.thinking;
     if (p.status) m.status = *p.status;
     if (p.stats) m.stats = *p.stats;
     if (auto st = validate(m); !st) return st.err();
     m.updated_at = now_ms();
-    auto u = db_->prepare("UPDATE messages SET content = ?, thinking = ?, status = ?, stats = ?, updated_at = ?"
-                          " WHERE id = ?");
-    if (!u) return u.err();
-    u->bind(1, m.content).bind(2, m.thinking).bind(3, m.status).bind(4, dump(m.stats));
-    if (auto st = u->bind(5, m.updated_at).bind(6, msg_id).run(); !st) return st.err();
+    if (auto st = write_message_locked(chat_id, m, *k); !st) return st.err();
     return m;
 }
 
-result<std::vector<int64_t>> store::import(int64_t user, const std::vector<chat> & chats) {
+result<std::vector<int64_t>> store::import(const owner & user, const std::vector<chat> & chats) {
     std::lock_guard lock(mu_);
     if (!db_) return make_error(errc::unavailable, "chat database is not open");
     auto tx = db::transaction::begin(*db_);
@@ -341,7 +423,7 @@ result<std::vector<int64_t>> store::import(int64_t user, const std::vector<chat>
                 }
                 copy.parent_id = it->second;
             }
-            auto ins = insert_message_locked(*id, copy, true);
+            auto ins = insert_message_locked(*id, copy, true, user.key.get());
             if (!ins) return where(ins.err().message);
             new_id[m.id] = ins->id;
         }
@@ -358,12 +440,12 @@ result<std::vector<int64_t>> store::import(int64_t user, const std::vector<chat>
     return ids;
 }
 
-result<std::vector<chat>> store::export_all(int64_t user) {
+result<std::vector<chat>> store::export_all(const owner & user) {
     std::lock_guard lock(mu_);
     if (!db_) return make_error(errc::unavailable, "chat database is not open");
     auto s = db_->prepare("SELECT id FROM chats WHERE user_id = ? ORDER BY id");
     if (!s) return s.err();
-    s->bind(1, user);
+    s->bind(1, user.id);
     std::vector<int64_t> ids;
     for (;;) {
         auto r = s->step();
@@ -378,6 +460,13 @@ result<std::vector<chat>> store::export_all(int64_t user) {
         out.push_back(std::move(c.value()));
     }
     return out;
+}
+
+status store::no_sealed_locked(const owner & user) {
+    auto s = db_->prepare("SELECT EXISTS (SELECT 1 FROM chats WHERE user_id = ? AND sealed = 1)");
+    if (!s) return s.err();
+    if (auto r = s->bind(1, user.id).step(); !r) return r.err();
+    return s->get_int(0) != 0 ? status{sealing::locked()} : status{};
 }
 
 }  // namespace lokal::chats

@@ -132,14 +132,34 @@ status user_add(accounts_access & a, const parsed_args & args, const std::string
     return {};
 }
 
+// --current: the user's current password first (its own prompt, or the first
+// of two stdin lines), so their encrypted chats stay readable;
+// --discard-chats: an admin reset that deletes them (nobody can recover them).
 status user_passwd(accounts_access & a, const parsed_args & args, const std::string & name) {
+    std::optional<std::string> current;
+    if (args.enabled("current")) {
+        const bool piped = args.enabled("password-stdin") || !stdin_is_tty();
+        current = piped ? read_line_stdin() : prompt_hidden("Current password: ");
+        if (current->empty()) return make_error(errc::invalid_request, "no current password given");
+    }
     auto password = read_password(args);
     if (!password) return password.err();
+    const bool discard = args.enabled("discard-chats");
+    int64_t discarded = 0;
     if (a.api) {
-        auto r = a.api->post("/lokal/api/users/" + name + "/password", json{{"password", *password}});
-        return r ? status{} : status{r.err()};
+        json body{{"password", *password}};
+        if (current) body["current_password"] = *current;
+        if (discard) body["discard_encrypted_chats"] = true;
+        auto r = a.api->post("/lokal/api/users/" + name + "/password", body);
+        if (!r) return r.err();
+        discarded = r->value("discarded_chats", int64_t{0});
+    } else {
+        auto n = a.local->set_password(name, *password, auth::password_change{current, discard});
+        if (!n) return n.err();
+        discarded = *n;
     }
-    return a.local->set_password(name, *password);
+    if (discarded > 0) std::fprintf(stderr, "discarded %lld encrypted chats of \"%s\"\n", static_cast<long long>(discarded), name.c_str());
+    return {};
 }
 
 }  // namespace

@@ -152,7 +152,10 @@ command_spec user_spec() {
             std::string("Manage the accounts that can sign in to the web UI and own API keys.\n\n"
                         "  add NAME      create a user (--admin: an admin); asks for a password\n"
                         "  list          list users\n"
-                        "  passwd NAME   set a new password (ends the user's web sessions)\n"
+                        "  passwd NAME   set a new password (ends the user's web sessions); with\n"
+                        "                encrypted chats (LOKAL_ENCRYPT_CHATS) give --current to keep\n"
+                        "                them, or --discard-chats: without the current password\n"
+                        "                nobody, admins included, can recover them\n"
                         "  rm NAME       delete a user with their keys and chats\n\n"
                         "Passwords are read from the terminal without echo, or as one line from\n"
                         "stdin when it is not a terminal (or with --password-stdin). Authentication\n"
@@ -160,7 +163,9 @@ command_spec user_spec() {
             "  lokal user add --admin alice\n  printf '%s\\n' \"$PW\" | lokal user add bob --password-stdin\n"
             "  LOKAL_API_KEY=lk-... lokal user list",
             {switch_flag("admin", "Create the user with the admin role"),
-             switch_flag("password-stdin", "Read the password from stdin")},
+             switch_flag("password-stdin", "Read the password from stdin"),
+             switch_flag("current", "passwd: ask for the current password first (from stdin: the first of two lines)"),
+             switch_flag("discard-chats", "passwd: reset without the current password, deleting the user's encrypted chats")},
             1, 2, false, cmd_user};
 }
 

@@ -78,6 +78,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
         {"LOKAL_MAX_BLOB", "274877906944", "largest blob upload (POST /api/blobs) in bytes, checked before anything is written"},
         {"LOKAL_AUTH", "false", "require an API key or a web login for every request but /, /api/version and the web UI's files (see `lokal user --help`)"},
+        {"LOKAL_ENCRYPT_CHATS", "false", "encrypt the web UI's stored chats with a per-user key that only the user's password unlocks (needs LOKAL_AUTH; chats are then readable only through a web sign-in, not with API keys)"},
         {"LOKAL_API_KEY", "", "API key the lokal CLI sends to the server (Authorization: Bearer); also selects the API for `lokal user|key`"},
         {"LOKAL_RATE_LIMIT", "0", "most requests per minute per API key or web session, with LOKAL_AUTH (0: no limit); more get 429"},
         {"LOKAL_INSECURE_NO_AUTH", "false", "allow listening on a non-loopback address without authentication (logged loudly)"},
@@ -241,6 +242,7 @@ status load_security(const Get & get, settings & s) {
     const bool_var bools[] = {{"LOKAL_DEBUG", &s.debug},
                               {"LOKAL_INSECURE_NO_AUTH", &s.insecure_no_auth},
                               {"LOKAL_AUTH", &s.auth},
+                              {"LOKAL_ENCRYPT_CHATS", &s.encrypt_chats},
                               {"LOKAL_CORS_CREDENTIALS", &s.cors_credentials}};
     for (const auto & bv : bools) {
         const char * v = get(bv.name);

@@ -45,6 +45,7 @@ struct settings {
     // Network exposure (see http/guard.h).
     bool insecure_no_auth = false;           // LOKAL_INSECURE_NO_AUTH: serve a non-loopback bind without auth
     bool auth = false;                       // LOKAL_AUTH: every request needs an API key or a session (auth/)
+    bool encrypt_chats = false;              // LOKAL_ENCRYPT_CHATS: chats sealed per user at rest (vault/); needs auth
     std::string api_key;                     // LOKAL_API_KEY: the key the CLI sends (Authorization: Bearer)
     int rate_limit = 0;                      // LOKAL_RATE_LIMIT: requests per minute per key or session; 0: none
     std::vector<std::string> allowed_hosts;  // LOKAL_ALLOWED_HOSTS: extra Host header names

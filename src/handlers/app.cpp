@@ -17,6 +17,7 @@
 #include "store/blob_check.h"
 #include "store/gguf.h"
 #include "store/store.h"
+#include "vault/keyring.h"
 #include "webui/serve.h"
 
 #include <csignal>
@@ -73,10 +74,13 @@ struct app::impl {
     chats::store chats;         // opened by bind()
     auth::accounts accounts;    // same database; opened by bind()
     auth::gate gate;
+    vault::keyring chat_keys;   // LOKAL_ENCRYPT_CHATS: the unlocked keys of web sessions, memory only
     audit::log audit;           // opened by bind()
     http::server http;
     context ctx;
     auth_context auth_ctx;
+
+    result<chats::owner> chat_owner(const http::request & req);
 
     explicit impl(config::settings c)
         : cfg(std::move(c)),
@@ -99,14 +103,11 @@ struct app::impl {
         register_embed_routes(http, ctx);
         register_registry_routes(http, ctx);
         register_metrics_routes(http, ctx);
-        register_chat_routes(http, chats, [this](const std::string & principal) -> result<int64_t> {
-            if (principal.empty()) return chats::local_user_id;
-            auto u = accounts.find_user(principal);
-            if (!u) return make_error(errc::unauthorized, "unauthorized");
-            return u->id;
-        });
+        register_chat_routes(http, chats, [this](const http::request & req) { return chat_owner(req); });
         register_openai_routes(http, ctx);
         register_anthropic_routes(http, ctx);
+        auth_ctx.chats = &chats;
+        auth_ctx.chat_keys = cfg.encrypt_chats ? &chat_keys : nullptr;
         register_auth_routes(http, auth_ctx, ctx);
         // Off: no hook at all, so requests take exactly the path they took before accounts existed.
         if (cfg.auth) {
@@ -117,6 +118,26 @@ struct app::impl {
     }
 };
 
+// Whose chats a request reaches. With LOKAL_ENCRYPT_CHATS the user's data
+// key must be unlocked in this web session: an API key never carries it
+// (403), and a session from before a restart or before encryption was
+// turned on must sign in again (401, which the web UI answers with its
+// sign-in screen).
+result<chats::owner> app::impl::chat_owner(const http::request & req) {
+    if (req.principal.empty()) return chats::owner{chats::local_user_id};
+    auto u = accounts.find_user(req.principal);
+    if (!u) return make_error(errc::unauthorized, "unauthorized");
+    if (!cfg.encrypt_chats) return chats::owner{u->id};
+    auth::credential c = auth::credential_of(req);
+    if (!c.from_cookie) {
+        return make_error(errc::forbidden, std::string(chats::locked_message) +
+                                               " in the web UI (API keys cannot open encrypted chats)");
+    }
+    vault::key_ptr k = chat_keys.get(c.secret, u->id);
+    if (!k) return make_error(errc::unauthorized, chats::locked_message);
+    return chats::owner{u->id, std::move(k)};
+}
+
 app::app(config::settings cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
 app::~app() = default;
 
@@ -126,6 +147,10 @@ status app::bind() {
     if (auto st = impl_->models.init(); !st) return st;
     if (auto st = impl_->chats.open(); !st) return st;
     if (auto st = impl_->accounts.open(); !st) return st;
+    if (impl_->cfg.encrypt_chats && !impl_->cfg.auth) {
+        return make_error(errc::invalid_request, "LOKAL_ENCRYPT_CHATS=1 needs LOKAL_AUTH=1: chats are encrypted with a "
+                                                 "key of each user's password, so there must be users who sign in");
+    }
     if (impl_->cfg.auth) {
         // Nobody could ever sign in to manage the server.
         auto admins = impl_->accounts.admin_count();

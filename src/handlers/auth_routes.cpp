@@ -1,5 +1,6 @@
 #include "handlers/auth_routes.h"
 
+#include "audit/audit.h"
 #include "auth/policy.h"
 #include "handlers/audit_routes.h"
 
@@ -78,14 +79,52 @@ void list_users(auth_context & ctx, res_t res) {
     });
 }
 
+// Body: {"password", "current_password"?, "discard_encrypted_chats"?}. With
+// the current password the user's encrypted chats stay readable; without it
+// they cannot be recovered (auth::password_change).
+result<json> change_password(auth_context & ctx, const std::string & name, const json & body, bool need_current) {
+    auto password = field(body, "password");
+    if (!password) return password.err();
+    auto current = field(body, "current_password", false);
+    if (!current) return current.err();
+    if (need_current && current->empty()) return make_error(errc::invalid_request, "missing \"current_password\"");
+    auto discard = body.find("discard_encrypted_chats");
+    if (discard != body.end() && !discard->is_boolean()) {
+        return make_error(errc::invalid_request, "\"discard_encrypted_chats\" must be true or false");
+    }
+    auth::password_change how;
+    if (!current->empty()) how.current = *current;
+    how.discard_chats = discard != body.end() && discard->get<bool>();
+    auto user = ctx.accounts.find_user(name);
+    if (!user) return user.err();
+    auto discarded = ctx.accounts.set_password(name, *password, how);
+    if (!discarded) return discarded.err();
+    // Every session of the user ended with the old password; so do their keys.
+    if (ctx.chat_keys) ctx.chat_keys->drop_user(user->id);
+    json out = json::object();
+    if (*discarded > 0) out["discarded_chats"] = *discarded;
+    return out;
+}
+
 void set_password(auth_context & ctx, req_t req, res_t res) {
     reply(res, [&]() -> result<json> {
         auto body = http::parse_json_body(req);
         if (!body) return body.err();
-        auto password = field(*body, "password");
-        if (!password) return password.err();
-        if (auto st = ctx.accounts.set_password(param(req, "name"), *password); !st) return st.err();
-        return json::object();
+        return change_password(ctx, param(req, "name"), *body, false);
+    });
+}
+
+void own_password(auth_context & ctx, req_t req, res_t res) {
+    reply(res, [&]() -> result<json> {
+        if (req.principal.empty()) {
+            return make_error(errc::invalid_request, "authentication is off (LOKAL_AUTH): there is no user to change");
+        }
+        auto body = http::parse_json_body(req);
+        if (!body) return body.err();
+        if (body->contains("discard_encrypted_chats")) {
+            return make_error(errc::invalid_request, "\"discard_encrypted_chats\" is for admin resets only");
+        }
+        return change_password(ctx, req.principal, *body, true);
     });
 }
 
@@ -220,6 +259,11 @@ void revoke_own_key(auth_context & ctx, req_t req, res_t res) {
 // Web sessions last a working day; signing in again is cheap.
 constexpr int64_t session_ttl_ms = 12ll * 3600 * 1000;
 
+int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 std::string session_cookie_header(const auth_context & ctx, const std::string & value, int64_t max_age_s) {
     return std::string(auth::session_cookie) + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age_s) +
            "; HttpOnly; SameSite=Strict" + (ctx.tls ? "; Secure" : "");
@@ -230,7 +274,24 @@ void too_many(res_t res, int wait) {
     res.headers.emplace_back("Retry-After", std::to_string(wait));
 }
 
-void login(auth_context & ctx, req_t req, res_t res) {
+// LOKAL_ENCRYPT_CHATS: the password unwraps (or, the first time, makes)
+// the user's chat key for this session, and chats stored in plaintext
+// before are sealed now, in one transaction (audited, without content).
+status unlock_chats(auth_context & a, context & ctx, req_t req, const auth::user_info & u, const std::string & password,
+                    const std::string & secret) {
+    auto k = a.accounts.unlock_chat_key(u.id, password, true);
+    if (!k) return k.err();
+    a.chat_keys->put(secret, u.id, now_ms() + session_ttl_ms, *k);
+    auto sealed = a.chats->seal_existing(chats::owner{u.id, *k});
+    if (!sealed) return sealed.err();
+    if (*sealed > 0) {
+        return ctx.audit.record(
+            audit::event{u.name, req.remote_addr, "chats_encrypt", std::to_string(*sealed) + " chats", 200, ""});
+    }
+    return {};
+}
+
+void login(auth_context & ctx, context & app, req_t req, res_t res) {
     auto body = http::parse_json_body(req);
     if (!body) return http::set_error(res, body.err());
     auto name = field(*body, "name");
@@ -247,6 +308,13 @@ void login(auth_context & ctx, req_t req, res_t res) {
     ctx.logins.succeeded(attempt);
     auto user = ctx.accounts.find_user(*name);
     if (!user) return http::set_error(res, user.err());
+    if (ctx.chat_keys && ctx.chats) {
+        if (auto st = unlock_chats(ctx, app, req, *user, *password, *secret); !st) {
+            (void)ctx.accounts.logout(*secret);
+            ctx.chat_keys->drop(*secret);
+            return http::set_error(res, st.err());
+        }
+    }
     res.headers.emplace_back("Set-Cookie", session_cookie_header(ctx, *secret, session_ttl_ms / 1000));
     res.headers.emplace_back("Cache-Control", "no-store");
     http::set_json(res, json{{"name", user->name}, {"role", user->role}, {"csrf_token", auth::csrf_token(*secret)}});
@@ -256,6 +324,7 @@ void logout(auth_context & ctx, req_t req, res_t res) {
     auth::credential c = auth::credential_of(req);
     if (c.from_cookie && !c.secret.empty()) {
         if (auto st = ctx.accounts.logout(c.secret); !st) return http::set_error(res, st.err());
+        if (ctx.chat_keys) ctx.chat_keys->drop(c.secret);  // the key's bytes are wiped with its last user
     }
     res.headers.emplace_back("Set-Cookie", session_cookie_header(ctx, "", 0));
     http::set_json(res, json::object());
@@ -270,6 +339,11 @@ void me(auth_context & ctx, req_t req, res_t res) {
     if (!user) return http::set_error(res, make_error(errc::unauthorized, "unauthorized"));
     json out{{"auth", true}, {"name", user->name}, {"role", user->role}};
     auth::credential c = auth::credential_of(req);
+    // A session whose chat key is not unlocked here (the server restarted,
+    // or encryption was turned on since) signs in again: the UI's answer to 401.
+    if (c.from_cookie && ctx.chat_keys && !ctx.chat_keys->get(c.secret, user->id)) {
+        return http::set_error(res, make_error(errc::unauthorized, chats::locked_message));
+    }
     if (c.from_cookie) out["csrf_token"] = auth::csrf_token(c.secret);
     http::set_json(res, out);
 }
@@ -304,7 +378,10 @@ void register_auth_routes(http::server & srv, auth_context & actx, context & ctx
     srv.route("DELETE", "/lokal/api/auth/keys/:id",
               audited(ctx, "key_revoke", [&a](req_t q, res_t r) { revoke_own_key(a, q, r); }));
     srv.route("GET", "/lokal/api/routes", [&a](req_t, res_t r) { list_routes(a, r); });
-    srv.route("POST", "/lokal/api/auth/login", audited(ctx, "login", [&a](req_t q, res_t r) { login(a, q, r); }));
+    srv.route("POST", "/lokal/api/auth/login",
+              audited(ctx, "login", [&a, &ctx](req_t q, res_t r) { login(a, ctx, q, r); }));
+    srv.route("POST", "/lokal/api/auth/password",
+              audited(ctx, "password_change", [&a](req_t q, res_t r) { own_password(a, q, r); }));
     srv.route("POST", "/lokal/api/auth/logout", audited(ctx, "logout", [&a](req_t q, res_t r) { logout(a, q, r); }));
     srv.route("GET", "/lokal/api/auth/me", [&a](req_t q, res_t r) { me(a, q, r); });
 }

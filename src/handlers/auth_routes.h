@@ -6,8 +6,10 @@
 #include "auth/accounts.h"
 #include "auth/gate.h"
 #include "auth/limiter.h"
+#include "chats/chats.h"
 #include "handlers/routes.h"
 #include "http/server.h"
+#include "vault/keyring.h"
 
 #include <chrono>
 
@@ -20,6 +22,11 @@ struct auth_context {
     bool tls = false;  // session cookies get Secure
     // Failed logins per name and address: 5 in 5 minutes, then 429 until they pass.
     auth::failure_limiter logins{5, std::chrono::minutes(5)};
+    chats::store * chats = nullptr;
+    // Set with LOKAL_ENCRYPT_CHATS: sign-in unlocks the user's chat key into
+    // it (and seals their plaintext chats); sign-out and password changes
+    // take it out again.
+    vault::keyring * chat_keys = nullptr;
 };
 
 // Account changes, logins and logouts are recorded in ctx's audit log.

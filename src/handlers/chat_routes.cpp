@@ -61,7 +61,7 @@ void reply(http::response & res, F && body, int ok_status = 200) {
     http::set_json(res, *r, ok_status);
 }
 
-void list(chats::store & st, int64_t user, const http::request & req, http::response & res) {
+void list(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         chats::list_query q;
         q.q = query(req, "q");
@@ -80,7 +80,7 @@ void list(chats::store & st, int64_t user, const http::request & req, http::resp
     });
 }
 
-void folders(chats::store & st, int64_t user, const http::request &, http::response & res) {
+void folders(chats::store & st, const chats::owner & user, const http::request &, http::response & res) {
     reply(res, [&]() -> result<json> {
         auto f = st.folders(user);
         if (!f) return f.err();
@@ -90,7 +90,7 @@ void folders(chats::store & st, int64_t user, const http::request &, http::respo
     });
 }
 
-void create(chats::store & st, int64_t user, const http::request & req, http::response & res) {
+void create(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
     reply(
         res,
         [&]() -> result<json> {
@@ -108,7 +108,7 @@ void create(chats::store & st, int64_t user, const http::request & req, http::re
         201);
 }
 
-void show(chats::store & st, int64_t user, const http::request & req, http::response & res) {
+void show(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
@@ -118,7 +118,7 @@ void show(chats::store & st, int64_t user, const http::request & req, http::resp
     });
 }
 
-void update(chats::store & st, int64_t user, const http::request & req, http::response & res) {
+void update(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
@@ -132,7 +132,7 @@ void update(chats::store & st, int64_t user, const http::request & req, http::re
     });
 }
 
-void remove(chats::store & st, int64_t user, const http::request & req, http::response & res) {
+void remove(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
@@ -142,7 +142,7 @@ void remove(chats::store & st, int64_t user, const http::request & req, http::re
 }
 
 // Body: one message object, or {"messages": [...]} to add a chain at once.
-void add_messages(chats::store & st, int64_t user, const http::request & req, http::response & res) {
+void add_messages(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
     reply(
         res,
         [&]() -> result<json> {
@@ -168,7 +168,7 @@ void add_messages(chats::store & st, int64_t user, const http::request & req, ht
         201);
 }
 
-void update_message(chats::store & st, int64_t user, const http::request & req, http::response & res) {
+void update_message(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
     reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
@@ -195,7 +195,7 @@ std::string file_name(const std::string & title, const char * ext) {
     return (out.empty() ? std::string("chat") : out) + ext;
 }
 
-void export_chat(chats::store & st, int64_t user, const http::request & req, http::response & res) {
+void export_chat(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
     auto id = id_param(req, "id");
     if (!id) return http::set_error(res, id.err());
     const std::string format = query(req, "format").empty() ? "json" : query(req, "format");
@@ -215,14 +215,14 @@ void export_chat(chats::store & st, int64_t user, const http::request & req, htt
                                                         "\"");
 }
 
-void export_all(chats::store & st, int64_t user, const http::request &, http::response & res) {
+void export_all(chats::store & st, const chats::owner & user, const http::request &, http::response & res) {
     auto all = st.export_all(user);
     if (!all) return http::set_error(res, all.err());
     http::set_json(res, chats::export_document(*all));
     res.headers.emplace_back("Content-Disposition", "attachment; filename=\"lokal-chats.json\"");
 }
 
-void import(chats::store & st, int64_t user, const http::request & req, http::response & res) {
+void import(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
     reply(
         res,
         [&]() -> result<json> {
@@ -242,10 +242,10 @@ void import(chats::store & st, int64_t user, const http::request & req, http::re
 void register_chat_routes(http::server & srv, chats::store & st, owner_lookup owner) {
     using req_t = const http::request &;
     using res_t = http::response &;
-    using handler_fn = void (*)(chats::store &, int64_t, req_t, res_t);
+    using handler_fn = void (*)(chats::store &, const chats::owner &, req_t, res_t);
     auto as_owner = [&st, owner](handler_fn fn) {
         return [&st, owner, fn](req_t q, res_t r) {
-            auto user = owner(q.principal);
+            auto user = owner(q);
             if (!user) return http::set_error(r, user.err());
             fn(st, *user, q, r);
         };

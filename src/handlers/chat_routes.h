@@ -10,9 +10,10 @@
 
 namespace lokal::handlers {
 
-// The chat owner (a user id) for a request's principal; empty principal
-// (authentication off): chats::local_user_id.
-using owner_lookup = std::function<result<int64_t>(const std::string & principal)>;
+// The chat owner for a request: its principal's user (empty principal,
+// authentication off: chats::local_user_id) with the data key of its
+// session when chats are encrypted; an error refuses the request.
+using owner_lookup = std::function<result<chats::owner>(const http::request & req)>;
 
 void register_chat_routes(http::server & srv, chats::store & st, owner_lookup owner);
 
