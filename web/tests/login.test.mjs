@@ -122,3 +122,36 @@ test('the sign-in screen speaks German', async () => {
   await page.screenshot({ path: join(out, 'login-de.png') });
   await page.context().close();
 });
+
+test('encrypted chats (LOKAL_ENCRYPT_CHATS): readable after sign-in, and again after a restart', async () => {
+  const enc = await makeLokal({ prefix: 'lokal-web-enc-', env: { LOKAL_AUTH: '1', LOKAL_ENCRYPT_CHATS: '1' } });
+  try {
+    enc.lokal(['user', 'add', '--admin', 'eva', '--password-stdin'], 'eva-password\n');
+    await enc.start();
+    const page = await openPage();
+    await page.goto(enc.base + '/');
+    await signIn(page, 'eva', 'eva-password');
+    await page.waitForSelector('#signed-in-as');
+    const made = await page.evaluate(async () => {
+      const { csrf_token } = await (await fetch('/lokal/api/auth/me')).json();
+      const r = await fetch('/lokal/api/chats', { method: 'POST', headers: { 'X-Lokal-CSRF': csrf_token, 'Content-Type': 'application/json' }, body: '{"title":"Sealed pelican"}' });
+      return r.status;
+    });
+    assert.equal(made, 201);
+    await page.reload();
+    await page.waitForSelector('.chat-item >> text=Sealed pelican');
+    // After a restart the session is still valid but its key is gone: the sign-in screen says why.
+    await enc.halt();
+    await enc.start();
+    await page.reload();
+    await page.waitForSelector('#login-locked');
+    assert.equal(await page.textContent('#login-locked'), 'Your chats are encrypted: sign in again to unlock them.');
+    await signIn(page, 'eva', 'eva-password');
+    await page.waitForSelector('.chat-item >> text=Sealed pelican');
+    await page.screenshot({ path: join(out, 'encrypted-signed-in.png') });
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  } finally {
+    await enc.stop();
+  }
+});

@@ -60,13 +60,17 @@ export async function makeLokal({ env = {}, prefix = 'lokal-js-' } = {}) {
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    // Stops the server (SIGTERM, then waits for it) and removes the home.
-    async stop() {
+    // Stops the server (SIGTERM, then waits for it), keeping the home: start() again to restart.
+    async halt() {
       if (server && server.exitCode === null) {
         const exited = new Promise((ok) => server.once('exit', ok));
         server.kill('SIGTERM');
         await Promise.race([exited, new Promise((ok) => setTimeout(ok, 10000))]);
       }
+    },
+    // Stops the server and removes the home.
+    async stop() {
+      await self.halt();
       rmSync(work, { recursive: true, force: true });
     },
   };

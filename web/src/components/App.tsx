@@ -20,24 +20,33 @@ function parseHash(h: string): Route {
   return { page: 'chat', id: m ? Number(m[1]) : null };
 }
 
+// The server's 401 for a session whose encrypted chats are not unlocked.
+const CHATS_LOCKED = 'chats are encrypted: sign in with your password to unlock them';
+
 // Asks the server who we are first: with authentication on, a 401 shows the
 // sign-in screen; otherwise the app, with a sign-out entry when signed in.
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [needLogin, setNeedLogin] = useState(false);
+  const [locked, setLocked] = useState(false); // encrypted chats need a new sign-in
   useEffect(() => {
     api.me().then(
       (m) => {
         setCsrfToken(m.csrf_token);
         setMe(m);
       },
-      (e: ApiError) => (e.status === 401 ? setNeedLogin(true) : setMe({ auth: false })),
+      (e: ApiError) => {
+        if (e.status !== 401) return setMe({ auth: false });
+        setLocked(e.message === CHATS_LOCKED);
+        setNeedLogin(true);
+      },
     );
   }, []);
   if (needLogin && !me) {
     return (
       <LangContext.Provider value={prefs.lang()}>
         <Login
+          locked={locked}
           onSignedIn={(m) => {
             setCsrfToken(m.csrf_token);
             setNeedLogin(false);

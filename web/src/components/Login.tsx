@@ -1,10 +1,12 @@
 // The sign-in screen, shown when the server has authentication on
-// (LOKAL_AUTH=1) and /lokal/api/auth/me answers 401.
+// (LOKAL_AUTH=1) and /lokal/api/auth/me answers 401. `locked`: the session
+// is valid but its encrypted chats are not unlocked on the server (it
+// restarted since; LOKAL_ENCRYPT_CHATS), so the screen says why.
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Me } from '../api';
 import { useT } from './context';
 
-export function Login({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+export function Login({ onSignedIn, locked }: { onSignedIn: (me: Me) => void; locked?: boolean }) {
   const t = useT();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -33,6 +35,7 @@ export function Login({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
     <main class="login">
       <form class="login-form" onSubmit={submit}>
         <h1>{t('appName')}</h1>
+        {locked && <p class="notice" id="login-locked">{t('chatsLocked')}</p>}
         <label>
           {t('userName')}
           <input id="login-name" autocomplete="username" required value={name}
