@@ -158,6 +158,8 @@ private:
     result<std::vector<folder_count>> folders_sealed_locked(const owner & user);
     // forbidden when the user has sealed chats (and so no SQL can read them).
     status no_sealed_locked(const owner & user);
+    // Ids of the user's chats; tail: more conditions and the order.
+    result<std::vector<int64_t>> chat_ids_locked(int64_t user, const char * tail);
     result<chat_list> list_sealed_locked(const owner & user, const list_query & q);
     result<bool> matches_locked(const owner & user, const chat_summary & c, const std::string & q);
 

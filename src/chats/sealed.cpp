@@ -63,18 +63,10 @@ result<bool> store::matches_locked(const owner & user, const chat_summary & c, c
 // paged here (SQL cannot look into sealed values). Hundreds of chats cost
 // milliseconds; the order is the SQL path's.
 result<chat_list> store::list_sealed_locked(const owner & user, const list_query & q) {
-    auto s = db_->prepare("SELECT id FROM chats WHERE user_id = ? ORDER BY pinned DESC, updated_at DESC, id DESC");
-    if (!s) return s.err();
-    s->bind(1, user.id);
-    std::vector<int64_t> ids;
-    for (;;) {
-        auto r = s->step();
-        if (!r) return r.err();
-        if (!*r) break;
-        ids.push_back(s->get_int(0));
-    }
+    auto ids = chat_ids_locked(user.id, " ORDER BY pinned DESC, updated_at DESC, id DESC");
+    if (!ids) return ids.err();
     chat_list out;
-    for (int64_t id : ids) {
+    for (int64_t id : *ids) {
         auto c = summary_locked(user, id);
         if (!c) return c.err();
         if (!q.folder.empty() && c->folder != q.folder) continue;
@@ -121,15 +113,9 @@ result<int64_t> store::seal_existing(const owner & user) {
     {
         auto tx = db::transaction::begin(*db_);
         if (!tx) return tx.err();
-        auto s = db_->prepare("SELECT id FROM chats WHERE user_id = ? AND sealed = 0 ORDER BY id");
-        if (!s) return s.err();
-        s->bind(1, user.id);
-        for (;;) {
-            auto r = s->step();
-            if (!r) return r.err();
-            if (!*r) break;
-            ids.push_back(s->get_int(0));
-        }
+        auto plain = chat_ids_locked(user.id, " AND sealed = 0 ORDER BY id");
+        if (!plain) return plain.err();
+        ids = std::move(plain.value());
         for (int64_t id : ids) {
             auto c = get_locked(user, id);
             if (!c) return c.err();

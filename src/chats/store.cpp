@@ -443,18 +443,10 @@ result<std::vector<int64_t>> store::import(const owner & user, const std::vector
 result<std::vector<chat>> store::export_all(const owner & user) {
     std::lock_guard lock(mu_);
     if (!db_) return make_error(errc::unavailable, "chat database is not open");
-    auto s = db_->prepare("SELECT id FROM chats WHERE user_id = ? ORDER BY id");
-    if (!s) return s.err();
-    s->bind(1, user.id);
-    std::vector<int64_t> ids;
-    for (;;) {
-        auto r = s->step();
-        if (!r) return r.err();
-        if (!*r) break;
-        ids.push_back(s->get_int(0));
-    }
+    auto ids = chat_ids_locked(user.id, " ORDER BY id");
+    if (!ids) return ids.err();
     std::vector<chat> out;
-    for (int64_t id : ids) {
+    for (int64_t id : *ids) {
         auto c = get_locked(user, id);
         if (!c) return c.err();
         out.push_back(std::move(c.value()));
@@ -467,6 +459,20 @@ status store::no_sealed_locked(const owner & user) {
     if (!s) return s.err();
     if (auto r = s->bind(1, user.id).step(); !r) return r.err();
     return s->get_int(0) != 0 ? status{sealing::locked()} : status{};
+}
+
+result<std::vector<int64_t>> store::chat_ids_locked(int64_t user, const char * tail) {
+    auto s = db_->prepare(std::string("SELECT id FROM chats WHERE user_id = ?") + tail);
+    if (!s) return s.err();
+    s->bind(1, user);
+    std::vector<int64_t> ids;
+    for (;;) {
+        auto r = s->step();
+        if (!r) return r.err();
+        if (!*r) break;
+        ids.push_back(s->get_int(0));
+    }
+    return ids;
 }
 
 }  // namespace lokal::chats

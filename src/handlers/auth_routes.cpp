@@ -130,7 +130,10 @@ void own_password(auth_context & ctx, req_t req, res_t res) {
 
 void remove_user(auth_context & ctx, req_t req, res_t res) {
     reply(res, [&]() -> result<json> {
-        if (auto st = ctx.accounts.remove_user(param(req, "name")); !st) return st.err();
+        auto user = ctx.accounts.find_user(param(req, "name"));
+        if (!user) return user.err();
+        if (auto st = ctx.accounts.remove_user(user->name); !st) return st.err();
+        if (ctx.chat_keys) ctx.chat_keys->drop_user(user->id);  // their chats are gone, and so are their keys
         return json::object();
     });
 }
