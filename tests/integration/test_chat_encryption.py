@@ -116,6 +116,8 @@ def test_stored_chats_are_unreadable_in_the_database_file(enc):
         assert [c["id"] for c in listed["chats"]] == [cid], q
     assert s.get(enc.url + "/lokal/api/chats", params={"q": "no-such-word"}, timeout=HTTP_TIMEOUT).json()["total"] == 0
     assert s.get(enc.url + "/lokal/api/chats", params={"folder": SECRETS[4]}, timeout=HTTP_TIMEOUT).json()["total"] == 1
+    folders = s.get(enc.url + "/lokal/api/folders", timeout=HTTP_TIMEOUT).json()
+    assert folders == {"folders": [{"name": SECRETS[4], "chats": 1}]}
 
 
 def test_export_and_import_round_trip_sealed(enc):
@@ -137,6 +139,7 @@ def test_export_and_import_round_trip_sealed(enc):
 def test_api_keys_get_a_clear_refusal(enc):
     h = {"Authorization": "Bearer " + enc.keys["bob"]}
     for method, path in (("GET", "/lokal/api/chats"), ("POST", "/lokal/api/chats"), ("GET", "/lokal/api/export"),
+                         ("GET", "/lokal/api/folders"),
                          ("GET", "/lokal/api/chats/1")):
         r = requests.request(method, enc.url + path, json={} if method == "POST" else None, headers=h,
                              timeout=HTTP_TIMEOUT)

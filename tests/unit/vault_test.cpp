@@ -186,6 +186,14 @@ TEST_F(SealedChatsTest, SearchFoldersUpdatesAndExportWorkWhenUnlocked) {
     ASSERT_EQ(l->chats.size(), 1u);
     EXPECT_EQ(l->chats[0].title, "Alpha");  // the older one, second
 
+    auto f = st->folders(me);  // sealed names, counted after decryption
+    ASSERT_TRUE(f) << f.err().message;
+    ASSERT_EQ(f->size(), 2u);
+    EXPECT_EQ((*f)[0].name, "folder-Alpha");
+    EXPECT_EQ((*f)[1].name, "folder-Beta");
+    EXPECT_EQ((*f)[1].chats, 1);
+    EXPECT_EQ(st->folders(chats::local_user_id).err().code, errc::forbidden);
+
     chats::chat_patch p;
     p.title = "Gamma-renamed";
     auto u = st->update(me, a, p);
