@@ -21,6 +21,7 @@ std::string target_of(const std::string & action, const http::request & req) {
     if (auto it = req.params.find("digest"); it != req.params.end()) return it->second;
     if (auto it = req.params.find("name"); it != req.params.end()) return it->second;      // a user
     if (auto it = req.params.find("id"); it != req.params.end()) return "key " + it->second;
+    if (action == "password_change") return req.principal;  // one's own
     json body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) return action == "logout" ? req.principal : std::string();
     if (action == "copy") return body_string(body, "source") + " -> " + body_string(body, "destination");

@@ -114,7 +114,13 @@ void set_password(auth_context & ctx, req_t req, res_t res) {
     });
 }
 
+void too_many(res_t res, int wait);
+
+// Wrong current passwords count like failed sign-ins (same lockout), so a
+// stolen session or key cannot guess the password here either.
 void own_password(auth_context & ctx, req_t req, res_t res) {
+    const std::string attempt = req.principal + '\n' + req.remote_addr;
+    if (int wait = ctx.logins.retry_after(attempt); wait > 0) return too_many(res, wait);
     reply(res, [&]() -> result<json> {
         if (req.principal.empty()) {
             return make_error(errc::invalid_request, "authentication is off (LOKAL_AUTH): there is no user to change");
@@ -124,7 +130,9 @@ void own_password(auth_context & ctx, req_t req, res_t res) {
         if (body->contains("discard_encrypted_chats")) {
             return make_error(errc::invalid_request, "\"discard_encrypted_chats\" is for admin resets only");
         }
-        return change_password(ctx, req.principal, *body, true);
+        auto out = change_password(ctx, req.principal, *body, true);
+        if (!out && out.err().code == errc::unauthorized) ctx.logins.failed(attempt);
+        return out;
     });
 }
 

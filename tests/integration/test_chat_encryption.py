@@ -236,3 +236,19 @@ def test_plaintext_chats_are_sealed_at_the_next_sign_in(binary, tmp_path):
         assert not any(w in json.dumps(events) for w in SECRETS)
     finally:
         srv.stop()
+
+
+def test_guessing_the_current_password_is_locked_out_like_sign_ins(enc):
+    lokal(enc, "user", "add", "fred", stdin="fred-password-1\n")
+    s = web(enc, "fred", "fred-password-1")
+    url = enc.url + "/lokal/api/auth/password"
+    codes = [s.post(url, json={"current_password": f"guess-{i}-password", "password": "fred-password-2"},
+                    timeout=HTTP_TIMEOUT).status_code for i in range(6)]
+    assert codes == [401] * 5 + [429], codes
+    # The right one is refused too until the lockout passes.
+    r = s.post(url, json={"current_password": "fred-password-1", "password": "fred-password-2"}, timeout=HTTP_TIMEOUT)
+    assert r.status_code == 429 and "Retry-After" in r.headers
+    events = [json.loads(x) for x in (enc.home / ".lokal" / "audit.log").read_text().splitlines()]
+    mine = [(e["action"], e["target"], e["status"]) for e in events if e["action"] == "password_change"
+            and e["principal"] == "fred"]
+    assert mine == [("password_change", "fred", 401)] * 5 + [("password_change", "fred", 429)] * 2, mine
