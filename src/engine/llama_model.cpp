@@ -1,6 +1,7 @@
 #include "engine/llama_model.h"
 
 #include "engine/chat_adapter.h"
+#include "engine/devices.h"
 
 #include <common.h>
 #include <mtmd-helper.h>
@@ -182,6 +183,14 @@ result<std::unique_ptr<llama_model_handle>> llama_model_handle::load(const load_
     f.train_context_length = llama_model_n_ctx_train(h->model_.get());
     f.size_bytes = llama_model_size(h->model_.get()) + llama_state_get_size(h->ctx_.get());
     f.vram_bytes = 0;
+    if (auto use = context_memory(h->ctx_.get()); use.device > 0) {
+        // On GPUs: what llama.cpp allocated where. With every layer
+        // offloaded the model counts as all GPU, as in Ollama's /api/ps,
+        // though the token embeddings stay in system memory.
+        f.size_bytes = use.host + use.device;
+        const bool all_layers = p.num_gpu < 0 || p.num_gpu > llama_model_n_layer(h->model_.get());
+        f.vram_bytes = all_layers ? f.size_bytes : use.device;
+    }
     f.has_chat_template = h->templates_ != nullptr;
     f.vision = h->mtmd_ && mtmd_support_vision(h->mtmd_.get());
     f.n_embd = llama_model_n_embd_out(h->model_.get());

@@ -79,7 +79,7 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
     {
         std::unique_lock<std::mutex> lock(mu_);
         auto it = models_.find(key);
-        if (it != models_.end() && it->second.runner->params() == params) {
+        if (it != models_.end() && it->second.requested == params) {
             take(it->second);
             return l;
         }
@@ -89,8 +89,7 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
             cv_.wait(lock, [&] { return stopping_ || models_.find(key) == models_.end() || models_[key].leases == 0; });
             if (stopping_) return make_error(errc::unavailable, "server is shutting down");
             if (auto again = models_.find(key); again != models_.end()) {
-                graveyard.bytes += again->second.need;
-                graveyard.runners.push_back(std::move(again->second.runner));
+                graveyard.add(again->second);
                 models_.erase(again);
             }
         }
@@ -101,18 +100,16 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
             }
         }
     }
-    memory_need need;
-    if (memory_.estimate) {
-        auto estimate = memory_.estimate(params);
-        if (!estimate) return estimate.err();
-        need = *estimate;
-        std::lock_guard<std::mutex> lock(mu_);
-        if (auto st = make_room_locked(need, graveyard); !st) return st.err();
-    }
+    placement place;
+    if (auto st = plan_memory(params, place, graveyard); !st) return st.err();
     graveyard.runners.clear();  // free memory before loading the next model
 
+    // With GPUs the scheduler chose the layers to offload; the request,
+    // num_gpu unset, still matches this load next time (entry::requested).
+    engine::load_params load = params;
+    if (!place.device.empty() && params.num_gpu < 0) load.num_gpu = place.gpu_layers;
     auto load_start = std::chrono::steady_clock::now();
-    auto loaded = loader_(params);
+    auto loaded = loader_(load);
     std::chrono::duration<double> load_time = std::chrono::steady_clock::now() - load_start;
     if (!loaded) return loaded.err();
 
@@ -121,7 +118,9 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
     loads_.count++;
     entry & e = models_[key];
     e.runner = std::shared_ptr<engine::runner>(std::move(*loaded));
-    e.need = need.total();
+    e.need = place.host;
+    e.device = place.device;
+    e.requested = params;
     take(e);
     return l;
 }
@@ -133,8 +132,7 @@ bool scheduler::evict_one_locked(evicted & graveyard) {
         if (victim == models_.end() || it->second.expires_at < victim->second.expires_at) victim = it;
     }
     if (victim == models_.end()) return false;
-    graveyard.bytes += victim->second.need;
-    graveyard.runners.push_back(std::move(victim->second.runner));
+    graveyard.add(victim->second);
     models_.erase(victim);
     return true;
 }
@@ -152,22 +150,73 @@ uint64_t scheduler::free_memory_locked(const evicted & graveyard) {
     return free;
 }
 
-status scheduler::make_room_locked(const memory_need & need, evicted & graveyard) {
-    // Evict only when that makes the model fit; a refusal leaves idle models loaded.
+void scheduler::evicted::add(entry & e) {
+    bytes += e.need;
+    if (device.size() < e.device.size()) device.resize(e.device.size(), 0);
+    for (size_t i = 0; i < e.device.size(); ++i) device[i] += e.device[i];
+    runners.push_back(std::move(e.runner));
+}
+
+std::vector<uint64_t> scheduler::free_gpu_locked(const std::vector<gpu_device> & gpus, const evicted & graveyard,
+                                                 bool with_idle) {
+    // What each GPU reports free, plus what evicted (and, with_idle, idle)
+    // models hold there, less the margin a load leaves.
+    std::vector<uint64_t> free(gpus.size());
+    for (size_t i = 0; i < gpus.size(); ++i) {
+        uint64_t f = gpus[i].free + (i < graveyard.device.size() ? graveyard.device[i] : 0);
+        for (const auto & [key, e] : models_) {
+            if (with_idle && e.leases == 0 && i < e.device.size()) f += e.device[i];
+        }
+        free[i] = f > k_gpu_margin ? f - k_gpu_margin : 0;
+    }
+    return free;
+}
+
+status scheduler::plan_memory(const engine::load_params & params, placement & place, evicted & graveyard) {
+    if (!memory_.estimate) return {};
+    auto need = memory_.estimate(params);
+    if (!need) return need.err();
+    const auto gpus = memory_.gpus ? memory_.gpus() : std::vector<gpu_device>{};
+    std::lock_guard<std::mutex> lock(mu_);
+    return make_room_locked(*need, params.num_gpu, gpus, place, graveyard);
+}
+
+status scheduler::make_room_locked(const memory_need & need, int num_gpu, const std::vector<gpu_device> & gpus,
+                                   placement & place, evicted & graveyard) {
+    // Plan against what each GPU would have with every idle model gone;
+    // evict only when that makes the model fit: a refusal leaves idle
+    // models loaded.
+    const auto gpu_reachable = free_gpu_locked(gpus, graveyard, true);
+    place = plan_placement(need, gpu_reachable, num_gpu);
+    for (size_t i = 0; i < gpus.size(); ++i) {
+        if (place.device[i] > gpu_reachable[i]) {  // only with num_gpu set by the request
+            return make_error(errc::unavailable, "model requires more GPU memory on " + gpus[i].name + " (" +
+                                                     format_memory(place.device[i]) + ") than is available (" +
+                                                     format_memory(gpu_reachable[i]) + ")");
+        }
+    }
     uint64_t idle = 0, busy = 0;
     for (const auto & [key, e] : models_) (e.leases > 0 ? busy : idle) += e.need;
     const uint64_t free = free_memory_locked(graveyard);
     const uint64_t reachable = free > UINT64_MAX - idle ? UINT64_MAX : free + idle;
-    if (need.total() > reachable) {
-        std::string message = "model requires more system memory (" + format_memory(need.total()) +
+    if (place.host > reachable) {
+        std::string message = "model requires more system memory (" + format_memory(place.host) +
                               ") than is available (" + format_memory(reachable) + ")";
         // Models in use give their memory back when their requests end.
-        if (busy > 0 && need.total() <= reachable + busy) {
+        if (busy > 0 && place.host <= reachable + busy) {
             return make_busy_error(message + "; models in use hold the rest, try again when they are idle", 5);
         }
         return make_error(errc::unavailable, message);
     }
-    while (need.total() > free_memory_locked(graveyard) && evict_one_locked(graveyard)) {
+    auto short_of_memory = [&] {
+        if (place.host > free_memory_locked(graveyard)) return true;
+        const auto gpu_free = free_gpu_locked(gpus, graveyard, false);
+        for (size_t i = 0; i < gpus.size(); ++i) {
+            if (place.device[i] > gpu_free[i]) return true;
+        }
+        return false;
+    };
+    while (short_of_memory() && evict_one_locked(graveyard)) {
     }
     return {};
 }

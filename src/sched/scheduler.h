@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "engine/runner.h"
 #include "sched/memory.h"
+#include "sched/placement.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -37,10 +38,12 @@ struct scheduler_config {
 };
 
 // How the scheduler learns what a model needs and what is free. Empty
-// functions turn memory accounting off (unit tests of other logic).
+// functions turn memory accounting off (unit tests of other logic); no
+// gpus (CPU-only builds): everything is budgeted in system memory.
 struct memory_probe {
     std::function<result<memory_need>(const engine::load_params &)> estimate;
     std::function<uint64_t()> available;
+    std::function<std::vector<gpu_device>()> gpus;
 };
 
 // What /api/ps needs to say about a model besides the runner's own facts.
@@ -116,18 +119,25 @@ private:
         int leases = 0;
         clock_type::time_point expires_at = clock_type::time_point::max();
         bool unload_when_idle = false;
-        uint64_t need = 0;  // estimated bytes
+        uint64_t need = 0;             // estimated bytes of system memory
+        std::vector<uint64_t> device;  // estimated bytes on each GPU
+        engine::load_params requested; // before the scheduler chose num_gpu
     };
     struct evicted {
         std::vector<std::shared_ptr<engine::runner>> runners;  // freed outside the lock
         uint64_t bytes = 0;                                    // their estimated need
+        std::vector<uint64_t> device;                          // and on each GPU
+        void add(entry & e);
     };
 
     void release(const std::string & key, std::chrono::milliseconds keep_alive);
     void timer_loop();
     bool evict_one_locked(evicted & graveyard);
-    status make_room_locked(const memory_need & need, evicted & graveyard);
+    status plan_memory(const engine::load_params & params, placement & place, evicted & graveyard);
+    status make_room_locked(const memory_need & need, int num_gpu, const std::vector<gpu_device> & gpus,
+                            placement & place, evicted & graveyard);
     uint64_t free_memory_locked(const evicted & graveyard);
+    std::vector<uint64_t> free_gpu_locked(const std::vector<gpu_device> & gpus, const evicted & graveyard, bool idle);
 
     scheduler_config cfg_;
     loader_fn loader_;
