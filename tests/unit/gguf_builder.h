@@ -19,6 +19,11 @@ public:
     builder & kv_u16(const std::string & k, uint16_t v) { str(k).u32(2); return raw(&v, 2); }
     builder & kv_u32(const std::string & k, uint32_t v) { return str(k).u32(4).u32(v); }
     builder & kv_f32(const std::string & k, float v) { str(k).u32(6); return raw(&v, 4); }
+    builder & kv_bools(const std::string & k, const std::vector<bool> & v) {
+        str(k).u32(9).u32(7).u64(v.size());  // array of bool
+        for (bool b : v) out.push_back(b ? '\1' : '\0');
+        return *this;
+    }
     builder & tensor(const std::string & name, std::vector<uint64_t> shape, uint32_t type, uint64_t offset) {
         str(name).u32(static_cast<uint32_t>(shape.size()));
         for (auto d : shape) u64(d);

@@ -42,7 +42,7 @@ struct fake_memory {
                     n.weights = static_cast<uint64_t>(p.num_ctx);
                     return n;
                 },
-                [this] { return available.load(); }};
+                [this] { return available.load(); }, {}};
     }
 };
 
