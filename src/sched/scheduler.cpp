@@ -104,6 +104,21 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
     if (auto st = plan_memory(params, place, graveyard); !st) return st.err();
     graveyard.runners.clear();  // free memory before loading the next model
 
+    auto loaded = load_runner(params, place);
+    if (!loaded) return loaded.err();
+
+    std::lock_guard<std::mutex> lock(mu_);
+    entry & e = models_[key];
+    e.runner = std::move(*loaded);
+    e.need = place.host;
+    e.device = place.device;
+    e.requested = params;
+    take(e);
+    return l;
+}
+
+result<std::shared_ptr<engine::runner>> scheduler::load_runner(const engine::load_params & params,
+                                                                const placement & place) {
     // With GPUs the scheduler chose the layers to offload; the request,
     // num_gpu unset, still matches this load next time (entry::requested).
     engine::load_params load = params;
@@ -112,17 +127,10 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
     auto loaded = loader_(load);
     std::chrono::duration<double> load_time = std::chrono::steady_clock::now() - load_start;
     if (!loaded) return loaded.err();
-
     std::lock_guard<std::mutex> lock(mu_);
     loads_.seconds += load_time.count();
     loads_.count++;
-    entry & e = models_[key];
-    e.runner = std::shared_ptr<engine::runner>(std::move(*loaded));
-    e.need = place.host;
-    e.device = place.device;
-    e.requested = params;
-    take(e);
-    return l;
+    return std::shared_ptr<engine::runner>(std::move(*loaded));
 }
 
 bool scheduler::evict_one_locked(evicted & graveyard) {

@@ -133,6 +133,7 @@ private:
     void release(const std::string & key, std::chrono::milliseconds keep_alive);
     void timer_loop();
     bool evict_one_locked(evicted & graveyard);
+    result<std::shared_ptr<engine::runner>> load_runner(const engine::load_params & params, const placement & place);
     status plan_memory(const engine::load_params & params, placement & place, evicted & graveyard);
     status make_room_locked(const memory_need & need, int num_gpu, const std::vector<gpu_device> & gpus,
                             placement & place, evicted & graveyard);
