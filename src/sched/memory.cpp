@@ -139,8 +139,8 @@ std::vector<uint64_t> layer_cells(const store::gguf::file & f, const engine::loa
     uint64_t window = 0;
     swa = sliding_layers(f, n_layer, window);
     swa.resize(n_layer, false);
-    // llama.cpp keeps full-size window layers with a draft model (swa_full).
-    const uint64_t windowed = p.draft_path.empty() ? pad256(std::min(full, window + ubatch_size(p))) : full;
+    // swa_full is off for the model and its draft alike (generation_context_params).
+    const uint64_t windowed = pad256(std::min(full, window + ubatch_size(p)));
     std::vector<uint64_t> cells(n_layer, full);
     for (size_t il = 0; il < n_layer; ++il) {
         if (swa[il]) cells[il] = windowed;
