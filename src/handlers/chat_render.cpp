@@ -2,6 +2,7 @@
 
 #include "chat/harmony.h"
 #include "chat/thinking.h"
+#include "engine/tool_grammar.h"
 #include "store/capabilities.h"
 #include "template/ollama.h"
 
@@ -154,6 +155,20 @@ tmpl::chat_turn to_turn(const api::message & m) {
     return t;
 }
 
+// The converted tools (harmony's names) that a forced call may use: all, or
+// the one tool_choice names (converted keeps in.tools' order).
+json forced_harmony_tools(const json & converted, const chat_inputs & in) {
+    if (in.choice.how != api::tool_choice::mode::function) return converted;
+    json out = json::array();
+    for (size_t i = 0; i < in.tools.size() && i < converted.size(); ++i) {
+        auto fn = in.tools[i].find("function");
+        if (fn != in.tools[i].end() && fn->is_object() && fn->value("name", "") == in.choice.name) {
+            out.push_back(converted[i]);
+        }
+    }
+    return out;
+}
+
 // The output of a harmony model continues the chat's last message when that
 // is the assistant's own (Ollama's prefill rule).
 chat::harmony_prefill harmony_prefill_of(const std::vector<api::message> & msgs) {
@@ -200,7 +215,17 @@ result<engine::chat_prompt> render_go(const prepared & p, const std::vector<api:
     out.prompt = std::move(prompt->prompt);
     out.images_dropped = images - prompt->images.size();
     if (harmony) {
-        use_harmony(out, std::move(names), harmony_prefill_of(msgs));
+        const auto prefill = harmony_prefill_of(msgs);
+        if (offer_tools && in.choice.how != api::tool_choice::mode::auto_) {
+            // tool_choice required/named: the call in harmony's own markup.
+            engine::harmony_call_options call;
+            call.tools = forced_harmony_tools(opts.tools, in);
+            call.continues_message = prefill != chat::harmony_prefill::none;
+            auto g = engine::harmony_call_grammar(call);
+            if (!g) return g.err();
+            out.grammar = std::move(*g);
+        }
+        use_harmony(out, std::move(names), prefill);
         return out;
     }
     chat::go_parser_config cfg;

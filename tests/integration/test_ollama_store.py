@@ -34,10 +34,10 @@ def _blob(root, data: bytes) -> dict:
     return {"digest": f"sha256:{hexd}", "size": len(data)}
 
 
-def _write_model(root, path: str, layers: list[tuple[str, bytes]], file_type: str) -> bytes:
+def _write_model(root, path: str, layers: list[tuple[str, bytes]], file_type: str, family: str = "llama") -> bytes:
     """One model as `ollama pull` leaves it; returns the manifest bytes."""
     out = [{"mediaType": f"application/vnd.ollama.image.{kind}", **_blob(root, data)} for kind, data in layers]
-    config = {"model_format": "gguf", "model_family": "llama", "model_families": ["llama"], "model_type": "293K",
+    config = {"model_format": "gguf", "model_family": family, "model_families": [family], "model_type": "293K",
               "file_type": file_type, "architecture": "amd64", "os": "linux",
               "rootfs": {"type": "layers", "diff_ids": [l["digest"] for l in out]}}
     manifest = {"schemaVersion": 2, "mediaType": MANIFEST_MT,
