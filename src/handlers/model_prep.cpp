@@ -4,10 +4,35 @@
 #include "store/name.h"
 #include "template/ollama.h"
 
+#include <cstdio>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 namespace lokal::handlers {
+
+namespace {
+
+// Ollama's built-in renderers (RENDERER qwen3-coder, …) are stored and shown
+// but not implemented: the model's TEMPLATE renders instead or, without one,
+// the GGUF's own Jinja template (never a default template). Said once per
+// model and renderer, on stderr, so that a different prompt is not a mystery.
+void note_renderer_fallback(const prepared & p) {
+    auto it = p.rec.config.is_object() ? p.rec.config.find("renderer") : p.rec.config.end();
+    if (it == p.rec.config.end() || !it->is_string() || it->get<std::string>().empty()) return;
+    static std::mutex mu;
+    static std::set<std::string> told;
+    const std::string renderer = it->get<std::string>();
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!told.insert(p.rec.manifest_digest + " " + renderer).second) return;
+    }
+    std::fprintf(stderr, "lokal: model %s: RENDERER \"%s\" is not implemented; using %s\n",
+                 p.rec.name.display_short().c_str(), renderer.c_str(),
+                 p.go_template ? "its TEMPLATE" : "the GGUF's own chat template (Jinja)");
+}
+
+}  // namespace
 
 json details_from_config(const json & config) {
     // Config blobs come from disk (maybe written by another program): a field
@@ -84,6 +109,7 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
         if (!t) return make_error(errc::invalid_request, t.err().message);
         p.go_template = *t;
     }
+    note_renderer_fallback(p);
 
     p.keep_alive = keep_alive.value_or(ctx.cfg.keep_alive);
     p.label.name = p.rec.name.display_short();
