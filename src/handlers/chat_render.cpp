@@ -356,14 +356,20 @@ result<engine::chat_prompt> render_generate(engine::runner * r, const prepared &
         if (!in.suffix.empty()) {
             return make_error(errc::invalid_request, "\"suffix\" needs a model whose TEMPLATE uses .Suffix");
         }
-        return render_jinja(r, msgs, ci, false, on);
+        return render_jinja_fitted(r, msgs, ci, false, on, fit_for(r, p, in.truncate));
     }
     const bool harmony = uses_harmony(p);
+    const fit_rule fit = fit_for(r, p, in.truncate);
+    tmpl::render_options fo;
+    fo.count_tokens = fit.count;
+    fo.num_ctx = fit.num_ctx;
+    fo.image_tokens = fit.image_tokens;
     auto prompt = render_generate_prompt(r, p, in.system, in.prompt, in.suffix, in.has_context,
-                                         harmony ? harmony_think(*think) : *think);
+                                         harmony ? harmony_think(*think) : *think, fo);
     if (!prompt) return prompt.err();
+    if (!fit.exact && prompt->first_message > 0) return make_error(errc::unavailable, k_needs_tokenizer);
     engine::chat_prompt out;
-    out.prompt = std::move(*prompt);
+    out.prompt = std::move(prompt->prompt);
     if (harmony) {
         use_harmony(out, {}, chat::harmony_prefill::none);
         return out;

@@ -62,6 +62,7 @@ struct generate_inputs {
     std::string prompt, suffix;
     bool has_context = false;
     json think = nullptr;
+    bool truncate = true;  // as for chat: the oldest MESSAGEs go until the prompt fits
 };
 result<engine::chat_prompt> render_generate(engine::runner * r, const prepared & p, const generate_inputs & in);
 

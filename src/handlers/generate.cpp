@@ -55,6 +55,7 @@ void generate(context & ctx, const http::request & req, http::response & res) {
             in.suffix = g->suffix;
             in.has_context = !g->context.empty();
             in.think = g->think;
+            in.truncate = g->truncate;
             return render_generate(r, *p, in);
         };
     }

@@ -198,16 +198,21 @@ result<std::string> render_with_jinja(engine::runner * r, const std::vector<tmpl
 
 }  // namespace
 
-result<std::string> render_generate_prompt(engine::runner * r, const prepared & p,
-                                           const std::optional<std::string> & system, const std::string & prompt,
-                                           const std::string & suffix, bool has_context, const json & think) {
+result<tmpl::rendered_prompt> render_generate_prompt(engine::runner * r, const prepared & p,
+                                                     const std::optional<std::string> & system,
+                                                     const std::string & prompt, const std::string & suffix,
+                                                     bool has_context, const json & think,
+                                                     const tmpl::render_options & fit) {
     std::string sys = system && !system->empty() ? *system : p.rec.system.value_or("");
     std::vector<tmpl::chat_turn> history = has_context ? std::vector<tmpl::chat_turn>{} : model_messages(p);
     if (p.go_template) {
         tmpl::render_options opts;
         opts.history = std::move(history);
         if (!think.is_null()) opts.think = think;
-        return tmpl::render_generate(*p.go_template, sys, prompt, suffix, opts);
+        opts.count_tokens = fit.count_tokens;
+        opts.num_ctx = fit.num_ctx;
+        opts.image_tokens = fit.image_tokens;
+        return tmpl::render_generate_full(*p.go_template, sys, prompt, suffix, opts);
     }
     if (!suffix.empty()) {
         return make_error(errc::invalid_request, "\"suffix\" needs a model whose TEMPLATE uses .Suffix");
@@ -216,7 +221,11 @@ result<std::string> render_generate_prompt(engine::runner * r, const prepared & 
     if (!sys.empty()) turns.push_back(turn("system", sys));
     turns.insert(turns.end(), history.begin(), history.end());
     turns.push_back(turn("user", prompt));
-    return render_with_jinja(r, turns);
+    auto text = render_with_jinja(r, turns);
+    if (!text) return text.err();
+    tmpl::rendered_prompt out;
+    out.prompt = std::move(*text);
+    return out;
 }
 
 }  // namespace lokal::handlers

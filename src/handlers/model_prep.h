@@ -8,6 +8,7 @@
 #include "handlers/routes.h"
 #include "sched/scheduler.h"
 #include "store/store.h"
+#include "template/ollama.h"
 #include "template/template.h"
 
 #include <chrono>
@@ -53,10 +54,14 @@ engine::completion_request completion_from(const prepared & p);
 // from an earlier turn continues), then the prompt; or, with a suffix, the
 // template's fill-in-the-middle form (Go templates only).
 // The runner is needed only without a Go template (the GGUF's Jinja lives in
-// the loaded model); with p.go_template it may be null.
-result<std::string> render_generate_prompt(engine::runner * r, const prepared & p,
-                                           const std::optional<std::string> & system, const std::string & prompt,
-                                           const std::string & suffix, bool has_context, const json & think = nullptr);
+// the loaded model); with p.go_template it may be null. fit's count_tokens,
+// num_ctx and image_tokens cut the MESSAGEs as Ollama's chatPrompt does (Go
+// templates; first_message says how many went).
+result<tmpl::rendered_prompt> render_generate_prompt(engine::runner * r, const prepared & p,
+                                                     const std::optional<std::string> & system,
+                                                     const std::string & prompt, const std::string & suffix,
+                                                     bool has_context, const json & think = nullptr,
+                                                     const tmpl::render_options & fit = {});
 
 // Ollama's "details" object from a model's config blob.
 json details_from_config(const json & config);

@@ -419,11 +419,21 @@ result<std::string> render_chat(const parsed_template & t, const std::vector<cha
 
 result<std::string> render_generate(const parsed_template & t, const std::string & system, const std::string & prompt,
                                     const std::string & suffix, const render_options & opts) {
+    result<rendered_prompt> r = render_generate_full(t, system, prompt, suffix, opts);
+    if (!r) {
+        return r.err();
+    }
+    return std::move(r->prompt);
+}
+
+result<rendered_prompt> render_generate_full(const parsed_template & t, const std::string & system,
+                                             const std::string & prompt, const std::string & suffix,
+                                             const render_options & opts) {
     if (!suffix.empty()) {
-        std::string out;
+        rendered_prompt out;
         std::size_t steps = 0;
         ollama_renderer r(t, opts.lim, steps);
-        if (status s = r.execute({}, nullptr, prompt, suffix, opts.think, out); !s) {
+        if (status s = r.execute({}, nullptr, prompt, suffix, opts.think, out.prompt); !s) {
             return s.err();
         }
         return out;
@@ -434,11 +444,7 @@ result<std::string> render_generate(const parsed_template & t, const std::string
     }
     msgs.insert(msgs.end(), opts.history.begin(), opts.history.end());
     msgs.push_back(chat_turn{"user", prompt, "", opts.images, nullptr, "", ""});
-    result<rendered_prompt> r = chat_prompt(t, msgs, json::array(), opts);
-    if (!r) {
-        return r.err();
-    }
-    return std::move(r->prompt);
+    return chat_prompt(t, msgs, json::array(), opts);
 }
 
 }  // namespace lokal::tmpl

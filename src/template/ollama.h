@@ -108,10 +108,17 @@ result<rendered_prompt> render_chat_full(const parsed_template & t, const std::v
 
 // Ollama's /api/generate prompt (not raw): with a suffix, .Prompt and
 // .Suffix only; otherwise the system (already chosen between the request's
-// and the model's) and the prompt as a user message, through the chat path.
+// and the model's), the history (the MESSAGEs) and the prompt as a user
+// message, through the chat path.
 result<std::string> render_generate(const parsed_template & t, const std::string & system,
                                     const std::string & prompt, const std::string & suffix,
                                     const render_options & opts = {});
+
+// The same with what truncation kept (opts.count_tokens: the MESSAGEs are
+// dropped oldest first, as in chat, until the prompt fits).
+result<rendered_prompt> render_generate_full(const parsed_template & t, const std::string & system,
+                                             const std::string & prompt, const std::string & suffix,
+                                             const render_options & opts = {});
 
 // The identifiers a template mentions, lowercased and sorted (Ollama's
 // Template.Vars). Fails as Ollama's Parse does for {{template "x"}} with

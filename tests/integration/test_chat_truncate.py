@@ -181,3 +181,26 @@ def test_generate_truncate_false_refuses_a_long_prompt(api, models):
     # A debug render shows the prompt whole.
     r = api.post("/api/generate", {**body, "_debug_render_only": True})
     assert r.status_code == 200 and "LONG" in r.json()["_debug_info"]["rendered_template"]
+
+
+@pytest.mark.parametrize("kind", ["go", "jinja"])
+def test_generate_drops_the_oldest_modelfile_messages(api, models, gemma_digest, kind):
+    """Ollama's GenerateHandler renders system + MESSAGEs + prompt through
+    chatPrompt, so a long MESSAGE history is cut message by message as in
+    chat: the same cut as /api/chat with those messages."""
+    msgs = long_chat()
+    history, last = msgs[1:-1], msgs[-1]["content"]
+    name = f"trunc-history-{kind}"
+    extra = {"template": GEMMA_TEMPLATE.read_text()} if kind == "go" else {}
+    api.create(name, files={"gemma3-270m-q4_k_m.gguf": gemma_digest}, messages=history,
+               system=msgs[0]["content"], parameters={"num_ctx": NUM_CTX}, **extra)
+    r = api.post("/api/generate", {"model": name, "prompt": last, "stream": False, "_debug_render_only": True})
+    assert r.status_code == 200, r.text[:300]
+    got = r.json()["_debug_info"]["rendered_template"]
+    cut = expected_cut(api, models[kind], msgs)
+    assert got == render(api, models[kind], kept(msgs, cut), truncate=False)["rendered_template"]
+    assert "OLD-Q0" not in got and "LAST question" in got and count(api, name, got) <= NUM_CTX
+    # "truncate": false keeps them all (and running would refuse the prompt).
+    r = api.post("/api/generate", {"model": name, "prompt": last, "stream": False, "_debug_render_only": True,
+                                   "truncate": False})
+    assert "OLD-Q0" in r.json()["_debug_info"]["rendered_template"]
