@@ -61,14 +61,19 @@ void worker_pool::work() {
         fn();
         lock.lock();
     }
-    lock.unlock();
+    // Counted out in the critical section that decided to end: two lingering
+    // threads could otherwise both see room above `base` and both leave. The
+    // last thread lets shutdown() return only once it has let go of the
+    // mutex and every thread-local, so the pool may be destroyed then; the
+    // others touch nothing of the pool after unlocking.
+    if (--threads_ == 0) {
+        std::notify_all_at_thread_exit(all_ended_, std::move(lock));
+    } else {
+        lock.unlock();
+    }
 #if defined(CPPHTTPLIB_OPENSSL_SUPPORT)
     OPENSSL_thread_stop();  // the thread's TLS state; cpp-httplib's pool does the same
 #endif
-    lock.lock();
-    // The last thread out lets shutdown() return only after it has let go of
-    // the mutex and every thread-local, so the pool may be destroyed then.
-    if (--threads_ == 0) std::notify_all_at_thread_exit(all_ended_, std::move(lock));
 }
 
 }  // namespace lokal::http::detail
