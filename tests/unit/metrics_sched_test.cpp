@@ -1,5 +1,6 @@
 // What /metrics reads from the scheduler: pending acquires, load totals and
 // each loaded runner's requests in flight. Fake engine, no model.
+#include "fake_runner.h"
 #include "sched/scheduler.h"
 
 #include <gtest/gtest.h>
@@ -12,23 +13,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class busy_runner : public engine::runner {
-public:
-    explicit busy_runner(engine::load_params p) : p_(std::move(p)) {}
-    const engine::load_params & params() const override { return p_; }
-    engine::model_facts facts() const override { return {}; }
-    result<std::string> apply_chat_template(const std::vector<engine::chat_message> &) override {
-        return std::string();
-    }
-    result<std::unique_ptr<engine::completion_stream>> submit(engine::completion_request) override {
-        return make_error(errc::internal, "fake");
-    }
-    int active() const override { return 2; }
-    void stop() override {}
-
-private:
-    engine::load_params p_;
-};
+// Two requests in flight, always.
+std::unique_ptr<engine::runner> busy_runner(const engine::load_params & p) {
+    return std::make_unique<test::fake_runner>(p, engine::model_facts{}, 2);
+}
 
 }  // namespace
 
@@ -37,7 +25,7 @@ TEST(metrics_sched, pending_loads_and_active) {
     sched::scheduler s({3, 16}, [&](const engine::load_params & p) -> result<std::unique_ptr<engine::runner>> {
         while (!release) std::this_thread::sleep_for(1ms);
         std::this_thread::sleep_for(5ms);
-        return std::unique_ptr<engine::runner>(std::make_unique<busy_runner>(p));
+        return busy_runner(p);
     });
     EXPECT_EQ(s.pending(), 0);
     EXPECT_EQ(s.loads().count, 0u);

@@ -1,5 +1,6 @@
 // GPU placement and the per-GPU budget with made-up devices: the planning
 // is pure, so it is tested here on machines without a GPU.
+#include "fake_runner.h"
 #include "sched/placement.h"
 #include "sched/scheduler.h"
 
@@ -104,21 +105,7 @@ TEST(placement, tied_embeddings_cost_the_gpu_a_copy_but_no_system_memory) {
 
 namespace {
 
-class fake_runner : public engine::runner {
-public:
-    explicit fake_runner(engine::load_params p) : p_(std::move(p)) {}
-    const engine::load_params & params() const override { return p_; }
-    engine::model_facts facts() const override { return {}; }
-    result<std::string> apply_chat_template(const std::vector<engine::chat_message> &) override { return std::string(); }
-    result<std::unique_ptr<engine::completion_stream>> submit(engine::completion_request) override {
-        return make_error(errc::internal, "fake");
-    }
-    int active() const override { return 0; }
-    void stop() override {}
-
-private:
-    engine::load_params p_;
-};
+using test::fake_runner;
 
 // Models of 10 blocks of num_ctx MiB each; GPUs whose free memory the test sets.
 struct gpu_fixture {

@@ -1,4 +1,5 @@
 // Scheduler logic against a fake engine: no model needed.
+#include "fake_runner.h"
 #include "sched/scheduler.h"
 
 #include <gtest/gtest.h>
@@ -11,21 +12,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class fake_runner : public engine::runner {
+// Counts the runners alive, so tests see loads and unloads.
+class fake_runner : public test::fake_runner {
 public:
-    fake_runner(engine::load_params p, std::atomic<int> & alive) : p_(std::move(p)), alive_(alive) { alive_++; }
-    ~fake_runner() override { alive_--; }
-    const engine::load_params & params() const override { return p_; }
-    engine::model_facts facts() const override { return {100, 0, p_.num_ctx, p_.num_ctx, false}; }
-    result<std::string> apply_chat_template(const std::vector<engine::chat_message> &) override { return std::string(); }
-    result<std::unique_ptr<engine::completion_stream>> submit(engine::completion_request) override {
-        return make_error(errc::internal, "fake");
+    fake_runner(const engine::load_params & p, std::atomic<int> & alive)
+        : test::fake_runner(p, engine::model_facts{100, 0, p.num_ctx, p.num_ctx, false}), alive_(alive) {
+        alive_++;
     }
-    int active() const override { return 0; }
-    void stop() override {}
+    ~fake_runner() override { alive_--; }
 
 private:
-    engine::load_params p_;
     std::atomic<int> & alive_;
 };
 
