@@ -3,17 +3,11 @@
 
 #include "auth/crypto.h"
 #include "chats/schema.h"
-
-#include <chrono>
+#include "core/clock.h"
 
 namespace lokal::auth {
 
 namespace {
-
-int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 constexpr int64_t local_user = 1;  // the owner while authentication is off (chats::local_user_id)
 
@@ -63,7 +57,7 @@ result<user_info> accounts::add_user(const std::string & name, std::string_view 
     if (!db_) return make_error(errc::unavailable, "account database is not open");
     auto s = db_->prepare("INSERT INTO users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)");
     if (!s) return s.err();
-    user_info u{0, name, role, now_ms()};
+    user_info u{0, name, role, unix_ms()};
     if (auto st = s->bind(1, name).bind(2, role).bind(3, *hash).bind(4, u.created_at).run(); !st) {
         if (st.err().code == errc::conflict) return make_error(errc::conflict, "user \"" + name + "\" already exists");
         return st.err();
@@ -163,7 +157,7 @@ result<std::string> accounts::login(const std::string & name, std::string_view p
     std::lock_guard lock(mu_);
     auto s = db_->prepare("INSERT INTO sessions(user_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?)");
     if (!s) return s.err();
-    int64_t now = now_ms();
+    int64_t now = unix_ms();
     if (auto st = s->bind(1, id).bind(2, secret_hash(secret)).bind(3, now).bind(4, now + ttl_ms).run(); !st) return st.err();
     // Expired sessions go when someone logs in; nothing else needs a timer.
     if (auto d = db_->prepare("DELETE FROM sessions WHERE expires_at < ?")) (void)d->bind(1, now).run();
@@ -176,7 +170,7 @@ result<principal> accounts::authenticate_session(std::string_view secret) {
     const std::string hash = secret_hash(secret);
     auto s = db_->prepare("SELECT user_id, hash FROM sessions WHERE hash = ? AND expires_at > ?");
     if (!s) return s.err();
-    auto r = s->bind(1, hash).bind(2, now_ms()).step();
+    auto r = s->bind(1, hash).bind(2, unix_ms()).step();
     if (!r) return r.err();
     if (!*r || !equal_ct(s->get_text(1), hash)) return make_error(errc::unauthorized, "session expired or unknown");
     auto p = owner_locked(s->get_int(0));

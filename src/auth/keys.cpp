@@ -2,17 +2,11 @@
 #include "auth/accounts.h"
 
 #include "auth/crypto.h"
-
-#include <chrono>
+#include "core/clock.h"
 
 namespace lokal::auth {
 
 namespace {
-
-int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // last_used_at is written at most this often per key: a database write on
 // every request would serialise the server on SQLite's lock.
@@ -72,7 +66,7 @@ result<created_key> accounts::create_key(const std::string & user, const std::st
     }
     created_key out;
     out.secret = new_secret("lk-");
-    out.info = key_info{0, user, label, out.secret.substr(0, shown_prefix), scopes, now_ms(), std::nullopt, std::nullopt};
+    out.info = key_info{0, user, label, out.secret.substr(0, shown_prefix), scopes, unix_ms(), std::nullopt, std::nullopt};
     auto s = db_->prepare("INSERT INTO api_keys(user_id, name, prefix, hash, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)");
     if (!s) return s.err();
     s->bind(1, *id).bind(2, label).bind(3, out.info.prefix).bind(4, secret_hash(out.secret));
@@ -106,7 +100,7 @@ status accounts::revoke_key(int64_t id, const std::optional<std::string> & owner
     if (owner) sql += " AND user_id = (SELECT id FROM users WHERE name = ?)";
     auto s = db_->prepare(sql);
     if (!s) return s.err();
-    s->bind(1, now_ms()).bind(2, id);
+    s->bind(1, unix_ms()).bind(2, id);
     if (owner) s->bind(3, *owner);
     if (auto st = s->run(); !st) return st;
     if (db_->changes() == 0) return make_error(errc::not_found, "key " + std::to_string(id) + " not found");
@@ -141,7 +135,7 @@ result<principal> accounts::authenticate_key(std::string_view secret) {
 }
 
 status accounts::touch_key_locked(int64_t key_id, std::optional<int64_t> last_used) {
-    const int64_t now = now_ms();
+    const int64_t now = unix_ms();
     if (last_used && now - *last_used < touch_interval_ms) return {};
     auto s = db_->prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?");
     if (!s) return s.err();

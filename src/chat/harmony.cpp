@@ -26,12 +26,12 @@ size_t partial_tag(std::string_view s, std::string_view tag) {
     return 0;
 }
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool is_white(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
 std::string trim(std::string s) {
     size_t b = 0, e = s.size();
-    while (b < e && is_space(s[b])) ++b;
-    while (e > b && is_space(s[e - 1])) --e;
+    while (b < e && is_white(s[b])) ++b;
+    while (e > b && is_white(s[e - 1])) --e;
     return s.substr(b, e - b);
 }
 
@@ -47,7 +47,7 @@ header parse_header(std::string raw) {
     if (size_t c = raw.find(constrain_tag); c != std::string::npos) raw.insert(c, " ");
     if (size_t at = raw.find(channel_tag); at != std::string::npos) {
         size_t from = at + channel_tag.size(), to = from;
-        while (to < raw.size() && !is_space(raw[to])) ++to;
+        while (to < raw.size() && !is_white(raw[to])) ++to;
         h.channel = raw.substr(from, to - from);
         raw = raw.substr(0, at) + raw.substr(to);
     }

@@ -1,18 +1,13 @@
 #include "chats/chats.h"
 #include "chats/schema.h"
 #include "chats/sealed.h"
+#include "core/clock.h"
 
-#include <chrono>
 #include <map>
 
 namespace lokal::chats {
 
 namespace {
-
-int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 error not_found(std::string_view what) { return make_error(errc::not_found, std::string(what) + " not found"); }
 
@@ -192,7 +187,7 @@ result<std::vector<folder_count>> store::folders(const owner & user) {
 result<int64_t> store::insert_chat_locked(const owner & user, const chat & c, bool keep_times) {
     if (auto st = validate_meta(c.meta.title, c.meta.folder); !st) return st.err();
     if (!c.settings.is_object()) return make_error(errc::invalid_request, "settings must be an object");
-    int64_t now = now_ms();
+    int64_t now = unix_ms();
     int64_t created = keep_times && c.meta.created_at > 0 ? c.meta.created_at : now;
     int64_t updated = keep_times && c.meta.updated_at > 0 ? c.meta.updated_at : now;
     auto s = db_->prepare("INSERT INTO chats(user_id, created_at, updated_at) VALUES (?, ?, ?)");
@@ -305,7 +300,7 @@ result<chat_summary> store::update(const owner & user, int64_t id, const chat_pa
     // Pinning, moving and switching branches are not activity: only a
     // rename or new settings move the chat up the list.
     bool touch = p.title || p.settings;
-    if (auto st = write_chat_locked(id, c, *k, touch ? now_ms() : c.meta.updated_at); !st) return st.err();
+    if (auto st = write_chat_locked(id, c, *k, touch ? unix_ms() : c.meta.updated_at); !st) return st.err();
     return summary_locked(user, id);
 }
 
@@ -327,7 +322,7 @@ result<message> store::insert_message_locked(int64_t chat_id, const message & m,
         if (!row) return row.err();
         if (!*row) return make_error(errc::invalid_request, "parent_id is not a message of this chat");
     }
-    int64_t now = now_ms();
+    int64_t now = unix_ms();
     message out = m;
     out.created_at = keep_times && m.created_at > 0 ? m.created_at : now;
     out.updated_at = keep_times && m.updated_at > 0 ? m.updated_at : now;
@@ -372,7 +367,7 @@ result<std::vector<message>> store::add_messages(const owner & user, int64_t cha
     }
     auto s = db_->prepare("UPDATE chats SET current_message_id = ?, updated_at = ? WHERE id = ?");
     if (!s) return s.err();
-    if (auto st = s->bind(1, out.back().id).bind(2, now_ms()).bind(3, chat_id).run(); !st) return st.err();
+    if (auto st = s->bind(1, out.back().id).bind(2, unix_ms()).bind(3, chat_id).run(); !st) return st.err();
     if (auto st = tx->commit(); !st) return st.err();
     return out;
 }
@@ -394,7 +389,7 @@ result<message> store::update_message(const owner & user, int64_t chat_id, int64
     if (p.status) m.status = *p.status;
     if (p.stats) m.stats = *p.stats;
     if (auto st = validate(m); !st) return st.err();
-    m.updated_at = now_ms();
+    m.updated_at = unix_ms();
     if (auto st = write_message_locked(chat_id, m, *k); !st) return st.err();
     return m;
 }

@@ -109,6 +109,17 @@ std::string random_hex_id(std::string_view prefix) {
     return out;
 }
 
+const json & reply_message(const json & native) {
+    static const json empty = json::object();
+    auto it = native.find("message");
+    return it != native.end() && it->is_object() ? *it : empty;
+}
+
+int64_t reply_count(const json & native, const char * key) {
+    auto it = native.find(key);
+    return it != native.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
 int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();

@@ -57,6 +57,11 @@ int64_t unix_now();
 // modified_at); now when it cannot be parsed.
 int64_t unix_from_rfc3339(std::string_view ts);
 
+// The native answer's message object (empty when absent), and one of its
+// integer counts (0 when absent): prompt_eval_count, eval_count.
+const json & reply_message(const json & native);
+int64_t reply_count(const json & native, const char * key);
+
 // Typed readers: absent or null leaves out untouched; a wrong type is an
 // invalid_request naming the field.
 status read_string(const json & body, const char * key, std::optional<std::string> & out);

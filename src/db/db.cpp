@@ -1,8 +1,9 @@
 #include "db/db.h"
 
+#include "core/clock.h"
+
 #include <sqlite3.h>
 
-#include <chrono>
 #include <filesystem>
 #include <system_error>
 
@@ -22,11 +23,6 @@ error sql_error(sqlite3 * db, std::string_view what) {
     }
     if ((code & 0xff) == SQLITE_TOOBIG) return make_error(errc::too_large, msg);
     return make_error(errc::internal, msg);
-}
-
-int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -204,7 +200,7 @@ status connection::migrate(const std::vector<migration> & migrations) {
         }
         auto rec = prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)");
         if (!rec) return rec.err();
-        if (auto st = rec->bind(1, int64_t{m.version}).bind(2, now_ms()).run(); !st) return st;
+        if (auto st = rec->bind(1, int64_t{m.version}).bind(2, unix_ms()).run(); !st) return st;
     }
     return tx->commit();
 }

@@ -2,6 +2,7 @@
 
 #include "audit/audit.h"
 #include "auth/policy.h"
+#include "core/clock.h"
 #include "handlers/audit_routes.h"
 
 #include <charconv>
@@ -12,13 +13,6 @@ namespace {
 
 using req_t = const http::request &;
 using res_t = http::response &;
-
-template <class F>
-void reply(res_t res, F && body, int ok_status = 200) {
-    result<json> r = body();
-    if (!r) return http::set_error(res, r.err());
-    http::set_json(res, *r, ok_status);
-}
 
 // A string field of a JSON body; missing is an error when required.
 result<std::string> field(const json & body, const char * name, bool required = true) {
@@ -51,7 +45,7 @@ std::string param(req_t req, const char * name) {
 }
 
 void add_user(auth_context & ctx, req_t req, res_t res) {
-    reply(
+    http::reply(
         res,
         [&]() -> result<json> {
             auto body = http::parse_json_body(req);
@@ -70,7 +64,7 @@ void add_user(auth_context & ctx, req_t req, res_t res) {
 }
 
 void list_users(auth_context & ctx, res_t res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto users = ctx.accounts.list_users();
         if (!users) return users.err();
         json arr = json::array();
@@ -107,7 +101,7 @@ result<json> change_password(auth_context & ctx, const std::string & name, const
 }
 
 void set_password(auth_context & ctx, req_t req, res_t res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto body = http::parse_json_body(req);
         if (!body) return body.err();
         return change_password(ctx, param(req, "name"), *body, false);
@@ -121,7 +115,7 @@ void too_many(res_t res, int wait);
 void own_password(auth_context & ctx, req_t req, res_t res) {
     const std::string attempt = req.principal + '\n' + req.remote_addr;
     if (int wait = ctx.logins.retry_after(attempt); wait > 0) return too_many(res, wait);
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         if (req.principal.empty()) {
             return make_error(errc::invalid_request, "authentication is off (LOKAL_AUTH): there is no user to change");
         }
@@ -137,7 +131,7 @@ void own_password(auth_context & ctx, req_t req, res_t res) {
 }
 
 void remove_user(auth_context & ctx, req_t req, res_t res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto user = ctx.accounts.find_user(param(req, "name"));
         if (!user) return user.err();
         if (auto st = ctx.accounts.remove_user(user->name); !st) return st.err();
@@ -158,7 +152,7 @@ result<int64_t> key_id_param(req_t req) {
 }
 
 void create_key(auth_context & ctx, req_t req, res_t res) {
-    reply(
+    http::reply(
         res,
         [&]() -> result<json> {
             auto body = http::parse_json_body(req, true);
@@ -181,7 +175,7 @@ void create_key(auth_context & ctx, req_t req, res_t res) {
 }
 
 void list_keys(auth_context & ctx, req_t req, res_t res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         std::optional<std::string> user;
         if (auto it = req.query.find("user"); it != req.query.end() && !it->second.empty()) user = it->second;
         auto keys = ctx.accounts.list_keys(user);
@@ -193,7 +187,7 @@ void list_keys(auth_context & ctx, req_t req, res_t res) {
 }
 
 void revoke_key(auth_context & ctx, req_t req, res_t res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto id = key_id_param(req);
         if (!id) return id.err();
         if (auto st = ctx.accounts.revoke_key(*id, std::nullopt); !st) return st.err();
@@ -212,7 +206,7 @@ result<auth::principal> key_owner(auth_context & ctx, req_t req) {
 }
 
 void own_keys(auth_context & ctx, req_t req, res_t res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto p = key_owner(ctx, req);
         if (!p) return p.err();
         auto keys = ctx.accounts.list_keys(p->name);
@@ -224,7 +218,7 @@ void own_keys(auth_context & ctx, req_t req, res_t res) {
 }
 
 void create_own_key(auth_context & ctx, req_t req, res_t res) {
-    reply(
+    http::reply(
         res,
         [&]() -> result<json> {
             auto p = key_owner(ctx, req);
@@ -256,7 +250,7 @@ void create_own_key(auth_context & ctx, req_t req, res_t res) {
 }
 
 void revoke_own_key(auth_context & ctx, req_t req, res_t res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto p = key_owner(ctx, req);
         if (!p) return p.err();
         auto id = key_id_param(req);
@@ -269,11 +263,6 @@ void revoke_own_key(auth_context & ctx, req_t req, res_t res) {
 
 // Web sessions last a working day; signing in again is cheap.
 constexpr int64_t session_ttl_ms = 12ll * 3600 * 1000;
-
-int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string session_cookie_header(const auth_context & ctx, const std::string & value, int64_t max_age_s) {
     return std::string(auth::session_cookie) + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age_s) +
@@ -292,7 +281,7 @@ status unlock_chats(auth_context & a, context & ctx, req_t req, const auth::user
                     const std::string & secret) {
     auto k = a.accounts.unlock_chat_key(u.id, password, true);
     if (!k) return k.err();
-    a.chat_keys->put(secret, u.id, now_ms() + session_ttl_ms, *k);
+    a.chat_keys->put(secret, u.id, unix_ms() + session_ttl_ms, *k);
     auto sealed = a.chats->seal_existing(chats::owner{u.id, *k});
     if (!sealed) return sealed.err();
     if (*sealed > 0) {

@@ -53,16 +53,8 @@ std::string query(const http::request & req, const char * name) {
     return it == req.query.end() ? std::string() : it->second;
 }
 
-// Runs body, which returns the JSON to send or an error.
-template <class F>
-void reply(http::response & res, F && body, int ok_status = 200) {
-    result<json> r = body();
-    if (!r) return http::set_error(res, r.err());
-    http::set_json(res, *r, ok_status);
-}
-
 void list(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         chats::list_query q;
         q.q = query(req, "q");
         q.folder = query(req, "folder");
@@ -81,7 +73,7 @@ void list(chats::store & st, const chats::owner & user, const http::request & re
 }
 
 void folders(chats::store & st, const chats::owner & user, const http::request &, http::response & res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto f = st.folders(user);
         if (!f) return f.err();
         json arr = json::array();
@@ -91,7 +83,7 @@ void folders(chats::store & st, const chats::owner & user, const http::request &
 }
 
 void create(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
-    reply(
+    http::reply(
         res,
         [&]() -> result<json> {
             auto body = json_body(req, true);
@@ -109,7 +101,7 @@ void create(chats::store & st, const chats::owner & user, const http::request & 
 }
 
 void show(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
         auto c = st.get(user, *id);
@@ -119,7 +111,7 @@ void show(chats::store & st, const chats::owner & user, const http::request & re
 }
 
 void update(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
         auto body = json_body(req);
@@ -133,7 +125,7 @@ void update(chats::store & st, const chats::owner & user, const http::request & 
 }
 
 void remove(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
         if (auto s = st.remove(user, *id); !s) return s.err();
@@ -143,7 +135,7 @@ void remove(chats::store & st, const chats::owner & user, const http::request & 
 
 // Body: one message object, or {"messages": [...]} to add a chain at once.
 void add_messages(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
-    reply(
+    http::reply(
         res,
         [&]() -> result<json> {
             auto id = id_param(req, "id");
@@ -169,7 +161,7 @@ void add_messages(chats::store & st, const chats::owner & user, const http::requ
 }
 
 void update_message(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
-    reply(res, [&]() -> result<json> {
+    http::reply(res, [&]() -> result<json> {
         auto id = id_param(req, "id");
         if (!id) return id.err();
         auto mid = id_param(req, "message_id");
@@ -223,7 +215,7 @@ void export_all(chats::store & st, const chats::owner & user, const http::reques
 }
 
 void import(chats::store & st, const chats::owner & user, const http::request & req, http::response & res) {
-    reply(
+    http::reply(
         res,
         [&]() -> result<json> {
             auto body = json_body(req);

@@ -135,6 +135,13 @@ int status_for(errc code);
 // Fills res with {"error": message} and the mapped status.
 void set_error(response & res, const error & err);
 void set_json(response & res, const json & body, int status = 200);
+// Answers with what body() returns: its JSON with ok_status, or its error.
+template <class F>
+void reply(response & res, F && body, int ok_status = 200) {
+    result<json> r = body();
+    if (!r) return set_error(res, r.err());
+    set_json(res, *r, ok_status);
+}
 // The one JSON encoding of every answer: Go's encoding/json, as Ollama writes
 // it (core/gojson.h: "<" as "\u003c", Go's float forms, invalid UTF-8 as
 // U+FFFD). json_line adds the newline of an NDJSON stream line.

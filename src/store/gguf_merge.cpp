@@ -11,7 +11,7 @@ namespace lokal::store::gguf {
 
 namespace {
 
-error bad(const std::string & why) { return make_error(errc::invalid_request, why); }
+error malformed(const std::string & why) { return make_error(errc::invalid_request, why); }
 
 bool is_split_key(std::string_view key) { return key.substr(0, 6) == "split."; }
 
@@ -30,7 +30,7 @@ status copy_range(const std::string & path, uint64_t off, uint64_t n, files::tem
         ssize_t r = ::pread(fd, buf.data(), std::min<uint64_t>(n, buf.size()), static_cast<off_t>(off));
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
-            st = r < 0 ? status(files::io_error("read " + path)) : status(bad("split GGUF file changed while merging"));
+            st = r < 0 ? status(files::io_error("read " + path)) : status(malformed("split GGUF file changed while merging"));
             break;
         }
         st = out.write(buf.data(), static_cast<size_t>(r));
@@ -72,17 +72,17 @@ bool is_split(const file & f) { return f.get_uint("split.count").value_or(1) > 1
 result<std::vector<size_t>> order_splits(const std::vector<const file *> & parts) {
     const uint64_t count = parts.empty() ? 0 : parts[0]->get_uint("split.count").value_or(1);
     if (count != parts.size()) {
-        return bad("the split GGUF model has " + std::to_string(count) + " parts, but " + std::to_string(parts.size()) +
+        return malformed("the split GGUF model has " + std::to_string(count) + " parts, but " + std::to_string(parts.size()) +
                    " were given");
     }
     std::vector<size_t> order(parts.size(), SIZE_MAX);
     for (size_t i = 0; i < parts.size(); ++i) {
         auto no = parts[i]->get_uint("split.no");
         if (parts[i]->get_uint("split.count").value_or(1) != count || !no) {
-            return bad("the split GGUF files are parts of different models");
+            return malformed("the split GGUF files are parts of different models");
         }
         if (*no >= count || order[*no] != SIZE_MAX) {
-            return bad("split GGUF part " + std::to_string(*no + 1) + " is given twice or is out of range");
+            return malformed("split GGUF part " + std::to_string(*no + 1) + " is given twice or is out of range");
         }
         order[*no] = i;
     }
@@ -91,16 +91,16 @@ result<std::vector<size_t>> order_splits(const std::vector<const file *> & parts
     for (const file * p : parts) {
         tensors += p->tensors.size();
         for (const auto & t : p->tensors) {
-            if (!names.insert(t.name).second) return bad("split GGUF parts both hold tensor " + t.name);
+            if (!names.insert(t.name).second) return malformed("split GGUF parts both hold tensor " + t.name);
         }
     }
     const file & first = *parts[order[0]];
     if (auto want = first.get_uint("split.tensors.count"); want && *want != tensors) {
-        return bad("the split GGUF parts hold " + std::to_string(tensors) + " tensors, the first part says " +
+        return malformed("the split GGUF parts hold " + std::to_string(tensors) + " tensors, the first part says " +
                    std::to_string(*want));
     }
     if (first.find("general.architecture") == nullptr) {
-        return bad("the first split GGUF part has no general.architecture");
+        return malformed("the first split GGUF part has no general.architecture");
     }
     return order;
 }

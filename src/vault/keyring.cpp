@@ -1,17 +1,12 @@
 #include "vault/keyring.h"
 
-#include <sodium.h>
+#include "core/clock.h"
 
-#include <chrono>
+#include <sodium.h>
 
 namespace lokal::vault {
 
 namespace {
-
-int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string digest(std::string_view secret) {
     if (sodium_init() < 0) return std::string(secret);  // never: libsodium is set up by then
@@ -25,7 +20,7 @@ std::string digest(std::string_view secret) {
 
 void keyring::put(std::string_view session_secret, int64_t user, int64_t expires_at_ms, key_ptr k) {
     std::lock_guard lock(mu_);
-    sweep_locked(now_ms());
+    sweep_locked(unix_ms());
     by_session_[digest(session_secret)] = entry{user, expires_at_ms, std::move(k)};
 }
 
@@ -33,7 +28,7 @@ key_ptr keyring::get(std::string_view session_secret, int64_t user) {
     std::lock_guard lock(mu_);
     auto it = by_session_.find(digest(session_secret));
     if (it == by_session_.end()) return nullptr;
-    if (it->second.expires_at <= now_ms()) {
+    if (it->second.expires_at <= unix_ms()) {
         by_session_.erase(it);
         return nullptr;
     }

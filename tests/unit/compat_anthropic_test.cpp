@@ -2,6 +2,7 @@
 // native results → messages and the named SSE event stream, error bodies.
 #include "compat/anthropic/anthropic.h"
 #include "compat/common.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +11,9 @@ namespace an = lokal::compat::anthropic;
 
 namespace {
 
-json J(const std::string & text) { return json::parse(text); }
+using test::J;
 
-std::string native_of(const char * request) {
+std::string anthropic_native_of(const char * request) {
     auto p = an::messages_request(J(request));
     EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.err().message);
     return p.ok() ? compat::dump(p->native) : "";
@@ -27,13 +28,13 @@ std::string request_error(const char * request) {
 }  // namespace
 
 TEST(compat_anthropic, request_minimal) {
-    EXPECT_EQ(native_of(R"({"model":"m","max_tokens":8,"messages":[{"role":"user","content":"hi"}]})"),
+    EXPECT_EQ(anthropic_native_of(R"({"model":"m","max_tokens":8,"messages":[{"role":"user","content":"hi"}]})"),
               R"({"model":"m","messages":[{"role":"user","content":"hi"}],"options":{"num_predict":8},"stream":false})");
 }
 
 TEST(compat_anthropic, request_full) {
     EXPECT_EQ(
-        native_of(R"({"model":"m","max_tokens":8,"stream":true,"temperature":0.5,"top_p":0.9,"top_k":5,
+        anthropic_native_of(R"({"model":"m","max_tokens":8,"stream":true,"temperature":0.5,"top_p":0.9,"top_k":5,
         "stop_sequences":["END"],"system":[{"type":"text","text":"sys1"},{"type":"text","text":"sys2"}],
         "thinking":{"type":"enabled","budget_tokens":1024},
         "tools":[{"name":"get","description":"d","input_schema":{"type":"object"}}],
@@ -54,12 +55,12 @@ TEST(compat_anthropic, request_full) {
 }
 
 TEST(compat_anthropic, request_tool_choice_and_extras) {
-    auto any = J(native_of(R"({"model":"m","max_tokens":1,"messages":[],"tool_choice":{"type":"any"},"num_ctx":4096,
+    auto any = J(anthropic_native_of(R"({"model":"m","max_tokens":1,"messages":[],"tool_choice":{"type":"any"},"num_ctx":4096,
         "thinking":{"type":"disabled"}})"));
     EXPECT_EQ(any["tool_choice"], "required");
     EXPECT_EQ(any["options"]["num_ctx"], 4096);
     EXPECT_EQ(any["think"], false);
-    auto effort = J(native_of(R"({"model":"m","max_tokens":1,"messages":[],"output_config":{"effort":"max"}})"));
+    auto effort = J(anthropic_native_of(R"({"model":"m","max_tokens":1,"messages":[],"output_config":{"effort":"max"}})"));
     EXPECT_EQ(effort["think"], "high");
     auto count = an::count_tokens_request(J(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"));
     ASSERT_TRUE(count.ok());

@@ -2,6 +2,7 @@
 // native results in → OpenAI objects out, and the error shapes.
 #include "compat/common.h"
 #include "compat/openai/openai.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +11,9 @@ namespace oa = lokal::compat::openai;
 
 namespace {
 
-json J(const std::string & text) { return json::parse(text); }
+using test::J;
 
-std::string native_of(const char * request) {
+std::string openai_native_of(const char * request) {
     auto p = oa::chat_request(J(request));
     EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.err().message);
     return p.ok() ? compat::dump(p->natives.at(0)) : "";
@@ -29,13 +30,13 @@ const oa::stamp S{"chatcmpl-42", 1700000000, "m"};
 }  // namespace
 
 TEST(compat_openai, chat_request_minimal_gets_ollama_defaults) {
-    EXPECT_EQ(native_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"),
+    EXPECT_EQ(openai_native_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"),
               R"({"model":"m","messages":[{"role":"user","content":"hi"}],"options":{"temperature":1.0,"top_p":1.0},)"
               R"("stream":false})");
 }
 
 TEST(compat_openai, chat_request_sampling_fields) {
-    EXPECT_EQ(native_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,
+    EXPECT_EQ(openai_native_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,
         "max_tokens":5,"max_completion_tokens":7,"seed":3,"stop":"x","temperature":0.2,"top_p":0.5,
         "frequency_penalty":0.1,"presence_penalty":0.3,"num_ctx":2048,"options":{"top_k":7},"keep_alive":"1m"})"),
               R"({"model":"m","messages":[{"role":"user","content":"hi"}],"options":{"top_k":7,"num_ctx":2048,)"
@@ -44,13 +45,13 @@ TEST(compat_openai, chat_request_sampling_fields) {
 }
 
 TEST(compat_openai, chat_request_formats_reasoning_logprobs_tools) {
-    EXPECT_EQ(native_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],
+    EXPECT_EQ(openai_native_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],
         "response_format":{"type":"json_object"},"reasoning_effort":"low","logprobs":true,"top_logprobs":2,
         "tools":[{"type":"function","function":{"name":"f","parameters":{}}}],"tool_choice":"required"})"),
               R"({"model":"m","messages":[{"role":"user","content":"hi"}],"options":{"temperature":1.0,"top_p":1.0},)"
               R"("format":"json","think":"low","tools":[{"type":"function","function":{"name":"f","parameters":{}}}],)"
               R"("tool_choice":"required","logprobs":true,"top_logprobs":2,"stream":false})");
-    auto schema = J(native_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],
+    auto schema = J(openai_native_of(R"({"model":"m","messages":[{"role":"user","content":"hi"}],
         "response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object"}}},
         "reasoning":{"effort":"none"}})"));
     EXPECT_EQ(schema["format"], J(R"({"type":"object"})"));
@@ -61,7 +62,7 @@ TEST(compat_openai, chat_request_messages) {
     // developer → system; content parts joined; a data-URL image; assistant
     // tool calls with string arguments; a tool message named by its call id.
     EXPECT_EQ(
-        native_of(R"({"model":"m","messages":[
+        openai_native_of(R"({"model":"m","messages":[
         {"role":"developer","content":"be brief"},
         {"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"data:image/png;base64,aGk="}},{"type":"text","text":"b"}]},
         {"role":"assistant","content":null,"reasoning":"hmm","tool_calls":[{"id":"call_1","type":"function","function":{"name":"get","arguments":"{\"x\":1}"}}]},

@@ -2,6 +2,7 @@
 #include "gguf_builder.h"
 #include "sched/memory.h"
 #include "store/gguf.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +11,7 @@
 using namespace lokal;
 
 namespace {
-const std::string k_models = std::string(LOKAL_SHARED_DIR) + "/models/";
+using test::k_models;
 }
 
 TEST(sched_memory, weights_are_the_tensor_data_of_the_file) {

@@ -13,13 +13,13 @@ using namespace std::chrono_literals;
 namespace {
 
 // Counts the runners alive, so tests see loads and unloads.
-class fake_runner : public test::fake_runner {
+class counted_runner : public test::fake_runner {
 public:
-    fake_runner(const engine::load_params & p, std::atomic<int> & alive)
+    counted_runner(const engine::load_params & p, std::atomic<int> & alive)
         : test::fake_runner(p, engine::model_facts{100, 0, p.num_ctx, p.num_ctx, false}), alive_(alive) {
         alive_++;
     }
-    ~fake_runner() override { alive_--; }
+    ~counted_runner() override { alive_--; }
 
 private:
     std::atomic<int> & alive_;
@@ -54,7 +54,7 @@ struct fixture {
                 loads++;
                 while (p.model_path == "slow" && hold_loads) std::this_thread::sleep_for(1ms);
                 if (p.model_path == "broken") return make_error(errc::invalid_request, "cannot load");
-                return std::unique_ptr<engine::runner>(std::make_unique<fake_runner>(p, alive));
+                return std::unique_ptr<engine::runner>(std::make_unique<counted_runner>(p, alive));
             },
             memory.probe()) {}
 

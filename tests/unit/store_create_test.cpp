@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #include "temp_dir.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -19,12 +20,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string k_models = std::string(LOKAL_SHARED_DIR) + "/models/";
+using test::k_models;
 
-std::string slurp(const std::string & path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using test::slurp;
 
 class CreateTest : public ::testing::Test {
 protected:

@@ -1,6 +1,7 @@
 #include "store/gguf.h"
 
 #include "gguf_builder.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string k_models = std::string(LOKAL_SHARED_DIR) + "/models/";
+using test::k_models;
 
 // A small valid file: 2 KVs, one F32 tensor of 8 elements.
 std::string small_model() {
@@ -29,7 +30,7 @@ std::string small_model() {
     return b.out;
 }
 
-std::string error_of(std::string_view data, const gguf::limits & lim = {}) {
+std::string gguf_error_of(std::string_view data, const gguf::limits & lim = {}) {
     auto f = gguf::read_bytes(data, lim);
     return f ? std::string("ok") : f.err().message;
 }
@@ -115,20 +116,20 @@ TEST(StoreGguf, SmallSyntheticFile) {
 }
 
 TEST(StoreGguf, RefusesGarbage) {
-    EXPECT_EQ(error_of(""), "not a GGUF file");
-    EXPECT_EQ(error_of("GGU"), "not a GGUF file");
-    EXPECT_EQ(error_of("PK\x03\x04 this is a zip"), "not a GGUF file");
-    EXPECT_EQ(error_of(std::string(1000, '\0')), "not a GGUF file");
-    EXPECT_EQ(error_of(std::string("FUGG") + std::string(20, '\0')), "big-endian GGUF files are not supported");
-    EXPECT_EQ(error_of(builder(1).counts(0, 0).out), "unsupported GGUF version 1");
-    EXPECT_EQ(error_of(builder(4).counts(0, 0).out), "unsupported GGUF version 4");
+    EXPECT_EQ(gguf_error_of(""), "not a GGUF file");
+    EXPECT_EQ(gguf_error_of("GGU"), "not a GGUF file");
+    EXPECT_EQ(gguf_error_of("PK\x03\x04 this is a zip"), "not a GGUF file");
+    EXPECT_EQ(gguf_error_of(std::string(1000, '\0')), "not a GGUF file");
+    EXPECT_EQ(gguf_error_of(std::string("FUGG") + std::string(20, '\0')), "big-endian GGUF files are not supported");
+    EXPECT_EQ(gguf_error_of(builder(1).counts(0, 0).out), "unsupported GGUF version 1");
+    EXPECT_EQ(gguf_error_of(builder(4).counts(0, 0).out), "unsupported GGUF version 4");
 }
 
 TEST(StoreGguf, EveryTruncationIsReported) {
     std::string good = small_model();
     ASSERT_TRUE(gguf::read_bytes(good));
     for (size_t n = 4; n < good.size(); ++n) {
-        std::string msg = error_of(std::string_view(good).substr(0, n));
+        std::string msg = gguf_error_of(std::string_view(good).substr(0, n));
         EXPECT_EQ(msg.rfind("truncated GGUF file: ", 0), 0u) << n << ": " << msg;
     }
     auto real = gguf::read_file(k_models + "stories260K.gguf");
@@ -136,7 +137,7 @@ TEST(StoreGguf, EveryTruncationIsReported) {
     std::ifstream in(k_models + "stories260K.gguf", std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     for (size_t n : {size_t{10}, size_t{100}, size_t{5000}, size_t(real->data_offset), bytes.size() - 1}) {
-        std::string msg = error_of(std::string_view(bytes).substr(0, n));
+        std::string msg = gguf_error_of(std::string_view(bytes).substr(0, n));
         EXPECT_EQ(msg.rfind("truncated GGUF file: ", 0), 0u) << n << ": " << msg;
     }
 }
@@ -144,33 +145,33 @@ TEST(StoreGguf, EveryTruncationIsReported) {
 TEST(StoreGguf, HardCaps) {
     gguf::limits lim;
     lim.max_kv = 2;
-    EXPECT_NE(error_of(small_model(), lim).find("keys, more than 2"), std::string::npos);
+    EXPECT_NE(gguf_error_of(small_model(), lim).find("keys, more than 2"), std::string::npos);
     lim = {};
     lim.max_string = 10;
-    EXPECT_NE(error_of(small_model(), lim).find("more than 10"), std::string::npos);
+    EXPECT_NE(gguf_error_of(small_model(), lim).find("more than 10"), std::string::npos);
     lim = {};
     lim.max_metadata_bytes = 40;
-    EXPECT_NE(error_of(small_model(), lim).find("metadata is larger than 40 bytes"), std::string::npos);
+    EXPECT_NE(gguf_error_of(small_model(), lim).find("metadata is larger than 40 bytes"), std::string::npos);
 
     // A string length of 2^63 must not allocate or wrap.
     builder huge;
     huge.counts(0, 1).u64(uint64_t{1} << 63);
-    EXPECT_NE(error_of(huge.out).find("more than"), std::string::npos);
+    EXPECT_NE(gguf_error_of(huge.out).find("more than"), std::string::npos);
     // An array claiming 2^40 elements.
     builder arr;
     arr.counts(0, 1).str("a").u32(9).u32(4).u64(uint64_t{1} << 40);
-    EXPECT_NE(error_of(arr.out).find("elements, more than"), std::string::npos);
+    EXPECT_NE(gguf_error_of(arr.out).find("elements, more than"), std::string::npos);
     // Nested arrays and unknown types.
     builder nested;
     nested.counts(0, 1).str("a").u32(9).u32(9).u64(1);
-    EXPECT_NE(error_of(nested.out).find("nested arrays"), std::string::npos);
+    EXPECT_NE(gguf_error_of(nested.out).find("nested arrays"), std::string::npos);
     builder badtype;
     badtype.counts(0, 1).str("a").u32(13);
-    EXPECT_NE(error_of(badtype.out).find("invalid value type 13"), std::string::npos);
+    EXPECT_NE(gguf_error_of(badtype.out).find("invalid value type 13"), std::string::npos);
     // Absurd counts are refused before anything is read.
     builder many;
     many.counts(uint64_t{1} << 40, 0);
-    EXPECT_NE(error_of(many.out).find("tensors, more than"), std::string::npos);
+    EXPECT_NE(gguf_error_of(many.out).find("tensors, more than"), std::string::npos);
 }
 
 TEST(StoreGguf, BadTensors) {
@@ -180,20 +181,20 @@ TEST(StoreGguf, BadTensors) {
         b.out.append(data, '\0');
         return b.out;
     };
-    EXPECT_EQ(error_of(with_tensor({4}, 0, 0, 16)), "ok");
-    EXPECT_NE(error_of(with_tensor({4}, 0, 0, 15)).find("ends past the end"), std::string::npos);
-    EXPECT_NE(error_of(with_tensor({4}, 0, 1, 64)).find("not aligned"), std::string::npos);
-    EXPECT_NE(error_of(with_tensor({4}, 4, 0, 64)).find("unknown type 4"), std::string::npos);
-    EXPECT_NE(error_of(with_tensor({4}, 99, 0, 64)).find("unknown type 99"), std::string::npos);
-    EXPECT_NE(error_of(with_tensor({31}, 2, 0, 64)).find("block size"), std::string::npos);
-    EXPECT_NE(error_of(with_tensor({1, 1, 1, 1, 1}, 0, 0, 64)).find("dimensions"), std::string::npos);
-    EXPECT_NE(error_of(with_tensor({uint64_t{1} << 40, uint64_t{1} << 40}, 0, 0, 64)).find("too large"),
+    EXPECT_EQ(gguf_error_of(with_tensor({4}, 0, 0, 16)), "ok");
+    EXPECT_NE(gguf_error_of(with_tensor({4}, 0, 0, 15)).find("ends past the end"), std::string::npos);
+    EXPECT_NE(gguf_error_of(with_tensor({4}, 0, 1, 64)).find("not aligned"), std::string::npos);
+    EXPECT_NE(gguf_error_of(with_tensor({4}, 4, 0, 64)).find("unknown type 4"), std::string::npos);
+    EXPECT_NE(gguf_error_of(with_tensor({4}, 99, 0, 64)).find("unknown type 99"), std::string::npos);
+    EXPECT_NE(gguf_error_of(with_tensor({31}, 2, 0, 64)).find("block size"), std::string::npos);
+    EXPECT_NE(gguf_error_of(with_tensor({1, 1, 1, 1, 1}, 0, 0, 64)).find("dimensions"), std::string::npos);
+    EXPECT_NE(gguf_error_of(with_tensor({uint64_t{1} << 40, uint64_t{1} << 40}, 0, 0, 64)).find("too large"),
               std::string::npos);
-    EXPECT_NE(error_of(with_tensor({4}, 0, uint64_t{1} << 63, 64)).find("ends past the end"), std::string::npos);
+    EXPECT_NE(gguf_error_of(with_tensor({4}, 0, uint64_t{1} << 63, 64)).find("ends past the end"), std::string::npos);
 
     builder dup;
     dup.counts(0, 2).kv_u32("a", 1).kv_u32("a", 2);
-    EXPECT_NE(error_of(dup.out).find("duplicate key"), std::string::npos);
+    EXPECT_NE(gguf_error_of(dup.out).find("duplicate key"), std::string::npos);
 }
 
 TEST(StoreGguf, InvalidUtf8IsReplaced) {
@@ -227,17 +228,17 @@ TEST(StoreGguf, OverlappingTensorsAndLongNamesAreRefused) {
     builder b;
     b.counts(2, 0).tensor("a", {8}, 0, 0).tensor("b", {8}, 0, 0).pad();  // both at offset 0
     b.out.append(64, '\0');
-    EXPECT_NE(error_of(b.out).find("overlap"), std::string::npos);
+    EXPECT_NE(gguf_error_of(b.out).find("overlap"), std::string::npos);
 
     builder ok;
     ok.counts(2, 0).tensor("a", {8}, 0, 0).tensor("b", {8}, 0, 32).pad();
     ok.out.append(64, '\0');
-    EXPECT_EQ(error_of(ok.out), "ok");
+    EXPECT_EQ(gguf_error_of(ok.out), "ok");
 
     builder longname;
     longname.counts(1, 0).tensor(std::string(64, 'n'), {8}, 0, 0).pad();
     longname.out.append(32, '\0');
-    EXPECT_NE(error_of(longname.out).find("longer than 63"), std::string::npos);
+    EXPECT_NE(gguf_error_of(longname.out).find("longer than 63"), std::string::npos);
 }
 
 TEST(StoreGguf, ValidateFileGivesReasonsWithoutPaths) {

@@ -8,7 +8,7 @@ using namespace lokal::store;
 
 namespace {
 
-model_name must_parse(std::string_view s) {
+model_name must_parse_name(std::string_view s) {
     auto n = parse_model_name(s);
     EXPECT_TRUE(n.ok()) << s << ": " << (n ? "" : n.err().message);
     return n ? *n : model_name{};
@@ -19,7 +19,7 @@ const std::string k_hex = "0123456789abcdef0123456789abcdef0123456789abcdef01234
 }  // namespace
 
 TEST(StoreName, DefaultsAreFilledIn) {
-    model_name n = must_parse("stories");
+    model_name n = must_parse_name("stories");
     EXPECT_EQ(n.host, "registry.ollama.ai");
     EXPECT_EQ(n.ns, "library");
     EXPECT_EQ(n.model, "stories");
@@ -30,12 +30,12 @@ TEST(StoreName, DefaultsAreFilledIn) {
 }
 
 TEST(StoreName, AllForms) {
-    model_name n = must_parse("myns/m:v1.2");
+    model_name n = must_parse_name("myns/m:v1.2");
     EXPECT_EQ(n.ns, "myns");
     EXPECT_EQ(n.tag, "v1.2");
     EXPECT_EQ(n.display_short(), "myns/m:v1.2");
 
-    n = must_parse("example.com:5000/team/llama3.2:8b-q4_K_M");
+    n = must_parse_name("example.com:5000/team/llama3.2:8b-q4_K_M");
     EXPECT_EQ(n.host, "example.com:5000");
     EXPECT_EQ(n.ns, "team");
     EXPECT_EQ(n.model, "llama3.2");
@@ -43,26 +43,26 @@ TEST(StoreName, AllForms) {
     EXPECT_EQ(n.display_short(), "example.com:5000/team/llama3.2:8b-q4_K_M");
 
     // a port is not a tag
-    n = must_parse("localhost:5000/ns/m");
+    n = must_parse_name("localhost:5000/ns/m");
     EXPECT_EQ(n.host, "localhost:5000");
     EXPECT_EQ(n.tag, "latest");
 
-    n = must_parse("https://registry.ollama.ai/library/m:t");
+    n = must_parse_name("https://registry.ollama.ai/library/m:t");
     EXPECT_EQ(n.host, "registry.ollama.ai");
     EXPECT_EQ(n.display_short(), "m:t");
 
     // default host with another namespace: host omitted, namespace kept
-    EXPECT_EQ(must_parse("registry.ollama.ai/other/m").display_short(), "other/m:latest");
+    EXPECT_EQ(must_parse_name("registry.ollama.ai/other/m").display_short(), "other/m:latest");
     // case-insensitive default host still counts as default
-    EXPECT_EQ(must_parse("REGISTRY.ollama.ai/Library/M:T").display_short(), "M:T");
+    EXPECT_EQ(must_parse_name("REGISTRY.ollama.ai/Library/M:T").display_short(), "M:T");
 }
 
 TEST(StoreName, DigestSuffixIsParsedAndKeptOutOfThePath) {
-    model_name n = must_parse("m:t@sha256:" + k_hex);
+    model_name n = must_parse_name("m:t@sha256:" + k_hex);
     EXPECT_EQ(n.digest, "sha256:" + k_hex);
     EXPECT_EQ(n.tag, "t");
     EXPECT_EQ(n.manifest_relpath(), "registry.ollama.ai/library/m/t");
-    n = must_parse("m@sha256-" + k_hex);
+    n = must_parse_name("m@sha256-" + k_hex);
     EXPECT_EQ(n.tag, "latest");
     EXPECT_EQ(n.digest, "sha256:" + k_hex);
     EXPECT_FALSE(parse_model_name("m@sha256:abc"));
@@ -117,8 +117,8 @@ TEST(StoreName, LengthLimits) {
 }
 
 TEST(StoreName, CaseInsensitiveEquality) {
-    EXPECT_TRUE(must_parse("Stories:LATEST").equals(must_parse("stories")));
-    EXPECT_FALSE(must_parse("stories:v2").equals(must_parse("stories")));
+    EXPECT_TRUE(must_parse_name("Stories:LATEST").equals(must_parse_name("stories")));
+    EXPECT_FALSE(must_parse_name("stories:v2").equals(must_parse_name("stories")));
     EXPECT_TRUE(iequals("AbC", "aBc"));
     EXPECT_FALSE(iequals("abc", "abd"));
 }

@@ -8,6 +8,7 @@
 #include "sched/scheduler.h"
 #include "store/digest.h"
 #include "store/store.h"
+#include "test_data.h"
 
 #include <cpp-httplib/httplib.h>
 #include <gtest/gtest.h>
@@ -23,12 +24,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string k_models = std::string(LOKAL_SHARED_DIR) + "/models/";
+using test::k_models;
 
-std::string slurp(const std::string & path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using test::slurp;
 
 std::vector<json> ndjson(const std::string & body) {
     std::vector<json> out;

@@ -2,6 +2,7 @@
 // must equal the bytes Ollama itself produced (shared/compat/ollama).
 #include "template/ollama.h"
 #include "template/template.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -15,14 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path k_compat = fs::path(LOKAL_SHARED_DIR) / "compat" / "ollama";
-
-std::string read_file(const fs::path & p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using test::k_compat;
 
 std::vector<chat_turn> to_turns(const json & conversation) {
     std::vector<chat_turn> turns;
@@ -41,7 +35,7 @@ TEST(template_conformance, EveryShippedTemplateRendersLikeOllama) {
     if (!fs::exists(k_compat / "conversations.json")) {
         GTEST_SKIP() << "no compat corpus at " << k_compat;
     }
-    const json conversations = json::parse(read_file(k_compat / "conversations.json"));
+    const json conversations = json::parse(test::slurp(k_compat / "conversations.json"));
     int total = 0;
     int identical = 0;
     for (const auto & entry : fs::directory_iterator(k_compat / "templates")) {
@@ -49,7 +43,7 @@ TEST(template_conformance, EveryShippedTemplateRendersLikeOllama) {
             continue;
         }
         const std::string name = entry.path().filename().string();
-        result<template_ptr> t = parse(read_file(entry.path()));
+        result<template_ptr> t = parse(test::slurp(entry.path()));
         ASSERT_TRUE(t.ok()) << name << ": " << t.err().message;
         for (const auto & [conv_name, conversation] : conversations.items()) {
             const fs::path expected_path = k_compat / "template-renderings" / name / conv_name;
@@ -59,7 +53,7 @@ TEST(template_conformance, EveryShippedTemplateRendersLikeOllama) {
             ++total;
             result<std::string> got = render_chat(**t, to_turns(conversation));
             ASSERT_TRUE(got.ok()) << name << "/" << conv_name << ": " << got.err().message;
-            const std::string expected = read_file(expected_path);
+            const std::string expected = test::slurp(expected_path);
             EXPECT_EQ(*got, expected) << name << "/" << conv_name;
             identical += *got == expected ? 1 : 0;
         }

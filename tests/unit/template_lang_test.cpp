@@ -22,7 +22,7 @@ const char * k_data = R"~({"s": "hello", "n": 3, "f": 2.5, "b": true, "z": 0, "e
   "msgs": [{"Role": "system", "Content": "sys"}, {"Role": "user", "Content": "hi"}, {"Role": "assistant", "Content": "yo"}],
   "html": "<a href='x'>&\"</a>", "big": 1234567})~";
 
-const go_case k_cases[] = {
+const go_case k_go_cases[] = {
     {"Text", R"~(plain text)~", R"~(plain text)~", R"~()~"},
     {"Text", R"~({{.s}})~", R"~(hello)~", R"~()~"},
     {"Text", R"~(a {{- .s -}} b)~", R"~(ahellob)~", R"~()~"},
@@ -193,7 +193,7 @@ std::string render_text(std::string_view text, const json & data, std::string & 
 
 TEST(template_lang, MatchesGoTextTemplate) {
     const json data = json::parse(k_data);
-    for (const auto & c : k_cases) {
+    for (const auto & c : k_go_cases) {
         std::string err;
         const std::string out = render_text(c.text, data, err);
         EXPECT_EQ(err, c.error) << c.group << ": " << c.text;

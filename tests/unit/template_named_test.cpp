@@ -1,6 +1,7 @@
 // Ollama's template.Named: the embedded table and the Levenshtein matcher.
 #include "core/json.h"
 #include "template/named.h"
+#include "test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +18,7 @@ using namespace lokal::tmpl;
 
 namespace {
 
-const fs::path k_compat = fs::path(LOKAL_SHARED_DIR) / "compat" / "ollama";
+using test::k_compat;
 
 // The plain O(n*m) distance, to check the banded one against.
 size_t naive(const std::u32string & a, const std::u32string & b) {

@@ -18,7 +18,7 @@ struct ollama_case {
     const char * error;
 };
 
-const ollama_case k_cases[] = {
+const ollama_case k_ollama_cases[] = {
     {"CommandRWithTools",
      R"~({{- if or .Tools .System }}<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>
 {{- if .Tools }}# Safety Preamble
@@ -256,7 +256,7 @@ std::vector<chat_turn> turns_of(const json & messages) {
     return out;
 }
 
-template_ptr must_parse(std::string_view text) {
+template_ptr must_parse_template(std::string_view text) {
     result<template_ptr> t = parse(text);
     EXPECT_TRUE(t.ok()) << (t ? "" : t.err().message);
     return t ? *t : nullptr;
@@ -274,8 +274,8 @@ const char * k_chatml = "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Cont
 }  // namespace
 
 TEST(template_ollama, RendersAsOllamasTemplatePackage) {
-    for (const auto & c : k_cases) {
-        template_ptr t = must_parse(c.text);
+    for (const auto & c : k_ollama_cases) {
+        template_ptr t = must_parse_template(c.text);
         ASSERT_TRUE(t) << c.name;
         const json in = json::parse(c.input);
         render_options opts;
@@ -294,7 +294,7 @@ TEST(template_ollama, RendersAsOllamasTemplatePackage) {
 }
 
 TEST(template_ollama, ModelSystemIsPrependedUnlessTheRequestHasOne) {
-    template_ptr t = must_parse(k_chatml);
+    template_ptr t = must_parse_template(k_chatml);
     render_options opts;
     opts.system = "M";
     result<std::string> out = render_chat(*t, {turn("user", "hi")}, opts);
@@ -306,7 +306,7 @@ TEST(template_ollama, ModelSystemIsPrependedUnlessTheRequestHasOne) {
 }
 
 TEST(template_ollama, ImagesGetNumberedTags) {
-    template_ptr t = must_parse("{{ range .Messages }}{{ .Content }}|{{ end }}");
+    template_ptr t = must_parse_template("{{ range .Messages }}{{ .Content }}|{{ end }}");
     chat_turn a = turn("user", "first");
     a.images = {"x"};
     chat_turn b = turn("user", "look [img] here");
@@ -319,7 +319,7 @@ TEST(template_ollama, ImagesGetNumberedTags) {
 }
 
 TEST(template_ollama, TruncationKeepsSystemAndTheLastMessage) {
-    template_ptr t = must_parse(k_chatml);
+    template_ptr t = must_parse_template(k_chatml);
     render_options opts;
     opts.count_tokens = [](const std::string & s) -> result<std::size_t> { return s.size(); };
     opts.num_ctx = 130;  // fits from the old answer on (127 bytes), not the whole (167)
@@ -338,18 +338,18 @@ TEST(template_ollama, TruncationKeepsSystemAndTheLastMessage) {
 }
 
 TEST(template_ollama, GenerateGoesThroughTheChatPath) {
-    template_ptr t = must_parse("{{ .Tools }}|{{ range .Messages }}{{ .Role }}:{{ .Content }};{{ end }}");
+    template_ptr t = must_parse_template("{{ .Tools }}|{{ range .Messages }}{{ .Role }}:{{ .Content }};{{ end }}");
     result<std::string> out = render_generate(*t, "sys", "hello", "");
     ASSERT_TRUE(out.ok());
     EXPECT_EQ(*out, "[]|system:sys;user:hello;");
-    template_ptr legacy = must_parse("{{ if .System }}[{{ .System }}] {{ end }}{{ .Prompt }}");
+    template_ptr legacy = must_parse_template("{{ if .System }}[{{ .System }}] {{ end }}{{ .Prompt }}");
     out = render_generate(*legacy, "", "hello", "");
     ASSERT_TRUE(out.ok());
     EXPECT_EQ(*out, "hello");
 }
 
 TEST(template_ollama, VarsAreLowercasedIdentifiers) {
-    template_ptr t = must_parse("{{ range $i, $m := .Messages }}{{ $m.Role }}{{ $.System }}{{ end }}");
+    template_ptr t = must_parse_template("{{ range $i, $m := .Messages }}{{ $m.Role }}{{ $.System }}{{ end }}");
     result<std::vector<std::string>> vars = template_vars(*t);
     ASSERT_TRUE(vars.ok());
     EXPECT_EQ(*vars, (std::vector<std::string>{"$", "$m", "messages", "role", "system"}));

@@ -17,12 +17,6 @@ json finish_reason(const json & native, bool tool_calls) {
     return reason;
 }
 
-const json & message_of(const json & native) {
-    static const json empty = json::object();
-    auto it = native.find("message");
-    return it != native.end() && it->is_object() ? *it : empty;
-}
-
 // OpenAI's message (or delta): role, content, then reasoning and tool calls
 // only when present.
 json openai_message(const json & msg, const std::string & role, const json & calls) {
@@ -33,14 +27,9 @@ json openai_message(const json & msg, const std::string & role, const json & cal
     return out;
 }
 
-void add_logprobs(json & choice, const json & native) {
+void add_choice_logprobs(json & choice, const json & native) {
     auto it = native.find("logprobs");
     if (it != native.end() && it->is_array() && !it->empty()) choice["logprobs"] = json{{"content", *it}};
-}
-
-int64_t count(const json & native, const char * key) {
-    auto it = native.find(key);
-    return it != native.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 
 // The legacy completions logprobs shape from native per-token logprobs.
@@ -89,8 +78,8 @@ json usage(const std::vector<json> & finals, size_t prompts) {
     // Every choice of one prompt read the same prompt: count it once.
     size_t per_prompt = prompts ? std::max<size_t>(1, finals.size() / prompts) : 1;
     for (size_t i = 0; i < finals.size(); ++i) {
-        if (i % per_prompt == 0) prompt += count(finals[i], "prompt_eval_count");
-        completion += count(finals[i], "eval_count");
+        if (i % per_prompt == 0) prompt += reply_count(finals[i], "prompt_eval_count");
+        completion += reply_count(finals[i], "eval_count");
     }
     return json{{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
 }
@@ -113,12 +102,12 @@ json usage_chunk(const stamp & s, const char * object, const json & u) {
 json chat_completion(const stamp & s, const std::vector<json> & finals) {
     json choices = json::array();
     for (size_t i = 0; i < finals.size(); ++i) {
-        const json & msg = message_of(finals[i]);
+        const json & msg = reply_message(finals[i]);
         json calls = tool_calls(msg.value("tool_calls", json::array()));
         json choice{{"index", i},
                     {"message", openai_message(msg, msg.value("role", std::string("assistant")), calls)},
                     {"finish_reason", finish_reason(finals[i], !calls.empty())}};
-        add_logprobs(choice, finals[i]);
+        add_choice_logprobs(choice, finals[i]);
         choices.push_back(std::move(choice));
     }
     json out{{"id", s.id},
@@ -133,13 +122,13 @@ json chat_completion(const stamp & s, const std::vector<json> & finals) {
 }
 
 json chat_chunk(const stamp & s, int index, const json & native, bool & tool_call_sent) {
-    const json & msg = message_of(native);
+    const json & msg = reply_message(native);
     json calls = tool_calls(msg.value("tool_calls", json::array()));
     json choice{{"index", index},
                 {"delta", openai_message(msg, "assistant", calls)},
                 {"finish_reason", finish_reason(native, tool_call_sent || !calls.empty())}};
     if (!calls.empty()) tool_call_sent = true;
-    add_logprobs(choice, native);
+    add_choice_logprobs(choice, native);
     return json{{"id", s.id},
                 {"object", "chat.completion.chunk"},
                 {"created", s.created},

@@ -6,13 +6,8 @@ namespace lokal::compat::openai {
 
 namespace {
 
-int64_t count(const json & native, const char * key) {
-    auto it = native.find(key);
-    return it != native.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-}
-
 json usage_of(const json & native) {
-    int64_t in = count(native, "prompt_eval_count"), out = count(native, "eval_count");
+    int64_t in = reply_count(native, "prompt_eval_count"), out = reply_count(native, "eval_count");
     return json{{"input_tokens", in},
                 {"input_tokens_details", {{"cached_tokens", 0}}},
                 {"output_tokens", out},
@@ -72,12 +67,6 @@ json call_item(const json & call, const char * status, bool with_arguments) {
                 {"name", fn["name"]}};
 }
 
-const json & message_of(const json & native) {
-    static const json empty = json::object();
-    auto it = native.find("message");
-    return it != native.end() && it->is_object() ? *it : empty;
-}
-
 // "length" ends a response as incomplete, the way OpenAI reports a cut.
 bool cut_short(const json & native) { return native.value("done_reason", std::string()) == "length"; }
 
@@ -113,7 +102,7 @@ void set_end_state(json & o, const json & native) {
 
 json response_object(const json & echo, const std::string & id, int64_t created, const json & native) {
     json o = base_object(echo, id, created, "completed");
-    const json & msg = message_of(native);
+    const json & msg = reply_message(native);
     std::string thinking = msg.value("thinking", std::string());
     std::string content = msg.value("content", std::string());
     json calls = tool_calls(msg.value("tool_calls", json::array()));
@@ -252,7 +241,7 @@ std::string response_stream::add(const json & native) {
         std::string msg = native["error"].is_string() ? native["error"].get<std::string>() : dump(native["error"]);
         return event("error", {{"code", nullptr}, {"message", msg}, {"param", nullptr}});
     }
-    const json & msg = message_of(native);
+    const json & msg = reply_message(native);
     std::string out;
     std::string thinking = msg.value("thinking", std::string());
     if (!thinking.empty()) {
