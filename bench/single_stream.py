@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Single-stream speed of lokal against llama-server from the same llama.cpp build.
 
-Both servers run one after the other on the same model, threads, context size and one
-slot. Each run sends a fresh ~512-token prompt (no prefix cache can help) and asks for
-128 tokens with greedy sampling; the servers' own timings give prompt-processing and
-decode tokens/s, the client measures time to first token.
+Both servers run one after the other on the same model, threads, context size, sampling
+and one slot, taking turns --rounds times (the machine's speed drifts by 10% over minutes).
+Each run sends a fresh ~512-token prompt (no prefix cache can help) and asks for 128 tokens
+with greedy sampling and the same repeat penalty; the servers' own timings give
+prompt-processing and decode tokens/s, the client measures time to first token.
 
-    bench/single_stream.py [--model PATH] [--runs N]
+    bench/single_stream.py [--model PATH] [--runs N] [--rounds N] [--repeat-penalty 1.0]
 """
 
 import argparse
@@ -34,10 +35,10 @@ def ttft(url, body, first_key):
     return float("nan")
 
 
-def bench_lokal(model, runs, threads, ctx):
+def bench_lokal(model, runs, threads, ctx, penalty):
     with common.lokal(model, threads) as srv:
         gen = srv.base + "/api/generate"
-        opts = {"num_ctx": ctx, "num_predict": 128, "temperature": 0}
+        opts = {"num_ctx": ctx, "num_predict": 128, "temperature": 0, "repeat_penalty": penalty, "repeat_last_n": 64}
         common.post(gen, {"model": "bench", "prompt": "warm up", "raw": True, "stream": False,
                           "options": dict(opts, num_predict=4)}).read()
         out = []
@@ -52,14 +53,14 @@ def bench_lokal(model, runs, threads, ctx):
         return out
 
 
-def bench_llama_server(model, runs, threads, ctx):
+def bench_llama_server(model, runs, threads, ctx, penalty):
     with common.llama_server(model, threads, ctx=ctx) as srv:
         url = srv.base + "/completion"
         common.post(url, {"prompt": "warm up", "n_predict": 4}).read()
         out = []
         for i in range(runs):
             r = json.load(common.post(url, {"prompt": prompt(i), "n_predict": 128, "temperature": 0,
-                                            "cache_prompt": False}))
+                                            "repeat_penalty": penalty, "repeat_last_n": 64, "cache_prompt": False}))
             tm = r["timings"]
             t = ttft(url, {"prompt": prompt(1000 + i), "n_predict": 2, "stream": True, "cache_prompt": False},
                      "content")
@@ -74,18 +75,25 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--ctx", type=int, default=4096)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternate the two servers this many times (the machine's speed drifts)")
+    ap.add_argument("--repeat-penalty", type=float, default=1.1,
+                    help="for both servers, over the last 64 tokens (1.1: Ollama's default; 1.0: off)")
     args = ap.parse_args()
     common.check_binaries()
 
-    lk = bench_lokal(args.model, args.runs, args.threads, args.ctx)
-    ls = bench_llama_server(args.model, args.runs, args.threads, args.ctx)
+    lk, ls = [], []
+    for _ in range(args.rounds):
+        lk += bench_lokal(args.model, args.runs, args.threads, args.ctx, args.repeat_penalty)
+        ls += bench_llama_server(args.model, args.runs, args.threads, args.ctx, args.repeat_penalty)
     med = lambda rows, key: statistics.median(r[key] for r in rows)  # noqa: E731
     rows = [common.row("prompt processing, tokens/s", med(lk, "pp"), med(ls, "pp")),
             common.row("decode, tokens/s", med(lk, "tg"), med(ls, "tg")),
             common.row("time to first token, s", med(lk, "ttft"), med(ls, "ttft"), higher_is_better=False)]
-    m = common.meta(args.model, threads=args.threads, ctx=args.ctx, runs=args.runs,
+    m = common.meta(args.model, threads=args.threads, ctx=args.ctx, runs=args.runs, rounds=args.rounds,
+                    repeat_penalty=args.repeat_penalty,
                     prompt_tokens=med(lk, "prompt_tokens"))
-    common.report("single_stream", f"single stream, median of {args.runs} runs", m, rows,
+    common.report("single_stream", f"single stream, median of {args.rounds} x {args.runs} runs, repeat_penalty {args.repeat_penalty}", m, rows,
                   {"lokal": lk, "llama_server": ls})
 
 

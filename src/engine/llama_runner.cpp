@@ -331,10 +331,10 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     sp.min_p = p.min_p;
     sp.typ_p = p.typical_p;
     sp.temp = p.temperature;
-    sp.penalty_last_n = p.repeat_last_n;
-    sp.penalty_repeat = p.repeat_penalty;
-    sp.penalty_present = p.presence_penalty;
-    sp.penalty_freq = p.frequency_penalty;
+    // The penalties are applied by s.pen (engine/penalties.h), not by
+    // llama.cpp's sampler, which walks the whole vocabulary for them.
+    s.pen = penalties(penalty_params{p.repeat_last_n, p.repeat_penalty, p.frequency_penalty, p.presence_penalty}, n_ctx);
+    sp.penalty_last_n = 0;
     const auto & g = s.t->grammar;
     if (!g.text.empty()) {
         sp.grammar = common_grammar(g.user ? COMMON_GRAMMAR_TYPE_USER : COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, g.text);
@@ -352,7 +352,9 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     }
     // Like llama.cpp's own tools, the prompt feeds the repetition penalties.
     for (auto tok : s.prompt) {
-        if (tok != LLAMA_TOKEN_NULL) common_sampler_accept(s.sampler.get(), tok, false);
+        if (tok == LLAMA_TOKEN_NULL) continue;
+        common_sampler_accept(s.sampler.get(), tok, false);
+        s.pen.accept(tok);
     }
 
     s.generated.clear();
@@ -521,8 +523,12 @@ void llama_runner::add_replay(slot & s, int budget) {
 }
 
 void llama_runner::sample_and_emit(slot & s) {
+    float * logits = s.pen.active() ? llama_get_logits_ith(model_->ctx(), s.batch_index) : nullptr;
+    const auto raw = logits ? s.pen.apply(logits, model_->facts().n_vocab) : std::vector<std::pair<int32_t, float>>{};
     llama_token tok = common_sampler_sample(s.sampler.get(), model_->ctx(), s.batch_index);
+    if (logits) penalties::restore(logits, raw);
     common_sampler_accept(s.sampler.get(), tok, true);
+    s.pen.accept(tok);
     if (s.t->req.logprobs && !llama_vocab_is_eog(model_->vocab(), tok)) record_logprobs(s, tok);
     emit_token(s, tok);
 }

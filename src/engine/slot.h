@@ -6,6 +6,7 @@
 #include "engine/channel.h"
 #include "engine/grammar.h"
 #include "engine/llama_media.h"
+#include "engine/penalties.h"
 #include "engine/runner.h"
 #include "engine/text_stream.h"
 
@@ -43,7 +44,8 @@ struct slot {
     int id = 0;
     std::vector<llama_token> cached;     // tokens whose KV is in this slot's sequence
     std::unique_ptr<task> t;             // null when idle
-    common_sampler_ptr sampler;
+    common_sampler_ptr sampler;          // its repetition penalties are off: see pen
+    penalties pen;
     std::vector<llama_token> prompt;
     size_t n_prompt_done = 0;            // prompt tokens already in the KV cache
     std::vector<llama_token> generated;
