@@ -10,7 +10,7 @@ memory bandwidth / model bytes. This benchmark
 3. measures single-stream decode of lokal and llama-server (same build, threads, one slot);
 4. reports each as a fraction of the roofline, and lokal against llama-server.
 
-    bench/roofline.py [--shapes llama3.2-1b,llama3.2-3b] [--runs 3]
+    bench/roofline.py [--shapes llama3.2-1b,llama3.2-3b] [--runs 3] [--rounds 2] [--repeat-penalty 1.0]
 """
 
 import argparse
@@ -78,6 +78,8 @@ def main():
     ap.add_argument("--shapes", default="llama3.2-1b")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--rounds", type=int, default=2, help="alternate the two servers this many times")
+    ap.add_argument("--repeat-penalty", type=float, default=1.1, help="for both servers (1.1: Ollama's default)")
     args = ap.parse_args()
     common.check_binaries()
 
@@ -87,15 +89,18 @@ def main():
         model = quantized_model(shape, args.threads)
         size = model.stat().st_size
         ceiling = bw / size
-        lk = single_stream.bench_lokal(str(model), args.runs, args.threads, 2048)
-        ls = single_stream.bench_llama_server(str(model), args.runs, args.threads, 2048)
+        lk, ls = [], []
+        for _ in range(args.rounds):
+            lk += single_stream.bench_lokal(str(model), args.runs, args.threads, 2048, args.repeat_penalty)
+            ls += single_stream.bench_llama_server(str(model), args.runs, args.threads, 2048, args.repeat_penalty)
         tg_lk = statistics.median(r["tg"] for r in lk)
         tg_ls = statistics.median(r["tg"] for r in ls)
         rows.append(common.row(f"{shape} Q4_K_M decode, tokens/s", tg_lk, tg_ls))
         rows.append(common.row(f"{shape} fraction of roofline ({ceiling:.1f} tokens/s)", tg_lk / ceiling,
                                tg_ls / ceiling))
         raw[shape] = {"model_bytes": size, "roofline_tokens_per_s": ceiling, "lokal": lk, "llama_server": ls}
-    m = common.meta(args.shapes, threads=args.threads, runs=args.runs, bandwidth_gb_s=round(bw / 1e9, 2))
+    m = common.meta(args.shapes, threads=args.threads, runs=args.runs, rounds=args.rounds,
+                    repeat_penalty=args.repeat_penalty, bandwidth_gb_s=round(bw / 1e9, 2))
     common.report("roofline", f"decode against the bandwidth roofline ({bw / 1e9:.1f} GB/s)", m, rows, raw)
 
 

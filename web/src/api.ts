@@ -115,6 +115,8 @@ export const api = {
   me: () => call<Me>('GET', '/lokal/api/auth/me'),
   login: (name: string, password: string) => call<Me>('POST', '/lokal/api/auth/login', { name, password }),
   logout: () => call<object>('POST', '/lokal/api/auth/logout'),
+  changePassword: (current_password: string, password: string) =>
+    call<object>('POST', '/lokal/api/auth/password', { current_password, password }),
   listChats: (q = '', limit = 200, offset = 0, folder = '') =>
     call<{ chats: ChatSummary[]; total: number }>(
       'GET',

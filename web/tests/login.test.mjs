@@ -17,6 +17,7 @@ before(async () => {
   lokal = await makeLokal({ prefix: 'lokal-web-auth-', env: { LOKAL_AUTH: '1' } });
   lokal.lokal(['user', 'add', '--admin', 'anna', '--password-stdin'], 'anna-password\n');
   lokal.lokal(['user', 'add', 'ben', '--password-stdin'], 'ben-password\n');
+  lokal.lokal(['user', 'add', 'carl', '--password-stdin'], 'carl-password\n');
   adminKey = lokal.lokal(['key', 'create', '--user', 'anna', '--scope', 'admin']);
   await lokal.start();
   base = lokal.base;
@@ -107,6 +108,34 @@ test('a user sees the models but no pull, create or delete; an admin sees them',
   assert.equal(await page.locator('#models-admin-only').count(), 0);
   assert.ok(await page.isVisible('#create-model'));
   assert.equal(await page.locator('tr[data-model="stories:latest"] .delete-model').count(), 1);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a user changes their password: wrong current one, mismatch, then signed out to sign in anew', async () => {
+  const page = await openPage();
+  await page.goto(base + '/');
+  await signIn(page, 'carl', 'carl-password');
+  await page.waitForSelector('#signed-in-as');
+  await page.click('#change-password');
+  const fill = async (current, next, repeat) => {
+    await page.fill('#current-password', current);
+    await page.fill('#new-password', next);
+    await page.fill('#repeat-password', repeat);
+    await page.click('#save-password');
+  };
+  await fill('not-my-password', 'carl-new-password', 'carl-new-password');
+  await page.waitForSelector('.password-form .error');
+  assert.equal(await page.textContent('.password-form .error'), 'The current password is wrong.');
+  await fill('carl-password', 'carl-new-password', 'carl-typo-password');
+  await page.waitForFunction(() => document.querySelector('.password-form .error')?.textContent === 'The new passwords differ.');
+  await fill('carl-password', 'carl-new-password', 'carl-new-password');
+  await page.waitForSelector('#login-changed');
+  assert.equal(await page.textContent('#login-changed'), 'Password changed. Sign in with the new one.');
+  await signIn(page, 'carl', 'carl-password');
+  await page.waitForSelector('.login-form .error');
+  await signIn(page, 'carl', 'carl-new-password');
+  await page.waitForSelector('#signed-in-as');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

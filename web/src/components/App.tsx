@@ -8,7 +8,7 @@ import { applyTheme, prefs, type Theme } from '../prefs';
 import { ChatView } from './ChatView';
 import { LangContext } from './context';
 import { DialogHost } from './Dialog';
-import { Login } from './Login';
+import { Login, type LoginReason } from './Login';
 import { ModelsPage } from './ModelsPage';
 import { Sidebar } from './Sidebar';
 
@@ -28,7 +28,7 @@ const CHATS_LOCKED = 'chats are encrypted: sign in with your password to unlock 
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [needLogin, setNeedLogin] = useState(false);
-  const [locked, setLocked] = useState(false); // encrypted chats need a new sign-in
+  const [reason, setReason] = useState<LoginReason | undefined>(); // why the sign-in screen shows
   useEffect(() => {
     api.me().then(
       (m) => {
@@ -37,7 +37,7 @@ export function App() {
       },
       (e: ApiError) => {
         if (e.status !== 401) return setMe({ auth: false });
-        setLocked(e.message === CHATS_LOCKED);
+        if (e.message === CHATS_LOCKED) setReason('locked');
         setNeedLogin(true);
       },
     );
@@ -46,7 +46,7 @@ export function App() {
     return (
       <LangContext.Provider value={prefs.lang()}>
         <Login
-          locked={locked}
+          reason={reason}
           onSignedIn={(m) => {
             setCsrfToken(m.csrf_token);
             setNeedLogin(false);
@@ -57,19 +57,31 @@ export function App() {
     );
   }
   if (!me) return null;
-  const logout = async () => {
-    await api.logout().catch(() => undefined);
+  const signedOut = (why?: LoginReason) => {
     setCsrfToken(undefined);
     setMe(null);
+    setReason(why);
     setNeedLogin(true);
+  };
+  const logout = async () => {
+    await api.logout().catch(() => undefined);
+    signedOut();
   };
   // Without accounts the single local user manages models; signed in, only
   // admins may (the server answers 403 to a user's pull, create or delete).
   const canManage = !me.auth || me.role === 'admin';
-  return <Shell user={me.auth ? me.name : undefined} canManage={canManage} onLogout={logout} />;
+  return (
+    <Shell user={me.auth ? me.name : undefined} canManage={canManage} onLogout={logout}
+      onPasswordChanged={() => signedOut('changed')} />
+  );
 }
 
-function Shell({ user, canManage, onLogout }: { user?: string; canManage: boolean; onLogout: () => void }) {
+function Shell({ user, canManage, onLogout, onPasswordChanged }: {
+  user?: string;
+  canManage: boolean;
+  onLogout: () => void;
+  onPasswordChanged: () => void;
+}) {
   const [lang, setLang] = useState<Lang>(prefs.lang());
   const [theme, setTheme] = useState<Theme>(prefs.theme());
   const [route, setRoute] = useState<Route>(parseHash(location.hash));
@@ -151,6 +163,7 @@ function Shell({ user, canManage, onLogout }: { user?: string; canManage: boolea
             onToggleMenu={() => setMenuOpen(!menuOpen)}
             user={user}
             onLogout={onLogout}
+            onPasswordChanged={onPasswordChanged}
           />
           <main class="main">
             {route.page === 'models' ? (

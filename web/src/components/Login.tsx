@@ -1,12 +1,16 @@
 // The sign-in screen, shown when the server has authentication on
-// (LOKAL_AUTH=1) and /lokal/api/auth/me answers 401. `locked`: the session
-// is valid but its encrypted chats are not unlocked on the server (it
-// restarted since; LOKAL_ENCRYPT_CHATS), so the screen says why.
+// (LOKAL_AUTH=1) and /lokal/api/auth/me answers 401. The screen says why it
+// is shown when that is not plain: `locked`, the session is valid but its
+// encrypted chats are not unlocked on the server (it restarted since;
+// LOKAL_ENCRYPT_CHATS); `changed`, the user changed their password, which
+// ended their sessions.
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Me } from '../api';
 import { useT } from './context';
 
-export function Login({ onSignedIn, locked }: { onSignedIn: (me: Me) => void; locked?: boolean }) {
+export type LoginReason = 'locked' | 'changed';
+
+export function Login({ onSignedIn, reason }: { onSignedIn: (me: Me) => void; reason?: LoginReason }) {
   const t = useT();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -35,7 +39,8 @@ export function Login({ onSignedIn, locked }: { onSignedIn: (me: Me) => void; lo
     <main class="login">
       <form class="login-form" onSubmit={submit}>
         <h1>{t('appName')}</h1>
-        {locked && <p class="notice" id="login-locked">{t('chatsLocked')}</p>}
+        {reason === 'locked' && <p class="notice" id="login-locked">{t('chatsLocked')}</p>}
+        {reason === 'changed' && <p class="notice" id="login-changed">{t('passwordChanged')}</p>}
         <label>
           {t('userName')}
           <input id="login-name" autocomplete="username" required value={name}

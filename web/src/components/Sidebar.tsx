@@ -8,6 +8,7 @@ import type { Theme } from '../prefs';
 import { ChatList, type Row } from './ChatList';
 import { useT } from './context';
 import { useDialogs } from './Dialog';
+import { PasswordForm } from './PasswordForm';
 
 const PAGE = 200; // chats fetched at a time
 
@@ -23,6 +24,7 @@ interface Props {
   onToggleMenu: () => void;
   user?: string; // signed in (LOKAL_AUTH=1): shown with a sign-out button
   onLogout?: () => void;
+  onPasswordChanged?: () => void;
 }
 
 function download(url: string) {
@@ -42,6 +44,7 @@ export function Sidebar(p: Props) {
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
   const [menuFor, setMenuFor] = useState<number | null>(null);
+  const [changingPassword, setChangingPassword] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const [total, setTotal] = useState(0);
@@ -205,8 +208,14 @@ export function Sidebar(p: Props) {
         {p.user && (
           <div class="account">
             <span class="muted" id="signed-in-as">{t('signedInAs', { name: p.user })}</span>
+            <button type="button" id="change-password" onClick={() => setChangingPassword(!changingPassword)}>
+              {t('changePassword')}
+            </button>
             <button type="button" id="logout" onClick={p.onLogout}>{t('signOut')}</button>
           </div>
+        )}
+        {p.user && changingPassword && (
+          <PasswordForm onChanged={() => p.onPasswordChanged?.()} onClose={() => setChangingPassword(false)} />
         )}
         <div class="prefs">
           <label>
