@@ -37,8 +37,8 @@ def stream_lines(response):
         line = line.strip()
         if line.startswith(b"data: "):
             line = line[6:]
-        if not line or line == b"[DONE]":
-            continue
+        if not line or line == b"[DONE]" or line.startswith(b":"):
+            continue  # blank, end of stream, or an SSE comment (llama-server pings during a long prompt)
         yield json.loads(line)
 
 
@@ -141,7 +141,7 @@ def row(metric, lokal_value, llama_value, higher_is_better=True):
 
 
 def report(name, title, m, rows, raw):
-    """Prints the Markdown table and writes bench/results/<name>-<date>-<commit>.json."""
+    """Prints the Markdown table and writes bench/results/<name>-<date>-<commit>[-N].json."""
     print(f"{title}, {m['model']}, {m['machine']}, commit {m['commit']}\n")
     print("| metric | lokal | llama-server | lokal / llama-server |")
     print("|---|---|---|---|")
@@ -150,6 +150,10 @@ def report(name, title, m, rows, raw):
         print(f"| {r['metric']} | {r['lokal']:.3f} | {r['llama_server']:.3f} | {r['ratio']:.3f}{note} |")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{name}-{m['date'][:10]}-{m['commit']}.json"
+    stem = f"{name}-{m['date'][:10]}-{m['commit']}"
+    path, n = out / f"{stem}.json", 1
+    while path.exists():  # a second run on the same commit keeps the first
+        n += 1
+        path = out / f"{stem}-{n}.json"
     path.write_text(json.dumps({"meta": m, "rows": rows, "raw": raw}, indent=2) + "\n")
     print(f"\nwritten to {path.relative_to(ROOT)}")
