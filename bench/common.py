@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -73,10 +74,29 @@ class Server:
         return 0
 
 
+def upload(base, path):
+    """Puts a file into a lokal store as a blob, streamed (models are gigabytes); returns its digest."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 24):
+            h.update(chunk)
+    digest = "sha256:" + h.hexdigest()
+    try:
+        urllib.request.urlopen(urllib.request.Request(base + f"/api/blobs/{digest}", method="HEAD"))
+        return digest  # already there
+    except urllib.error.HTTPError:
+        pass
+    with open(path, "rb") as f:
+        req = urllib.request.Request(base + f"/api/blobs/{digest}", data=f, method="POST",
+                                     headers={"Content-Length": str(Path(path).stat().st_size)})
+        urllib.request.urlopen(req, timeout=3600).read()
+    return digest
+
+
 @contextlib.contextmanager
-def lokal(model, threads, parallel=1, env=None, store=None, create=True):
-    """lokal serve with a store (a fresh temporary one unless given) holding `model` as "bench"
-    (unless create is false)."""
+def lokal(model, threads, parallel=1, env=None, store=None, create=True, name="bench"):
+    """lokal serve with a store (a fresh temporary one unless given) holding `model` as `name`
+    (unless create is false or the store has it already)."""
     port = free_port()
     with contextlib.ExitStack() as stack:
         store = store or stack.enter_context(tempfile.TemporaryDirectory())
@@ -86,12 +106,9 @@ def lokal(model, threads, parallel=1, env=None, store=None, create=True):
         try:
             base = f"http://127.0.0.1:{port}"
             ready = wait_ready(base + "/api/version", proc)
-            if create and not (Path(store) / "manifests/registry.ollama.ai/library/bench/latest").exists():
-                data = Path(model).read_bytes()
-                digest = "sha256:" + hashlib.sha256(data).hexdigest()
-                urllib.request.urlopen(urllib.request.Request(base + f"/api/blobs/{digest}", data=data,
-                                                              method="POST"))
-                post(base + "/api/create", {"model": "bench", "files": {"m.gguf": digest}, "stream": False}).read()
+            if create and not (Path(store) / f"manifests/registry.ollama.ai/library/{name}/latest").exists():
+                digest = upload(base, model)
+                post(base + "/api/create", {"model": name, "files": {"m.gguf": digest}, "stream": False}).read()
             yield Server(base, proc, ready)
         finally:
             proc.terminate()

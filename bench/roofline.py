@@ -14,14 +14,12 @@ memory bandwidth / model bytes. This benchmark
 """
 
 import argparse
-import hashlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 import common
@@ -36,19 +34,6 @@ def bandwidth():
     return float(subprocess.run([str(exe), "2048"], capture_output=True, text=True, check=True).stdout)
 
 
-def upload(base, path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 24):
-            h.update(chunk)
-    digest = "sha256:" + h.hexdigest()
-    with open(path, "rb") as f:
-        req = urllib.request.Request(base + f"/api/blobs/{digest}", data=f, method="POST",
-                                     headers={"Content-Length": str(path.stat().st_size)})
-        urllib.request.urlopen(req, timeout=3600).read()
-    return digest
-
-
 def quantized_model(shape, threads):
     """The Q4_K_M GGUF of a synthetic shape: made and quantized once, then reused."""
     store = CACHE / "store"
@@ -60,7 +45,7 @@ def quantized_model(shape, threads):
             subprocess.run([sys.executable, str(common.ROOT / "scripts/make-synthetic-model.py"), shape, str(f16)],
                            check=True)
         with common.lokal(str(common.ROOT / "README.md"), threads, store=str(store), create=False) as srv:
-            digest = upload(srv.base, f16)
+            digest = common.upload(srv.base, f16)
             print(f"{shape}: quantizing to Q4_K_M", file=sys.stderr)
             try:
                 common.post(srv.base + "/api/create", {"model": shape, "files": {"m.gguf": digest},
@@ -91,7 +76,9 @@ def main():
         ceiling = bw / size
         lk, ls = [], []
         for _ in range(args.rounds):
-            lk += single_stream.bench_lokal(str(model), args.runs, args.threads, 2048, args.repeat_penalty)
+            # lokal serves the very blob llama-server reads, from the synthetic store.
+            lk += single_stream.bench_lokal(str(model), args.runs, args.threads, 2048, args.repeat_penalty,
+                                            store=str(CACHE / "store"), name=shape)
             ls += single_stream.bench_llama_server(str(model), args.runs, args.threads, 2048, args.repeat_penalty)
         tg_lk = statistics.median(r["tg"] for r in lk)
         tg_ls = statistics.median(r["tg"] for r in ls)

@@ -35,17 +35,17 @@ def ttft(url, body, first_key):
     return float("nan")
 
 
-def bench_lokal(model, runs, threads, ctx, penalty):
-    with common.lokal(model, threads) as srv:
+def bench_lokal(model, runs, threads, ctx, penalty, store=None, name="bench"):
+    with common.lokal(model, threads, store=store, name=name) as srv:
         gen = srv.base + "/api/generate"
         opts = {"num_ctx": ctx, "num_predict": 128, "temperature": 0, "repeat_penalty": penalty, "repeat_last_n": 64}
-        common.post(gen, {"model": "bench", "prompt": "warm up", "raw": True, "stream": False,
+        common.post(gen, {"model": name, "prompt": "warm up", "raw": True, "stream": False,
                           "options": dict(opts, num_predict=4)}).read()
         out = []
         for i in range(runs):
-            g = json.load(common.post(gen, {"model": "bench", "prompt": prompt(i), "raw": True, "stream": False,
+            g = json.load(common.post(gen, {"model": name, "prompt": prompt(i), "raw": True, "stream": False,
                                             "options": opts}))
-            t = ttft(gen, {"model": "bench", "prompt": prompt(1000 + i), "raw": True,
+            t = ttft(gen, {"model": name, "prompt": prompt(1000 + i), "raw": True,
                            "options": dict(opts, num_predict=2)}, "response")
             out.append({"pp": g["prompt_eval_count"] / g["prompt_eval_duration"] * 1e9,
                         "tg": g["eval_count"] / g["eval_duration"] * 1e9, "ttft": t,

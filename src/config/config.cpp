@@ -75,6 +75,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_DRAFT_NUM_PREDICT", "4", "speculative decoding for models with a DRAFT model: tokens the draft model guesses per step (0: off; the option draft_num_predict overrides it)"},
         {"LOKAL_FLASH_ATTENTION", "auto", "flash attention: auto, true or false (a model's flash_attention parameter overrides it)"},
         {"LOKAL_KV_CACHE_TYPE", "f16", "KV-cache type: f16, q8_0, q4_0, ... (quantized types need flash attention; a model's kv_cache_type parameter overrides it)"},
+        {"LOKAL_PROMPT_CACHE", "4GiB", "host RAM each loaded model may use to keep the KV cache of conversations that lost their slot to another, so that their next turn resumes without evaluating the history again (0: off)"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},
         {"LOKAL_MAX_BLOB", "274877906944", "largest blob upload (POST /api/blobs) in bytes, checked before anything is written"},
         {"LOKAL_AUTH", "false", "require an API key or a web login for every request but /, /api/version and the web UI's files (see `lokal user --help`)"},
@@ -309,7 +310,7 @@ std::optional<int> parse_flash_attention(std::string_view text) {
 
 namespace {
 
-// LOKAL_FLASH_ATTENTION and LOKAL_KV_CACHE_TYPE: how models are loaded.
+// LOKAL_FLASH_ATTENTION, LOKAL_KV_CACHE_TYPE and LOKAL_PROMPT_CACHE: how models are loaded.
 template <class Get>
 status load_engine(const Get & get, settings & s) {
     if (const char * v = get("LOKAL_FLASH_ATTENTION")) {
@@ -326,6 +327,11 @@ status load_engine(const Get & get, settings & s) {
                                                          "\" (f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1)");
         }
         s.kv_cache_type = v;
+    }
+    if (const char * v = get("LOKAL_PROMPT_CACHE")) {
+        auto n = parse_size(v);
+        if (!n) return make_error(errc::invalid_request, "LOKAL_PROMPT_CACHE: " + n.err().message);
+        s.prompt_cache_bytes = *n;
     }
     return {};
 }

@@ -2,10 +2,12 @@
 // of slots (one llama sequence each), and continuous batching: every step
 // decodes one batch holding the next token of each generating slot plus as
 // much pending prompt as fits.
+#include "core/meminfo.h"
 #include "engine/draft_model.h"
 #include "engine/llama_embed.h"
 #include "engine/llama_model.h"
 #include "engine/logprobs.h"
+#include "engine/prompt_cache.h"
 #include "engine/runner.h"
 #include "engine/slot.h"
 #include "engine/speculative.h"
@@ -28,19 +30,18 @@ namespace lokal::engine {
 
 namespace {
 
-size_t common_prefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b) {
-    size_t n = std::min(a.size(), b.size());
-    size_t i = 0;
-    while (i < n && a[i] == b[i]) ++i;
-    return i;
-}
-
 class llama_runner final : public runner {
 public:
     llama_runner(std::unique_ptr<llama_model_handle> m, std::unique_ptr<draft_model> d, load_params p)
         : model_(std::move(m)), params_(std::move(p)), plan_(plan_embeddings(*model_, params_)), embedder_(*model_, plan_),
           spec_(std::move(d), model_->facts().context_length, params_.num_batch,
-                static_cast<int>(llama_n_ubatch(model_->ctx()))) {
+                static_cast<int>(llama_n_ubatch(model_->ctx()))),
+          // A recurrent state cannot be cut back to a shorter prefix: only
+          // attention caches are saved.
+          saved_(llama_model_is_recurrent(model_->model()) || llama_model_is_hybrid(model_->model())
+                     ? 0
+                     : params_.prompt_cache_bytes,
+                 llama_model_n_swa(model_->model())) {
         int n = std::max(1, params_.num_parallel);
         slots_.resize(n);
         for (int i = 0; i < n; ++i) slots_[i].id = i;
@@ -125,6 +126,9 @@ private:
     void loop();
     void take_embed_jobs();
     void assign_tasks();
+    void use_saved_prompts(slot & s, bool media);
+    void save_slot(const slot & s);
+    void restore_slot(slot & s, saved_prompt p);
     void start(slot & s, std::unique_ptr<task> t);
     void fill_batch();
     void after_decode();
@@ -155,6 +159,7 @@ private:
     bool stopping_ = false;
     std::atomic<int> active_{0};
     speculator spec_;
+    prompt_cache saved_;  // inference thread only
     std::thread worker_;
 };
 
@@ -288,8 +293,53 @@ void llama_runner::assign_tasks() {
             }
         }
         best->prompt = std::move(tokens);
+        use_saved_prompts(*best, t->media != nullptr);
         start(*best, std::move(t));
     }
+}
+
+// With more conversations than slots: a saved conversation that serves more
+// of the slot's new prompt than the slot's own cache takes the slot's place,
+// and a history the new prompt would mostly discard is saved first (its
+// conversation may come back). A prompt with images starts afresh (see
+// start()), so it takes nothing.
+void llama_runner::use_saved_prompts(slot & s, bool media) {
+    if (!saved_.enabled()) return;
+    // Below this many tokens a history is cheaper to evaluate again than to keep.
+    constexpr size_t k_min_saved = 64;
+    const int32_t pos_min = llama_memory_seq_pos_min(llama_get_memory(model_->ctx()), s.id);
+    const size_t own = media ? 0
+                             : usable_prefix(common_prefix(s.cached, s.prompt), s.prompt.size(), pos_min,
+                                             llama_model_n_swa(model_->model()));
+    auto p = media ? std::nullopt : saved_.take(s.prompt, own);
+    if (p || s.cached.size() >= own + k_min_saved) save_slot(s);
+    if (p) restore_slot(s, std::move(*p));
+}
+
+void llama_runner::save_slot(const slot & s) {
+    // Never into swap: a copy that would leave the machine short is not made.
+    constexpr uint64_t k_ram_margin = 1ull << 30;
+    llama_context * ctx = model_->ctx();
+    const size_t size = llama_state_seq_get_size_ext(ctx, s.id, LLAMA_STATE_SEQ_FLAGS_NONE);
+    if (s.cached.empty() || size == 0 || size > params_.prompt_cache_bytes ||
+        available_system_memory() < size + k_ram_margin) {
+        return;
+    }
+    saved_prompt p{s.cached, std::vector<uint8_t>(size), llama_memory_seq_pos_min(llama_get_memory(ctx), s.id)};
+    if (llama_state_seq_get_data_ext(ctx, p.state.data(), size, s.id, LLAMA_STATE_SEQ_FLAGS_NONE) != size) return;
+    saved_.put(std::move(p));
+}
+
+void llama_runner::restore_slot(slot & s, saved_prompt p) {
+    llama_context * ctx = model_->ctx();
+    llama_memory_seq_rm(llama_get_memory(ctx), s.id, -1, -1);
+    s.cached.clear();
+    if (llama_state_seq_set_data_ext(ctx, p.state.data(), p.state.size(), s.id, LLAMA_STATE_SEQ_FLAGS_NONE) == 0) {
+        llama_memory_seq_rm(llama_get_memory(ctx), s.id, -1, -1);  // a partial restore: start afresh
+        return;
+    }
+    s.cached = std::move(p.tokens);
+    s.restored = s.cached.size();
 }
 
 void llama_runner::start(slot & s, std::unique_ptr<task> t) {
@@ -322,6 +372,8 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     reuse = keep_prefix(s, reuse);
     s.cached.resize(reuse);
     s.n_prompt_done = reuse;
+    s.prompt_restored = static_cast<int>(std::min(reuse, s.restored));
+    s.restored = 0;
 
     common_params_sampling sp;
     const auto & p = req.sampling;
@@ -581,6 +633,7 @@ void llama_runner::finish(slot & s, const std::string & reason) {
     st.done_reason = reason;
     st.prompt_eval_count = static_cast<int>(s.prompt.size());
     st.prompt_cached = static_cast<int>(s.prompt.size()) - s.prompt_evaluated;
+    st.prompt_restored = s.prompt_restored;
     bool generated_any = s.t_gen_start >= s.t_prompt_start;
     st.prompt_eval_duration = (generated_any ? s.t_gen_start : now) - s.t_prompt_start;
     st.eval_count = static_cast<int>(s.generated.size());
@@ -613,6 +666,7 @@ void llama_runner::release(slot & s) {
     s.text.reset();
     s.logprobs.clear();
     s.replay.clear();
+    s.restored = 0;
     s.next = -1;
     s.batch_index = -1;
     speculator::reset(s);

@@ -35,6 +35,7 @@ struct load_params {
     int num_parallel = 1;    // slots
     int flash_attention = -1;            // -1: llama.cpp decides, 0 off, 1 on
     std::string kv_cache_type = "f16";   // K and V cache element type (config::is_kv_cache_type)
+    uint64_t prompt_cache_bytes = 0;     // host RAM for conversations that lost their slot (engine/prompt_cache.h)
     bool use_mmap = true;
     bool debug = false;
 
@@ -114,6 +115,7 @@ struct completion_stats {
     std::string done_reason;         // "stop" or "length"
     int prompt_eval_count = 0;       // prompt tokens, cached ones included (as Ollama counts)
     int prompt_cached = 0;           // of those, tokens whose KV cache was reused
+    int prompt_restored = 0;         // of those, tokens restored from the host-RAM prompt cache
     std::chrono::nanoseconds prompt_eval_duration{0};
     int eval_count = 0;
     std::chrono::nanoseconds eval_duration{0};

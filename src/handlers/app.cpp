@@ -4,6 +4,7 @@
 #include "auth/accounts.h"
 #include "auth/gate.h"
 #include "chats/chats.h"
+#include "core/meminfo.h"
 #include "handlers/auth_routes.h"
 #include "handlers/audit_routes.h"
 #include "handlers/chat_routes.h"
@@ -88,7 +89,7 @@ struct app::impl {
           sched(sched::scheduler_config{cfg.max_loaded_models, cfg.max_queue, cfg.max_memory},
                 [this](const engine::load_params & p) { return validated_load(checked_blobs, p); },
                 sched::memory_probe{[](const engine::load_params & p) { return sched::estimate_memory(p); },
-                                    sched::available_system_memory, engine::gpu_devices}),
+                                    available_system_memory, engine::gpu_devices}),
           chats(cfg.data_dir + "/lokal.db"),
           accounts(cfg.data_dir + "/lokal.db"),
           gate(accounts, auth::gate_options{cfg.auth, webui::is_asset_route, cfg.rate_limit}),

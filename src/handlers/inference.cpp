@@ -221,6 +221,7 @@ struct running {
         std::chrono::duration<double> took = steady::now() - t0;
         metrics->add(metrics::prompt_tokens_total, st.prompt_eval_count);
         metrics->add(metrics::cached_prompt_tokens_total, st.prompt_cached);
+        metrics->add(metrics::restored_prompt_tokens_total, st.prompt_restored);
         metrics->add(metrics::generated_tokens_total, st.eval_count);
         metrics->add(metrics::draft_tokens_total, st.draft_tokens);
         metrics->add(metrics::draft_accepted_tokens_total, st.draft_accepted);

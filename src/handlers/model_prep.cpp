@@ -98,6 +98,7 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
         return make_error(errc::invalid_request, "kv_cache_type " + l.kv_cache_type +
                                                      " needs flash attention; leave flash_attention unset or true");
     }
+    l.prompt_cache_bytes = ctx.cfg.prompt_cache_bytes;
     l.use_mmap = p.opts.use_mmap.value_or(true);
     l.debug = ctx.cfg.debug;
 

@@ -8,6 +8,7 @@ namespace lokal::metrics {
 inline constexpr std::string_view requests_total = "lokal_requests_total";
 inline constexpr std::string_view prompt_tokens_total = "lokal_prompt_tokens_total";
 inline constexpr std::string_view cached_prompt_tokens_total = "lokal_cached_prompt_tokens_total";
+inline constexpr std::string_view restored_prompt_tokens_total = "lokal_restored_prompt_tokens_total";
 inline constexpr std::string_view generated_tokens_total = "lokal_generated_tokens_total";
 inline constexpr std::string_view draft_tokens_total = "lokal_draft_tokens_total";
 inline constexpr std::string_view draft_accepted_tokens_total = "lokal_draft_accepted_tokens_total";

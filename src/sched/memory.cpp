@@ -6,7 +6,6 @@
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 namespace lokal::sched {
@@ -212,18 +211,6 @@ result<memory_need> estimate_memory(const engine::load_params & p) {
         need.compute += d.compute;
     }
     return need;
-}
-
-uint64_t available_system_memory() {
-    std::ifstream in("/proc/meminfo");
-    std::string key;
-    uint64_t kib = 0;
-    std::string unit;
-    while (in >> key >> kib) {
-        std::getline(in, unit);
-        if (key == "MemAvailable:") return kib * 1024;
-    }
-    return UINT64_MAX;  // unknown: do not refuse on a guess
 }
 
 std::string format_memory(uint64_t b) {

@@ -58,9 +58,6 @@ result<memory_need> estimate_memory(const engine::load_params & params);
 // context; sliding-window layers hold window + n_ubatch, padded to 256.
 std::vector<uint64_t> kv_cells_per_layer(const store::gguf::file & model, const engine::load_params & params);
 
-// MemAvailable from /proc/meminfo: what can be allocated without swapping.
-uint64_t available_system_memory();
-
 // Ollama's byte format for memory messages: "2.3 GiB", "512.0 MiB", "12 B".
 std::string format_memory(uint64_t bytes);
 

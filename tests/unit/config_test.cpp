@@ -121,6 +121,21 @@ TEST(config, memory_budget) {
     EXPECT_EQ(bad.err().message, "LOKAL_MAX_MEMORY: expected a size such as 8GiB, 512MiB or a number of bytes, got \"lots\"");
 }
 
+TEST(config, prompt_cache_size) {
+    auto d = config::load(env_of({}));
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->prompt_cache_bytes, 4ull << 30);
+    auto off = config::load(env_of({{"LOKAL_PROMPT_CACHE", "0"}}));
+    ASSERT_TRUE(off.ok());
+    EXPECT_EQ(off->prompt_cache_bytes, 0u);
+    auto s = config::load(env_of({{"LOKAL_PROMPT_CACHE", "512MiB"}}));
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->prompt_cache_bytes, 512ull << 20);
+    auto bad = config::load(env_of({{"LOKAL_PROMPT_CACHE", "-1"}}));
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.err().message.rfind("LOKAL_PROMPT_CACHE: expected a size", 0), 0u) << bad.err().message;
+}
+
 TEST(config, data_dir_defaults_to_home_and_follows_lokal_data) {
     auto s = config::load(env_of({{"HOME", "/home/u"}, {"LOKAL_MODELS", "/elsewhere"}}));
     ASSERT_TRUE(s.ok());

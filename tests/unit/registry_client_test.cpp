@@ -56,14 +56,14 @@ TEST(RegistryUrl, HostValidation) {
 }
 
 TEST(RegistryUrl, Loopback) {
-    EXPECT_TRUE(is_loopback_host("127.0.0.1:5000"));
-    EXPECT_TRUE(is_loopback_host("localhost"));
-    EXPECT_TRUE(is_loopback_host("LOCALHOST:80"));
-    EXPECT_TRUE(is_loopback_host("127.1.2.3"));
-    EXPECT_TRUE(is_loopback_host("[::1]:8080"));
-    EXPECT_FALSE(is_loopback_host("127.0.0.1.example.com"));
-    EXPECT_FALSE(is_loopback_host("10.0.0.1"));
-    EXPECT_FALSE(is_loopback_host("localhost.evil"));
+    EXPECT_TRUE(registry::is_loopback_host("127.0.0.1:5000"));
+    EXPECT_TRUE(registry::is_loopback_host("localhost"));
+    EXPECT_TRUE(registry::is_loopback_host("LOCALHOST:80"));
+    EXPECT_TRUE(registry::is_loopback_host("127.1.2.3"));
+    EXPECT_TRUE(registry::is_loopback_host("[::1]:8080"));
+    EXPECT_FALSE(registry::is_loopback_host("127.0.0.1.example.com"));
+    EXPECT_FALSE(registry::is_loopback_host("10.0.0.1"));
+    EXPECT_FALSE(registry::is_loopback_host("localhost.evil"));
 }
 
 TEST(RegistryUrl, ParseUrl) {

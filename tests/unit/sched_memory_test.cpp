@@ -1,4 +1,5 @@
 // Memory estimates from real GGUF metadata, and the byte format of messages.
+#include "core/meminfo.h"
 #include "gguf_builder.h"
 #include "sched/memory.h"
 #include "store/gguf.h"
@@ -84,7 +85,7 @@ TEST(sched_memory, unreadable_model_is_an_error) {
 }
 
 TEST(sched_memory, system_memory_is_known_on_linux) {
-    auto free = sched::available_system_memory();
+    auto free = available_system_memory();
     EXPECT_GT(free, 0u);
     EXPECT_LT(free, UINT64_MAX);
 }
