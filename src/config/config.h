@@ -32,8 +32,8 @@ struct settings {
     int flash_attention = -1;                // LOKAL_FLASH_ATTENTION: -1 auto, 0 off, 1 on
     std::string kv_cache_type = "f16";       // LOKAL_KV_CACHE_TYPE
     uint64_t prompt_cache_bytes = 4ull << 30;  // LOKAL_PROMPT_CACHE, per loaded model
-    int ngram_draft = 0;
-    int draft_num_predict = 4;               // LOKAL_DRAFT_NUM_PREDICT: draft-model tokens per step (0: off)                     // LOKAL_NGRAM_DRAFT: prompt-lookup draft tokens per step (0: off)
+    int ngram_draft = 0;                     // LOKAL_NGRAM_DRAFT: prompt-lookup draft tokens per step (0: off)
+    int draft_num_predict = 4;               // LOKAL_DRAFT_NUM_PREDICT: draft-model tokens per step (0: off)
     bool debug = false;
     int64_t max_body_bytes = 64ll << 20;     // JSON bodies; blob uploads have their own limit
     int64_t max_blob_bytes = 256ll << 30;

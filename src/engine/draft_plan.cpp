@@ -1,5 +1,7 @@
 #include "engine/draft_plan.h"
 
+#include "engine/prompt_cache.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -7,8 +9,7 @@ namespace lokal::engine {
 
 sync_plan plan_sync(const std::vector<int32_t> & cached, const std::vector<int32_t> & target) {
     sync_plan p;
-    const size_t n = std::min(cached.size(), target.size());
-    while (p.keep < n && cached[p.keep] == target[p.keep]) ++p.keep;
+    p.keep = common_prefix(cached, target);
     p.add.assign(target.begin() + static_cast<std::ptrdiff_t>(p.keep), target.end());
     return p;
 }

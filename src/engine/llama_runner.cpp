@@ -126,10 +126,10 @@ private:
     void loop();
     void take_embed_jobs();
     void assign_tasks();
-    void use_saved_prompts(slot & s, bool media);
+    size_t use_saved_prompts(slot & s, bool media);
     void save_slot(const slot & s);
-    void restore_slot(slot & s, saved_prompt p);
-    void start(slot & s, std::unique_ptr<task> t);
+    size_t restore_slot(slot & s, saved_prompt p);
+    void start(slot & s, std::unique_ptr<task> t, size_t restored);
     void fill_batch();
     void after_decode();
     void verify_drafts(slot & s);
@@ -293,8 +293,8 @@ void llama_runner::assign_tasks() {
             }
         }
         best->prompt = std::move(tokens);
-        use_saved_prompts(*best, t->media != nullptr);
-        start(*best, std::move(t));
+        const size_t restored = use_saved_prompts(*best, t->media != nullptr);
+        start(*best, std::move(t), restored);
     }
 }
 
@@ -302,9 +302,9 @@ void llama_runner::assign_tasks() {
 // of the slot's new prompt than the slot's own cache takes the slot's place,
 // and a history the new prompt would mostly discard is saved first (its
 // conversation may come back). A prompt with images starts afresh (see
-// start()), so it takes nothing.
-void llama_runner::use_saved_prompts(slot & s, bool media) {
-    if (!saved_.enabled()) return;
+// start()), so it takes nothing. Returns how many tokens were restored.
+size_t llama_runner::use_saved_prompts(slot & s, bool media) {
+    if (!saved_.enabled()) return 0;
     // Below this many tokens a history is cheaper to evaluate again than to keep.
     constexpr size_t k_min_saved = 64;
     const int32_t pos_min = llama_memory_seq_pos_min(llama_get_memory(model_->ctx()), s.id);
@@ -313,7 +313,7 @@ void llama_runner::use_saved_prompts(slot & s, bool media) {
                                              llama_model_n_swa(model_->model()));
     auto p = media ? std::nullopt : saved_.take(s.prompt, own);
     if (p || s.cached.size() >= own + k_min_saved) save_slot(s);
-    if (p) restore_slot(s, std::move(*p));
+    return p ? restore_slot(s, std::move(*p)) : 0;
 }
 
 void llama_runner::save_slot(const slot & s) {
@@ -330,19 +330,19 @@ void llama_runner::save_slot(const slot & s) {
     saved_.put(std::move(p));
 }
 
-void llama_runner::restore_slot(slot & s, saved_prompt p) {
+size_t llama_runner::restore_slot(slot & s, saved_prompt p) {
     llama_context * ctx = model_->ctx();
     llama_memory_seq_rm(llama_get_memory(ctx), s.id, -1, -1);
     s.cached.clear();
     if (llama_state_seq_set_data_ext(ctx, p.state.data(), p.state.size(), s.id, LLAMA_STATE_SEQ_FLAGS_NONE) == 0) {
         llama_memory_seq_rm(llama_get_memory(ctx), s.id, -1, -1);  // a partial restore: start afresh
-        return;
+        return 0;
     }
     s.cached = std::move(p.tokens);
-    s.restored = s.cached.size();
+    return s.cached.size();
 }
 
-void llama_runner::start(slot & s, std::unique_ptr<task> t) {
+void llama_runner::start(slot & s, std::unique_ptr<task> t, size_t restored) {
     s.t = std::move(t);
     const auto & req = s.t->req;
     const int n_ctx = model_->facts().context_length;
@@ -372,8 +372,7 @@ void llama_runner::start(slot & s, std::unique_ptr<task> t) {
     reuse = keep_prefix(s, reuse);
     s.cached.resize(reuse);
     s.n_prompt_done = reuse;
-    s.prompt_restored = static_cast<int>(std::min(reuse, s.restored));
-    s.restored = 0;
+    s.prompt_restored = static_cast<int>(std::min(reuse, restored));
 
     common_params_sampling sp;
     const auto & p = req.sampling;
@@ -433,15 +432,11 @@ size_t llama_runner::keep_prefix(slot & s, size_t reuse) {
     return reuse;
 }
 
-// Whether the sliding-window layers still hold every position a token at
-// next_pos attends to. llama.cpp keeps a sequence's positions contiguous
-// from its lowest one (it purges below any cell it reuses), so the lowest
-// position held tells.
+// Whether the slot's sliding-window layers still hold every position a
+// token at next_pos attends to (engine/prompt_cache.h's window_holds).
 bool llama_runner::window_held(const slot & s, llama_pos next_pos) const {
-    const int n_swa = llama_model_n_swa(model_->model());
-    if (n_swa <= 0) return true;
-    llama_pos pos_min = llama_memory_seq_pos_min(llama_get_memory(model_->ctx()), s.id);
-    return pos_min <= std::max<llama_pos>(0, next_pos - n_swa);
+    return window_holds(llama_memory_seq_pos_min(llama_get_memory(model_->ctx()), s.id), next_pos,
+                        llama_model_n_swa(model_->model()));
 }
 
 // Evaluates the image of at most one slot whose prompt has reached one
@@ -666,7 +661,6 @@ void llama_runner::release(slot & s) {
     s.text.reset();
     s.logprobs.clear();
     s.replay.clear();
-    s.restored = 0;
     s.next = -1;
     s.batch_index = -1;
     speculator::reset(s);

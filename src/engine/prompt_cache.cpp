@@ -11,12 +11,13 @@ size_t common_prefix(const std::vector<int32_t> & a, const std::vector<int32_t> 
     return i;
 }
 
+bool window_holds(int64_t pos_min, int64_t next_pos, int n_swa) {
+    return n_swa <= 0 || pos_min <= std::max<int64_t>(0, next_pos - n_swa);
+}
+
 size_t usable_prefix(size_t common, size_t prompt_size, int32_t pos_min, int n_swa) {
-    size_t n = prompt_size == 0 ? 0 : std::min(common, prompt_size - 1);
-    if (n > 0 && n_swa > 0 && static_cast<int64_t>(pos_min) > std::max<int64_t>(0, static_cast<int64_t>(n) - n_swa)) {
-        return 0;
-    }
-    return n;
+    const size_t n = prompt_size == 0 ? 0 : std::min(common, prompt_size - 1);
+    return n > 0 && !window_holds(pos_min, static_cast<int64_t>(n), n_swa) ? 0 : n;
 }
 
 void prompt_cache::put(saved_prompt p) {

@@ -22,10 +22,16 @@ struct saved_prompt {
 // How many tokens a and b share from the start.
 size_t common_prefix(const std::vector<int32_t> & a, const std::vector<int32_t> & b);
 
-// How much of a prompt a cache holding `held` tokens from position pos_min
-// on can serve: the common prefix, less the last prompt token (evaluated
-// again for its logits), and nothing at all when sliding-window layers
-// (n_swa > 0) have dropped positions the next token attends to.
+// Whether a cache whose lowest position is pos_min still holds every
+// position a token at next_pos attends to in sliding-window layers of
+// n_swa (always, without such layers). llama.cpp keeps a sequence's
+// positions contiguous from its lowest one, so the lowest position tells.
+bool window_holds(int64_t pos_min, int64_t next_pos, int n_swa);
+
+// How much of a prompt a cache (lowest position pos_min) sharing `common`
+// tokens with it can serve: the common prefix, less the last prompt token
+// (evaluated again for its logits), and nothing at all when the window the
+// next token needs is gone (window_holds).
 size_t usable_prefix(size_t common, size_t prompt_size, int32_t pos_min, int n_swa);
 
 class prompt_cache {

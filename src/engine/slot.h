@@ -56,8 +56,7 @@ struct slot {
     spec_state spec;
     std::vector<llama_token> replay;     // history to evaluate again before next (llama_runner::verify_drafts)
     int prompt_evaluated = 0;
-    size_t restored = 0;                 // tokens just restored from the host-RAM prompt cache
-    int prompt_restored = 0;             // of the task's prompt, tokens that came from there
+    int prompt_restored = 0;             // of the task's prompt, tokens restored from the host-RAM prompt cache
     clock_type::time_point t_prompt_start, t_gen_start;
 
     bool busy() const { return t != nullptr; }
