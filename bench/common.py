@@ -19,6 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("LOKAL_BUILD", ROOT / "build"))
 DEFAULT_MODEL = str(Path.home() / ".cache/lokal/models/gemma3-270m-q4_k_m.gguf")
+# Both servers get the same flash attention: by default off, lokal's own choice for a model
+# on the CPU only (llama-server's default there is on); BENCH_FLASH_ATTENTION=on or auto
+# (each server's default, e.g. on a GPU) for other runs.
+FLASH_ATTENTION = os.environ.get("BENCH_FLASH_ATTENTION", "off")
+if FLASH_ATTENTION not in ("on", "off", "auto"):
+    sys.exit("BENCH_FLASH_ATTENTION must be on, off or auto")
 
 
 def free_port():
@@ -100,8 +106,10 @@ def lokal(model, threads, parallel=1, env=None, store=None, create=True, name="b
     port = free_port()
     with contextlib.ExitStack() as stack:
         store = store or stack.enter_context(tempfile.TemporaryDirectory())
+        fa = {"on": "true", "off": "false", "auto": "auto"}[FLASH_ATTENTION]
         e = dict(os.environ, LOKAL_HOST=f"127.0.0.1:{port}", LOKAL_MODELS=store, LOKAL_NUM_PARALLEL=str(parallel),
-                 LOKAL_NUM_THREADS=str(threads), **(env or {}))
+                 LOKAL_NUM_THREADS=str(threads), LOKAL_FLASH_ATTENTION=fa)
+        e.update(env or {})
         proc = subprocess.Popen([str(BUILD / "lokal"), "serve"], env=e, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
@@ -121,7 +129,7 @@ def llama_server(model, threads, parallel=1, ctx=4096, extra=()):
     port = free_port()
     cmd = [str(BUILD / "bin" / "llama-server"), "-m", model, "--host", "127.0.0.1", "--port", str(port),
            "-c", str(ctx * parallel), "-np", str(parallel), "-t", str(threads), "-tb", str(threads),
-           "--no-warmup", *extra]
+           "--no-warmup", "-fa", FLASH_ATTENTION, *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -148,7 +156,8 @@ def commit():
 
 def meta(model, **extra):
     return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "commit": commit(),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores", "model": Path(model).name, **extra}
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores", "model": Path(model).name,
+            "flash_attention": FLASH_ATTENTION, **extra}
 
 
 def row(metric, lokal_value, llama_value, higher_is_better=True):

@@ -73,7 +73,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
         {"LOKAL_NGRAM_DRAFT", "0", "speculative decoding by prompt lookup: tokens drafted per step from n-grams of the text so far (0: off; the option ngram_draft overrides it)"},
         {"LOKAL_DRAFT_NUM_PREDICT", "4", "speculative decoding for models with a DRAFT model: tokens the draft model guesses per step (0: off; the option draft_num_predict overrides it)"},
-        {"LOKAL_FLASH_ATTENTION", "auto", "flash attention: auto, true or false (a model's flash_attention parameter overrides it)"},
+        {"LOKAL_FLASH_ATTENTION", "auto", "flash attention: auto (off on the CPU only, llama.cpp's choice on GPUs), true or false (a model's flash_attention parameter overrides it)"},
         {"LOKAL_KV_CACHE_TYPE", "f16", "KV-cache type: f16, q8_0, q4_0, ... (quantized types need flash attention; a model's kv_cache_type parameter overrides it)"},
         {"LOKAL_PROMPT_CACHE", "4GiB", "host RAM each loaded model may use to keep the KV cache of conversations that lost their slot to another, so that their next turn resumes without evaluating the history again (0: off)"},
         {"LOKAL_MAX_BODY", "67108864", "largest JSON request body in bytes"},

@@ -33,13 +33,18 @@ struct load_params {
     int main_gpu = 0;
     int num_thread = 0;      // 0: llama.cpp's default
     int num_parallel = 1;    // slots
-    int flash_attention = -1;            // -1: llama.cpp decides, 0 off, 1 on
+    int flash_attention = -1;            // -1: llama.cpp decides (sched::choose_flash_attention), 0 off, 1 on
     std::string kv_cache_type = "f16";   // K and V cache element type (config::is_kv_cache_type)
     uint64_t prompt_cache_bytes = 0;     // host RAM for conversations that lost their slot (engine/prompt_cache.h)
     bool use_mmap = true;
     bool debug = false;
 
     bool operator==(const load_params &) const = default;
+
+    // Quantized K/V caches exist only with flash attention in llama.cpp.
+    bool kv_cache_needs_flash_attention() const {
+        return kv_cache_type != "f16" && kv_cache_type != "f32" && kv_cache_type != "bf16";
+    }
 };
 
 struct sampling_params {

@@ -93,7 +93,7 @@ result<prepared> prepare(context & ctx, const std::string & model, const json & 
     l.num_parallel = ctx.cfg.num_parallel;
     l.flash_attention = p.opts.flash_attention ? (*p.opts.flash_attention ? 1 : 0) : ctx.cfg.flash_attention;
     l.kv_cache_type = p.opts.kv_cache_type.empty() ? ctx.cfg.kv_cache_type : p.opts.kv_cache_type;
-    if (l.flash_attention == 0 && l.kv_cache_type != "f16" && l.kv_cache_type != "f32" && l.kv_cache_type != "bf16") {
+    if (l.flash_attention == 0 && l.kv_cache_needs_flash_attention()) {
         // llama.cpp would refuse the context with a log line only.
         return make_error(errc::invalid_request, "kv_cache_type " + l.kv_cache_type +
                                                      " needs flash attention; leave flash_attention unset or true");

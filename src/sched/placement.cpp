@@ -56,4 +56,8 @@ placement plan_placement(const memory_need & need, const std::vector<uint64_t> &
     return place_layers(need, usable, 0);
 }
 
+void choose_flash_attention(engine::load_params & p, bool on_cpu_only) {
+    if (p.flash_attention < 0 && on_cpu_only && !p.kv_cache_needs_flash_attention()) p.flash_attention = 0;
+}
+
 }  // namespace lokal::sched

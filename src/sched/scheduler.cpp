@@ -101,10 +101,11 @@ result<lease> scheduler::acquire(const std::string & key, const model_label & la
         }
     }
     placement place;
-    if (auto st = plan_memory(params, place, graveyard); !st) return st.err();
+    engine::load_params load = params;  // params as requested stay in e.requested
+    if (auto st = plan_memory(load, place, graveyard); !st) return st.err();
     graveyard.runners.clear();  // free memory before loading the next model
 
-    auto loaded = load_runner(params, place);
+    auto loaded = load_runner(load, place);
     if (!loaded) return loaded.err();
 
     std::lock_guard<std::mutex> lock(mu_);
@@ -180,11 +181,12 @@ std::vector<uint64_t> scheduler::free_gpu_locked(const std::vector<gpu_device> &
     return free;
 }
 
-status scheduler::plan_memory(const engine::load_params & params, placement & place, evicted & graveyard) {
+status scheduler::plan_memory(engine::load_params & params, placement & place, evicted & graveyard) {
+    const auto gpus = memory_.gpus ? memory_.gpus() : std::vector<gpu_device>{};
+    choose_flash_attention(params, gpus.empty() || params.num_gpu == 0);
     if (!memory_.estimate) return {};
     auto need = memory_.estimate(params);
     if (!need) return need.err();
-    const auto gpus = memory_.gpus ? memory_.gpus() : std::vector<gpu_device>{};
     std::lock_guard<std::mutex> lock(mu_);
     return make_room_locked(*need, params.num_gpu, gpus, place, graveyard);
 }

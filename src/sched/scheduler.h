@@ -134,7 +134,9 @@ private:
     void timer_loop();
     bool evict_one_locked(evicted & graveyard);
     result<std::shared_ptr<engine::runner>> load_runner(const engine::load_params & params, const placement & place);
-    status plan_memory(const engine::load_params & params, placement & place, evicted & graveyard);
+    // Settles what lokal decides for params (flash attention) and where the
+    // layers go, making room for them.
+    status plan_memory(engine::load_params & params, placement & place, evicted & graveyard);
     status make_room_locked(const memory_need & need, int num_gpu, const std::vector<gpu_device> & gpus,
                             placement & place, evicted & graveyard);
     uint64_t free_memory_locked(const evicted & graveyard);

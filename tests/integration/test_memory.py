@@ -13,9 +13,11 @@ from lokal_helpers import STORIES_GGUF, TINY_GGUF, Api, LokalServer, client_env
 
 @pytest.fixture
 def small_budget(binary, tmp_path):
-    # The estimates: stories260K 11.8 MiB, llama-2-tiny-random 14.4 MiB
-    # (its 32000-token vocabulary: llama.cpp's tables and a row of logits).
-    srv = LokalServer(binary, tmp_path, {"LOKAL_MAX_MEMORY": "13MiB"})
+    # The estimates with flash attention: stories260K 11.8 MiB,
+    # llama-2-tiny-random 14.4 MiB (its 32000-token vocabulary: llama.cpp's
+    # tables and a row of logits). Without it (lokal's default on the CPU)
+    # a batch's attention scores come on top.
+    srv = LokalServer(binary, tmp_path, {"LOKAL_MAX_MEMORY": "13MiB", "LOKAL_FLASH_ATTENTION": "true"})
     srv.start()
     api = Api(srv.url)
     api.create("stories", files={"m.gguf": api.push_blob(STORIES_GGUF)})
@@ -98,9 +100,16 @@ def test_estimate_matches_real_memory_of_a_sliding_window_model(binary, tmp_path
         assert r.status_code == 200, r.text
         grown = (rss_kib(srv.proc.pid) - before) / 1024
         assert 0.75 * grown <= estimate <= 1.25 * grown, f"estimate {estimate:.1f} MiB, RSS grew {grown:.1f} MiB"
-        # A longer context only grows the three full-attention layers: 3 x 4 MiB more per 4096 tokens.
+        # A longer context grows the cache of the three full-attention layers
+        # only, 3 x 4 MiB more per 4096 tokens, and without flash attention
+        # (lokal's default on the CPU) a batch's attention scores too:
+        # 512 tokens x 4096 more cells x 4 heads x 4 bytes = 32 MiB.
         bigger = estimate_of(binary, tmp_path / "b", gemma_path, {**options, "num_ctx": 8192})
-        assert 11.5 <= bigger - estimate <= 12.5, (estimate, bigger)
+        assert 43.5 <= bigger - estimate <= 44.5, (estimate, bigger)
+        fa = {**options, "flash_attention": True}
+        with_fa = estimate_of(binary, tmp_path / "c", gemma_path, fa)
+        bigger_with_fa = estimate_of(binary, tmp_path / "d", gemma_path, {**fa, "num_ctx": 8192})
+        assert 11.5 <= bigger_with_fa - with_fa <= 12.5, (with_fa, bigger_with_fa)
     finally:
         srv.stop()
 

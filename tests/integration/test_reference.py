@@ -34,7 +34,8 @@ def reference(binary: Path, model: Path, prompt: str, n: int) -> str:
     text in it is parsed, BOS is added as the model asks, no escapes processed."""
     cmd = [str(binary), "-m", str(model), "-p", prompt, "-n", str(n), "--temp", "0", "-s", "1",
            "-c", str(N_CTX), "-t", "1", "-no-cnv", "--no-warmup", "--no-display-prompt",
-           "--simple-io", "--single-turn", "--no-escape"]
+           "--simple-io", "--single-turn", "--no-escape",
+           "-fa", "off"]  # as lokal runs a model on the CPU only (sched::choose_flash_attention)
     for _attempt in range(2):
         r = subprocess.run(cmd, capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
         err = r.stderr.decode(errors="replace")[-3000:]

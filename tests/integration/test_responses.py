@@ -185,6 +185,8 @@ def test_output_text_logprobs(client, api, stories):
     # include: ["message.output_text.logprobs"] with top_logprobs: the
     # native chat's per-token logprobs in OpenAI's shape, on the text part.
     opts = {"temperature": 0, "seed": 1}
+    # Both compared requests then evaluate only the prompt's last token (as in test_logprobs).
+    api.chat(model=stories, messages=[{"role": "user", "content": "Once upon a time"}], options={**opts, "num_predict": 1})
     r = client.responses.create(model=stories, input="Once upon a time", max_output_tokens=6, top_logprobs=2,
                                 include=["message.output_text.logprobs"], extra_body={"options": opts})
     part = r.output[0].content[0]

@@ -113,12 +113,14 @@ struct gpu_fixture {
     std::vector<sched::gpu_device> gpus;
     uint64_t ram = 64 * 1024 * MiB;
     std::vector<int> loaded_with;  // num_gpu each load got
+    std::vector<int> flash_with;   // flash_attention each load got
     sched::scheduler s;
     gpu_fixture()
         : s({3, 16, 0},
             [this](const engine::load_params & p) -> result<std::unique_ptr<engine::runner>> {
                 std::lock_guard<std::mutex> lock(mu);
                 loaded_with.push_back(p.num_gpu);
+                flash_with.push_back(p.flash_attention);
                 return std::unique_ptr<engine::runner>(std::make_unique<fake_runner>(p));
             },
             {[](const engine::load_params & p) -> result<sched::memory_need> {
@@ -129,11 +131,14 @@ struct gpu_fixture {
                  std::lock_guard<std::mutex> lock(mu);
                  return gpus;
              }}) {}
-    result<sched::lease> get(const std::string & key, int block_mib, int num_gpu = -1) {
+    result<sched::lease> get(const std::string & key, int block_mib, int num_gpu = -1, int flash = -1,
+                             const std::string & kv = "f16") {
         engine::load_params p;
         p.model_path = key;
         p.num_ctx = block_mib;
         p.num_gpu = num_gpu;
+        p.flash_attention = flash;
+        p.kv_cache_type = kv;
         return s.acquire(key, {key, "d", json::object()}, p, std::chrono::hours(1));
     }
     void set_free(size_t i, uint64_t free) {
@@ -160,6 +165,25 @@ TEST(scheduler_gpu, cpu_only_builds_pass_num_gpu_through_untouched) {
     gpu_fixture f;  // no GPUs
     { auto a = f.get("m", 100); ASSERT_TRUE(a.ok()); }
     EXPECT_EQ(f.loaded_with, std::vector<int>{-1});
+}
+
+TEST(scheduler_gpu, flash_attention_left_to_lokal_is_off_on_the_cpu_only) {
+    gpu_fixture f;  // no GPUs
+    { auto a = f.get("auto", 100); ASSERT_TRUE(a.ok()); }
+    { auto b = f.get("asked", 100, -1, 1); ASSERT_TRUE(b.ok()); }
+    { auto c = f.get("quantized-kv", 100, -1, -1, "q8_0"); ASSERT_TRUE(c.ok()); }
+    EXPECT_EQ(f.flash_with, (std::vector<int>{0, 1, -1}));
+    // The request as made still matches the loaded model: no reload.
+    { auto again = f.get("auto", 100); ASSERT_TRUE(again.ok()); }
+    EXPECT_EQ(f.flash_with.size(), 3u);
+}
+
+TEST(scheduler_gpu, flash_attention_on_a_gpu_is_llama_cpps_choice_unless_no_layer_goes_there) {
+    gpu_fixture f;
+    f.gpus = {{"CUDA0", sched::k_gpu_margin + 4096 * MiB, 8192 * MiB}};
+    { auto a = f.get("gpu", 100); ASSERT_TRUE(a.ok()); }
+    { auto b = f.get("cpu", 100, 0); ASSERT_TRUE(b.ok()); }
+    EXPECT_EQ(f.flash_with, (std::vector<int>{-1, 0}));
 }
 
 TEST(scheduler_gpu, num_gpu_beyond_a_gpu_is_refused_with_need_and_free) {
