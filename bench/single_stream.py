@@ -6,8 +6,9 @@ and one slot, taking turns --rounds times (the machine's speed drifts by 10% ove
 Each run sends a fresh ~512-token prompt (no prefix cache can help) and asks for 128 tokens
 with greedy sampling and the same repeat penalty; the servers' own timings give
 prompt-processing and decode tokens/s, the client measures time to first token.
+--prompt-words makes the prompt longer, to measure decoding deep into a context.
 
-    bench/single_stream.py [--model PATH] [--runs N] [--rounds N] [--repeat-penalty 1.0]
+    bench/single_stream.py [--model PATH] [--runs N] [--rounds N] [--repeat-penalty 1.0] [--prompt-words 470]
 """
 
 import argparse
@@ -19,11 +20,14 @@ import time
 import common
 
 
+PROMPT_WORDS = 470  # about 512 tokens for Gemma 3 (--prompt-words)
+
+
 def prompt(i):
-    # About 512 tokens of varied English text; the run number up front defeats prefix caches.
+    # Varied English text; the run number up front defeats prefix caches.
     words = ("the quick brown fox jumps over a lazy dog while seven bright stars "
              "shine above quiet hills and rivers flow to distant seas").split()
-    return f"Run {i}. " + " ".join(words[(k * 7 + i) % len(words)] for k in range(470))
+    return f"Run {i}. " + " ".join(words[(k * 7 + i) % len(words)] for k in range(PROMPT_WORDS))
 
 
 def ttft(url, body, first_key):
@@ -70,6 +74,7 @@ def bench_llama_server(model, runs, threads, ctx, penalty):
 
 
 def main():
+    global PROMPT_WORDS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=common.DEFAULT_MODEL)
     ap.add_argument("--runs", type=int, default=5)
@@ -79,8 +84,10 @@ def main():
                     help="alternate the two servers this many times (the machine's speed drifts)")
     ap.add_argument("--repeat-penalty", type=float, default=1.1,
                     help="for both servers, over the last 64 tokens (1.1: Ollama's default; 1.0: off)")
+    ap.add_argument("--prompt-words", type=int, default=PROMPT_WORDS, help="words of each prompt")
     args = ap.parse_args()
     common.check_binaries()
+    PROMPT_WORDS = args.prompt_words
 
     lk, ls = [], []
     for _ in range(args.rounds):
@@ -91,7 +98,7 @@ def main():
             common.row("decode, tokens/s", med(lk, "tg"), med(ls, "tg")),
             common.row("time to first token, s", med(lk, "ttft"), med(ls, "ttft"), higher_is_better=False)]
     m = common.meta(args.model, threads=args.threads, ctx=args.ctx, runs=args.runs, rounds=args.rounds,
-                    repeat_penalty=args.repeat_penalty,
+                    repeat_penalty=args.repeat_penalty, prompt_words=PROMPT_WORDS,
                     prompt_tokens=med(lk, "prompt_tokens"))
     common.report("single_stream", f"single stream, median of {args.rounds} x {args.runs} runs, repeat_penalty {args.repeat_penalty}", m, rows,
                   {"lokal": lk, "llama_server": ls})
