@@ -33,7 +33,7 @@ struct load_params {
     int main_gpu = 0;
     int num_thread = 0;      // 0: llama.cpp's default
     int num_parallel = 1;    // slots
-    int flash_attention = -1;            // -1: llama.cpp decides (sched::choose_flash_attention), 0 off, 1 on
+    int flash_attention = -1;            // -1: lokal decides (sched::choose_flash_attention: off on the CPU only), else llama.cpp; 0 off, 1 on
     std::string kv_cache_type = "f16";   // K and V cache element type (config::is_kv_cache_type)
     uint64_t prompt_cache_bytes = 0;     // host RAM for conversations that lost their slot (engine/prompt_cache.h)
     bool use_mmap = true;
