@@ -1,6 +1,7 @@
 #include "cli/modelfile.h"
 
 #include "cli/params.h"
+#include "store/name.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -87,6 +88,13 @@ status add_model_files(create_plan & plan, const store::modelfile_command & c, c
     const std::string field = c.name == "model" ? "files" : c.name == "draft" ? "draft" : "adapters";
     if (files->empty()) {
         if (c.name == "adapter") return make_error(errc::not_found, "adapter " + c.args + ": no such file or directory");
+        // Neither a file it may read nor a model name: the server would only
+        // say "invalid model name", so say where files may come from.
+        if (!store::parse_model_name(c.args)) {
+            return make_error(errc::not_found, std::string(c.name == "draft" ? "DRAFT " : "FROM ") + c.args +
+                                                   ": no such file in the Modelfile's folder, the model store or "
+                                                   "LOKAL_MODELFILE_DIRS, and not a model name");
+        }
         plan.request[c.name == "draft" ? "draft" : "from"] = c.args;  // not a local path: a model name
         return {};
     }

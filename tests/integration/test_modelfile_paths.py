@@ -44,9 +44,11 @@ def test_refused_from_reads_like_a_missing_file(binary, server, layout, from_):
     (work / "Modelfile").write_text(f"FROM {from_}\n")
     r = _create(binary, server, "refused", work)
     assert r.returncode != 0
-    # The same answer a missing file gets: the path taken as a model name.
+    # The same answer a missing file gets, which says where files may come from.
     (work / "Modelfile").write_text("FROM ./missing.gguf\n")
     missing = _create(binary, server, "refused", work)
+    assert missing.stderr == ("Error: FROM ./missing.gguf: no such file in the Modelfile's folder, the model store "
+                              "or LOKAL_MODELFILE_DIRS, and not a model name\n")
     assert r.stderr.replace(from_, "X") == missing.stderr.replace("./missing.gguf", "X")
     assert str(work) not in r.stderr and str(outside) not in r.stderr.replace(from_, "")
 

@@ -81,9 +81,9 @@ TEST(cli_modelfile, model_name_becomes_from) {
     const create_plan p = plan_of("FROM llama3.2:latest\nSYSTEM hi\n", d.path().string());
     EXPECT_TRUE(p.uploads.empty());
     EXPECT_EQ(p.request["from"], "llama3.2:latest");
-    // a relative path that does not exist is passed on as a name (the server rejects it)
-    const create_plan missing = plan_of("FROM ./missing.gguf\n", d.path().string());
-    EXPECT_EQ(missing.request["from"], "./missing.gguf");
+    // a file that does not exist is passed on as a name when it is one
+    const create_plan missing = plan_of("FROM missing.gguf\n", d.path().string());
+    EXPECT_EQ(missing.request["from"], "missing.gguf");
 }
 
 TEST(cli_modelfile, directory_of_ggufs_and_adapters) {
@@ -185,13 +185,23 @@ TEST(cli_modelfile_paths, only_regular_files_under_allowed_folders) {
     EXPECT_EQ(in.uploads[0].path, (d.path() / "sub" / "ok.gguf").string());       // its real path is read
     EXPECT_EQ(in.uploads[0].name, "link-in.gguf");                                 // under the link's name
 
-    // Each refused FROM is exactly a missing file: passed on as a name.
-    for (std::string from : {rel_out, (outside.path() / "secret.gguf").string(), std::string("./link-out.gguf"),
-                             std::string("./pipe.gguf"), std::string("/dev/zero"), std::string("/dev/null"),
-                             std::string("dir-out"), std::string("./missing.gguf")}) {
+    // Each refused FROM is exactly a missing file: passed on as a name when
+    // it is one, else refused with the path as written.
+    for (std::string from : {std::string("dir-out"), std::string("link-out.gguf"), std::string("missing.gguf")}) {
         auto p = plan_of("FROM " + from + "\n", dir);
         EXPECT_TRUE(p.uploads.empty()) << from;
         EXPECT_EQ(p.request["from"], from) << from;
+    }
+    for (std::string from : {rel_out, (outside.path() / "secret.gguf").string(), std::string("./link-out.gguf"),
+                             std::string("./pipe.gguf"), std::string("/dev/zero"), std::string("/dev/null"),
+                             std::string("./missing.gguf")}) {
+        auto mf = store::parse_modelfile("FROM " + from + "\n");
+        ASSERT_TRUE(mf.ok());
+        auto p = plan_create(*mf, dir, "/h");
+        ASSERT_FALSE(p.ok()) << from;
+        EXPECT_EQ(p.err().message, "FROM " + from +
+                                       ": no such file in the Modelfile's folder, the model store or "
+                                       "LOKAL_MODELFILE_DIRS, and not a model name");
     }
     // Each refused ADAPTER gets the missing-file message, with the path as written.
     for (std::string adapter : {rel_out, std::string("./link-out.gguf"), std::string("./pipe.gguf"),
