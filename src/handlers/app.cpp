@@ -193,7 +193,7 @@ int serve_main(const config::settings & cfg) {
     }
     std::fprintf(stderr, "lokal %s listening on %s://%s:%d (models in %s)\n", LOKAL_VERSION,
                  cfg.tls_cert.empty() ? "http" : "https", cfg.host.c_str(), a.port(), cfg.models_dir.c_str());
-    if (cfg.insecure_no_auth && !http::is_loopback_host(cfg.host)) {
+    if (cfg.insecure_no_auth && !is_loopback_host(cfg.host)) {
         std::fprintf(stderr,
                      "WARNING: LOKAL_INSECURE_NO_AUTH=1: serving %s without authentication. Anyone who can reach this "
                      "address can run, pull, create and delete models.\n",

@@ -20,6 +20,7 @@
 // lives here too (check_exposure).
 #pragma once
 
+#include "core/host.h"
 #include "core/result.h"
 
 #include <optional>
@@ -74,10 +75,7 @@ private:
     std::vector<std::string> local_addresses_;  // when bound to an unspecified address
 };
 
-// "host:port", "[v6]:port", "host" -> lower-case host without port or trailing dot.
-std::string host_of(std::string_view host_header);
-bool is_loopback_host(std::string_view host);
-bool is_unspecified_host(std::string_view host);
+bool is_unspecified_host(std::string_view host);  // 0.0.0.0, :: or empty
 
 // Startup: may the server listen on `host`? A loopback bind always may; any
 // other needs authentication configured (LOKAL_AUTH=1), or the explicit

@@ -38,6 +38,7 @@ result<http_response> session::send_following(const http_request & req) {
     for (int redirects = 0;; ++redirects) {
         auto where = parse_url(hop.url);
         if (!where) return where.err();
+        hop.refuse_loopback = keep_off_loopback(origin_, *where);
         hop.headers = req.headers;
         std::string authorization = this->authorization();
         if (!authorization.empty() && may_send_credentials(origin_, *where)) {
@@ -81,6 +82,7 @@ status session::answer_challenge(const http_response & res, const cancel_fn & ca
     }
     http_request token_req;
     token_req.url = *url;
+    token_req.refuse_loopback = keep_off_loopback(origin_, *realm);
     // Credentials go to the realm only when they were given for it, or when
     // the realm is the registry's own origin.
     std::optional<credentials> creds = may_send_credentials(origin_, *realm) ? own : std::nullopt;

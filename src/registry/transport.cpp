@@ -1,5 +1,7 @@
 #include "registry/transport.h"
 
+#include "core/host.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -34,6 +36,7 @@ struct exchange {
     bool sink_gave_up = false;
     bool started = false;
     bool too_large = false;
+    bool loopback_refused = false;
 };
 
 bool is_success(long status) { return status >= 200 && status < 300; }
@@ -150,6 +153,14 @@ std::string http_response::header(const std::string & lower_name) const {
     return it == headers.end() ? std::string() : it->second;
 }
 
+// Connected, nothing sent yet: the last word on where a request may go.
+int on_connected(void * user, char * remote_ip, char *, int, int) {
+    auto * ex = static_cast<exchange *>(user);
+    if (!ex->req->refuse_loopback || !is_loopback_host(remote_ip)) return CURL_PREREQFUNC_OK;
+    ex->loopback_refused = true;
+    return CURL_PREREQFUNC_ABORT;
+}
+
 result<http_response> perform(const http_request & req, const cancel_fn & cancel) {
     global_init();
     std::unique_ptr<CURL, curl_deleter> curl(curl_easy_init());
@@ -182,13 +193,19 @@ result<http_response> perform(const http_request & req, const cancel_fn & cancel
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, &ex);
+    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_connected);
+    curl_easy_setopt(c, CURLOPT_PREREQDATA, &ex);
 
     CURLcode rc = curl_easy_perform(c);
+    // The query is left out of messages: signed redirect URLs carry secrets there.
+    const std::string where = req.url.substr(0, req.url.find('?'));
+    if (ex.loopback_refused) {
+        return make_error(errc::forbidden, "refusing to connect to this machine for " + where +
+                                               ", a place the registry pointed to");
+    }
     if (rc != CURLE_OK) {
         if (ex.sink_gave_up || rc == CURLE_ABORTED_BY_CALLBACK) return make_error(errc::canceled, "transfer canceled");
         if (ex.too_large) return make_error(errc::too_large, "the registry's answer is too large");
-        // The query is left out: signed redirect URLs carry secrets there.
-        std::string where = req.url.substr(0, req.url.find('?'));
         return make_error(errc::unavailable, std::string(curl_easy_strerror(rc)) + " (" + req.method + " " + where + ")");
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ex.res.status);

@@ -36,6 +36,9 @@ struct http_request {
     // When set, replaces the session's cancel check for this request (a
     // download's worker threads must not poll the client connection).
     cancel_fn cancel;
+    // Refuse the connection when it lands on a loopback address (see
+    // url.h's keep_off_loopback): forbidden, before anything is sent.
+    bool refuse_loopback = false;
     size_t max_collected = 1u << 20;         // cap for collected bodies (errors, JSON)
 };
 

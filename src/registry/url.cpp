@@ -51,20 +51,6 @@ status validate_host(std::string_view host) {
     return {};
 }
 
-bool is_loopback_host(std::string_view host) {
-    if (host.starts_with("[::1]")) return host.size() == 5 || host[5] == ':';
-    auto name = lower(split_host_port(host).first);
-    if (name == "localhost") return true;
-    if (!name.starts_with("127.")) return false;
-    // 127.a.b.c with numeric parts only.
-    int dots = 0;
-    for (char c : name) {
-        if (c == '.') ++dots;
-        else if (c < '0' || c > '9') return false;
-    }
-    return dots == 3;
-}
-
 result<url_parts> parse_url(std::string_view url) {
     url_parts u;
     if (url.starts_with("https://")) u.scheme = "https";
@@ -142,6 +128,10 @@ bool may_follow_redirect(const url_parts & from, const url_parts & to) {
     if (from.scheme == "https" && to.scheme == "http") return false;
     // A remote registry must not point us at services on this machine (lokal's own API among them).
     return is_loopback_host(from.host) || !is_loopback_host(to.host);
+}
+
+bool keep_off_loopback(const url_parts & origin, const url_parts & to) {
+    return !is_loopback_host(origin.host) && to.host != origin.host;
 }
 
 }  // namespace lokal::registry

@@ -8,6 +8,7 @@
 // whitespace can slip through.
 #pragma once
 
+#include "core/host.h"
 #include "core/result.h"
 #include "store/name.h"
 
@@ -33,9 +34,6 @@ result<url_parts> parse_url(std::string_view url);
 
 // Checks a registry host ("name" or "name:port").
 status validate_host(std::string_view host);
-
-// True for localhost, 127.0.0.0/8 and [::1] (with or without a port).
-bool is_loopback_host(std::string_view host);
 
 struct endpoint {
     std::string scheme;  // "https", or "http" for an insecure request
@@ -70,5 +68,12 @@ bool may_send_credentials(const url_parts & from, const url_parts & to);
 // Whether a redirect from `from` to `to` may be followed at all: never from
 // https down to http, never from a remote host to a loopback one.
 bool may_follow_redirect(const url_parts & from, const url_parts & to);
+
+// Whether a request to `to`, a host a registry at `origin` pointed to (a
+// redirect, an upload location, a token service), must not connect to this
+// machine. Names cannot tell ("127.1", a DNS name resolving to 127.0.0.1),
+// so the transport checks the address it connects to. The registry's own
+// host may resolve anywhere (an /etc/hosts entry).
+bool keep_off_loopback(const url_parts & origin, const url_parts & to);
 
 }  // namespace lokal::registry

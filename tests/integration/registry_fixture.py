@@ -139,8 +139,8 @@ TOKEN = "tok-123"
 USER, PASSWORD = "alice", "s3cret"
 
 
-def _serve(handler_fn):
-    """Starts a loopback HTTP server whose requests go to handler_fn(req)."""
+def _serve(handler_fn, ip="127.0.0.1"):
+    """Starts an HTTP server on ip whose requests go to handler_fn(req)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
@@ -151,7 +151,7 @@ def _serve(handler_fn):
         def log_message(self, *args):
             pass
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = ThreadingHTTPServer((ip, 0), Handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
 
@@ -169,10 +169,17 @@ def _reply(req, status, body=b"", headers=None):
 class ScriptedRegistry:
     """Registry (needs a bearer token) + token service (needs basic
     credentials) + CDN (where blob GETs are redirected), each on its own port.
-    Every request is recorded with the Authorization header it carried."""
+    Every request is recorded with the Authorization header it carried.
 
-    def __init__(self, model_bytes: bytes, cdn_failures: int = 0):
+    By default all three are on 127.0.0.1. To play a remote registry, `ip`
+    binds the registry to another address of this machine, and the token
+    service and CDN listen on `elsewhere_ip` and are named `elsewhere` in the
+    registry's answers (say "127.1" for 127.0.0.1); `open_` drops the token."""
+
+    def __init__(self, model_bytes: bytes, cdn_failures: int = 0, ip: str = "127.0.0.1",
+                 elsewhere: str = "127.0.0.1", elsewhere_ip: str = "127.0.0.1", open_: bool = False):
         self.cdn_failures = cdn_failures  # the first N CDN requests answer 503
+        self.ip, self.elsewhere, self.open = ip, elsewhere, open_
         config = json.dumps({"model_format": "gguf", "rootfs": {"type": "layers"}}).encode()
         self.blobs = {"sha256:" + hashlib.sha256(b).hexdigest(): b for b in (model_bytes, config)}
         model_d, config_d = list(self.blobs)
@@ -185,20 +192,20 @@ class ScriptedRegistry:
                         "size": len(model_bytes)}],
         }).encode()
         self.seen: list[tuple[str, str, str]] = []  # (server, path, authorization)
-        self.cdn = _serve(self._cdn)
-        self.token = _serve(self._token)
-        self.registry = _serve(self._registry)
+        self.cdn = _serve(self._cdn, elsewhere_ip)
+        self.token = _serve(self._token, elsewhere_ip)
+        self.registry = _serve(self._registry, ip)
 
     def port(self, srv) -> int:
         return srv.server_address[1]
 
     @property
     def host(self) -> str:
-        return f"127.0.0.1:{self.port(self.registry)}"
+        return f"{self.ip}:{self.port(self.registry)}"
 
     @property
     def token_host(self) -> str:
-        return f"127.0.0.1:{self.port(self.token)}"
+        return f"{self.elsewhere}:{self.port(self.token)}"
 
     def auth_seen(self, server: str) -> list[str]:
         return [a for s, _p, a in self.seen if s == server]
@@ -208,7 +215,7 @@ class ScriptedRegistry:
 
     def _registry(self, req):
         self._record("registry", req)
-        if req.headers.get("Authorization") != f"Bearer {TOKEN}":
+        if not self.open and req.headers.get("Authorization") != f"Bearer {TOKEN}":
             realm = f"http://{self.token_host}/token"
             return _reply(req, 401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
                           {"WWW-Authenticate": f'Bearer realm="{realm}",service="fake",scope="repository:library/m:pull"'})
@@ -218,7 +225,7 @@ class ScriptedRegistry:
         prefix = "/v2/library/m/blobs/"
         if req.path.startswith(prefix) and req.path[len(prefix):] in self.blobs:
             d = req.path[len(prefix):]
-            return _reply(req, 307, b"", {"Location": f"http://127.0.0.1:{self.port(self.cdn)}/b/{d}?sig=1"})
+            return _reply(req, 307, b"", {"Location": f"http://{self.elsewhere}:{self.port(self.cdn)}/b/{d}?sig=1"})
         _reply(req, 404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}')
 
     def _token(self, req):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,46 @@ def test_no_credentials_is_unauthorized(scripted, server_with_env):
     r = api.post("/api/pull", {"model": f"{scripted.host}/library/m:latest", "insecure": True, "stream": False})
     assert r.status_code == 401, r.text[:300]
     error_of(r)
+
+
+def _non_loopback_ip() -> str | None:
+    """An address of this machine other than loopback (the one its default route uses)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks a route
+        except OSError:
+            return None
+        ip = s.getsockname()[0]
+    return None if ip.startswith("127.") else ip
+
+
+@pytest.mark.parametrize("spelling", ["127.1", "2130706433", "localhost"])
+@pytest.mark.parametrize("via", ["token service", "blob redirect"])
+def test_a_remote_registry_cannot_point_lokal_at_this_machine(server_with_env, tmp_path, spelling, via):
+    # A registry that is not on this machine names a token service or a
+    # CDN that is, by a spelling no name check knows (127.1 resolves to
+    # 127.0.0.1): lokal refuses once it sees the address it connected to.
+    ip = _non_loopback_ip()
+    if ip is None:
+        pytest.skip("this machine has no address besides loopback to play a remote registry on")
+    for elsewhere, elsewhere_ip in ((spelling, "127.0.0.1"), (ip, ip)):  # then the same, not loopback: works
+        reg = ScriptedRegistry(STORIES_GGUF.read_bytes(), ip=ip, elsewhere=elsewhere, elsewhere_ip=elsewhere_ip,
+                               open_=via == "blob redirect")
+        try:
+            srv = server_with_env({"LOKAL_REGISTRY_AUTH_FILE": str(_auth_file(tmp_path, reg.token_host))},
+                                  sub=f"srv-{elsewhere}")
+            r = _api(srv).post("/api/pull", {"model": f"{reg.host}/library/m:latest", "insecure": True,
+                                             "stream": False})
+            served = reg.auth_seen("token" if via == "token service" else "cdn")
+        finally:
+            reg.close()
+        if elsewhere == ip:
+            assert r.status_code == 200, r.text[:300]
+            continue
+        assert r.status_code == 403, r.text[:300]
+        # By name ("localhost") a redirect is refused as such; else at the connection.
+        assert "refusing" in error_of(r) and "this machine" in error_of(r), r.text[:300]
+        assert served == []  # nothing was sent to it
 
 
 def test_transient_blob_failure_is_retried(server_with_env, tmp_path):

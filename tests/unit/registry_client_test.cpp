@@ -56,14 +56,21 @@ TEST(RegistryUrl, HostValidation) {
 }
 
 TEST(RegistryUrl, Loopback) {
-    EXPECT_TRUE(registry::is_loopback_host("127.0.0.1:5000"));
-    EXPECT_TRUE(registry::is_loopback_host("localhost"));
-    EXPECT_TRUE(registry::is_loopback_host("LOCALHOST:80"));
-    EXPECT_TRUE(registry::is_loopback_host("127.1.2.3"));
-    EXPECT_TRUE(registry::is_loopback_host("[::1]:8080"));
-    EXPECT_FALSE(registry::is_loopback_host("127.0.0.1.example.com"));
-    EXPECT_FALSE(registry::is_loopback_host("10.0.0.1"));
-    EXPECT_FALSE(registry::is_loopback_host("localhost.evil"));
+    // core/host's judgement, as URL hosts reach it (http_guard_test has the rest).
+    for (const char * h : {"127.0.0.1:5000", "localhost", "LOCALHOST:80", "127.1.2.3", "[::1]:8080", "localhost.",
+                           "[::ffff:127.0.0.1]:80"}) {
+        EXPECT_TRUE(is_loopback_host(h)) << h;
+    }
+    for (const char * h : {"127.0.0.1.example.com", "10.0.0.1", "localhost.evil"}) EXPECT_FALSE(is_loopback_host(h)) << h;
+}
+
+TEST(RegistryUrl, KeepOffLoopback) {
+    // What a remote registry names on another host must not be this machine;
+    // its own host, or any host when the registry itself is local, may.
+    EXPECT_TRUE(keep_off_loopback(url_of("https://r.example/v2/"), url_of("https://cdn.example/b")));
+    EXPECT_TRUE(keep_off_loopback(url_of("http://10.0.0.5:5000/"), url_of("http://127.1:11434/")));
+    EXPECT_FALSE(keep_off_loopback(url_of("https://r.example/v2/"), url_of("https://r.example/token")));
+    EXPECT_FALSE(keep_off_loopback(url_of("http://127.0.0.1:5000/"), url_of("http://localhost:5001/token")));
 }
 
 TEST(RegistryUrl, ParseUrl) {
