@@ -62,6 +62,7 @@ const std::vector<variable> & variables() {
     static const std::vector<variable> vars = {
         {"LOKAL_HOST", "127.0.0.1:11434", "address to listen on (serve) or connect to (clients); OLLAMA_HOST is used when unset"},
         {"LOKAL_MODELS", "~/.lokal/models", "model store, laid out as Ollama's; OLLAMA_MODELS is used when unset"},
+        {"LOKAL_NOPRUNE", "false", "keep the blobs no model uses when the server starts (deleted otherwise, as Ollama does); OLLAMA_NOPRUNE is used when unset"},
         {"LOKAL_DATA", "~/.lokal", "folder of lokal's own data: the chat database lokal.db (web UI conversations)"},
         {"LOKAL_AUDIT_LOG", "$LOKAL_DATA/audit.log", "append-only audit log (JSON lines) of model management, account changes and refused requests; rotate by renaming it"},
         {"LOKAL_MODELFILE_DIRS", "", "lokal create: folders besides the Modelfile's own that FROM/ADAPTER files may come from, ':'-separated"},
@@ -352,6 +353,11 @@ result<settings> load(const env_lookup & env) {
         s.models_dir = v;
     } else {
         s.models_dir = default_models_dir(env);
+    }
+    if (const char * v = get("LOKAL_NOPRUNE") ? get("LOKAL_NOPRUNE") : get("OLLAMA_NOPRUNE")) {
+        auto b = parse_bool(get("LOKAL_NOPRUNE") ? "LOKAL_NOPRUNE" : "OLLAMA_NOPRUNE", v);
+        if (!b) return b.err();
+        s.noprune = *b;
     }
     if (const char * v = get("LOKAL_DATA")) {
         s.data_dir = v;

@@ -20,6 +20,7 @@ struct settings {
     std::string host = "127.0.0.1";          // address to bind / to connect to
     int port = 11434;
     std::string models_dir;                  // LOKAL_MODELS
+    bool noprune = false;                    // LOKAL_NOPRUNE: keep unreferenced blobs at startup
     std::string data_dir;                    // LOKAL_DATA: chats database (lokal.db)
     std::string audit_log;                   // LOKAL_AUDIT_LOG: default <data_dir>/audit.log
     std::vector<std::string> modelfile_dirs; // LOKAL_MODELFILE_DIRS: more folders FROM/ADAPTER files may come from

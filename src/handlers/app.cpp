@@ -64,6 +64,19 @@ result<std::unique_ptr<engine::runner>> validated_load(store::blob_check & check
     return engine::load_llama_runner(p);
 }
 
+// Blobs no model uses, deleted at startup as Ollama does (LOKAL_NOPRUNE keeps them).
+void prune_unused_blobs(store::store & models) {
+    auto p = models.prune_unreferenced();
+    if (!p) {
+        std::fprintf(stderr, "warning: unused blobs not pruned: %s\n", p.err().message.c_str());
+    } else if (p->unreadable_manifests > 0) {
+        std::fprintf(stderr, "warning: unused blobs not pruned: %d manifest(s) in %s could not be read\n",
+                     p->unreadable_manifests, models.root().c_str());
+    } else if (p->blobs > 0) {
+        std::fprintf(stderr, "pruned %d unused blob(s), %s\n", p->blobs, sched::format_memory(p->bytes).c_str());
+    }
+}
+
 }  // namespace
 
 struct app::impl {
@@ -146,6 +159,7 @@ status app::bind() {
     http::exposure exp{.auth_configured = impl_->cfg.auth, .insecure_no_auth = impl_->cfg.insecure_no_auth};
     if (auto st = http::check_exposure(impl_->cfg.host, exp); !st) return st;
     if (auto st = impl_->models.init(); !st) return st;
+    if (!impl_->cfg.noprune) prune_unused_blobs(impl_->models);
     if (auto st = impl_->chats.open(); !st) return st;
     if (auto st = impl_->accounts.open(); !st) return st;
     if (impl_->cfg.encrypt_chats && !impl_->cfg.auth) {

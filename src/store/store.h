@@ -114,6 +114,16 @@ public:
     // Deletes those of digests that no manifest references (used after a
     // create replaced a model).
     status prune_blobs(const std::vector<std::string> & digests);
+    // Deletes every blob no manifest references (what an interrupted create
+    // or pull leaves, or an upload no create used), as Ollama does at
+    // startup. Partial downloads stay (partial.h). Deletes nothing while any
+    // manifest cannot be read: the blobs it names would be lost with it.
+    struct pruned {
+        int blobs = 0;
+        uint64_t bytes = 0;
+        int unreadable_manifests = 0;  // > 0: nothing was deleted
+    };
+    result<pruned> prune_unreferenced();
 
     // The name with each part replaced by the casing already on disk, if any.
     model_name canonical(const model_name & name) const;

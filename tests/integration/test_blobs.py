@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from lokal_helpers import error_of
+from lokal_helpers import STORIES_GGUF, Api, LokalServer, error_of
 
 
 def digest_of(data: bytes) -> str:
@@ -99,3 +99,26 @@ def test_large_blob_streams(api):
     r = api.post(f"/api/blobs/{d}", data=body(), timeout=300)
     assert r.status_code == 201, r.text
     assert api.head(f"/api/blobs/{d}").status_code == 200
+
+
+@pytest.mark.parametrize("keep", [None, "LOKAL_NOPRUNE", "OLLAMA_NOPRUNE"])
+def test_startup_prunes_blobs_no_model_uses(binary, tmp_path, keep):
+    # As Ollama: blobs left by an upload no create used are gone after a
+    # restart, a model's blobs stay; LOKAL_NOPRUNE (or OLLAMA_NOPRUNE) keeps all.
+    srv = LokalServer(binary, tmp_path, {keep: "1"} if keep else {})
+    srv.start()
+    try:
+        api = Api(srv.url)
+        api.create("stories", files={"m.gguf": api.push_blob(STORIES_GGUF)})
+        orphan = os.urandom(2048)
+        assert api.post(f"/api/blobs/{digest_of(orphan)}", data=orphan).status_code == 201
+        srv.stop()
+        srv.start()
+        api = Api(srv.url)  # a new port
+        assert api.head(f"/api/blobs/{digest_of(orphan)}").status_code == (200 if keep else 404)
+        assert api.post("/api/generate", {"model": "stories", "prompt": "Once", "stream": False,
+                                          "options": {"num_predict": 2}}).status_code == 200
+        if not keep:
+            assert "pruned 1 unused blob(s), 2.0 KiB" in srv.log_path.read_text()
+    finally:
+        srv.stop()

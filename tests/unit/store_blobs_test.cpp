@@ -333,3 +333,36 @@ TEST(StoreGoJson, Encoding) {
     EXPECT_EQ(go_quote("a\"b\\c\n\t\x01é"), "\"a\\\"b\\\\c\\n\\t\\x01é\"");
     EXPECT_EQ(valid_utf8("ok\xc3"), "ok\xef\xbf\xbd");
 }
+
+TEST_F(StoreTest, PruneUnreferencedKeepsWhatModelsUseAndPartials) {
+    make_model("a", {{media_type::model, "used"}});
+    auto orphan = s->put_blob_bytes("left by an interrupted create");
+    ASSERT_TRUE(orphan);
+    const std::string partial = root + "/blobs/sha256-" + std::string(64, 'a') + ".partial";
+    std::ofstream(partial) << "half a download";
+    std::ofstream(root + "/blobs/notes.txt") << "not a blob";
+
+    auto p = s->prune_unreferenced();
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->blobs, 1);
+    EXPECT_EQ(p->bytes, 29u);
+    EXPECT_FALSE(s->has_blob(*orphan));
+    EXPECT_TRUE(s->has_blob(digest_of("used")));
+    EXPECT_TRUE(fs::exists(partial));
+    EXPECT_TRUE(fs::exists(root + "/blobs/notes.txt"));
+    EXPECT_TRUE(s->resolve(*parse_model_name("a")));
+}
+
+TEST_F(StoreTest, PruneDeletesNothingWhileAManifestIsUnreadable) {
+    make_model("good", {{media_type::model, "g"}});
+    auto orphan = s->put_blob_bytes("maybe the broken manifest's");
+    ASSERT_TRUE(orphan);
+    fs::create_directories(root + "/manifests/registry.ollama.ai/library/bad");
+    std::ofstream(root + "/manifests/registry.ollama.ai/library/bad/latest") << "not json";
+
+    auto p = s->prune_unreferenced();
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->unreadable_manifests, 1);
+    EXPECT_EQ(p->blobs, 0);
+    EXPECT_TRUE(s->has_blob(*orphan));
+}
