@@ -70,7 +70,7 @@ const std::vector<variable> & variables() {
         {"LOKAL_MAX_LOADED_MODELS", "3", "most models loaded at once"},
         {"LOKAL_NUM_PARALLEL", "auto", "parallel sequences (slots) per loaded model"},
         {"LOKAL_MAX_QUEUE", "512", "most requests waiting for a model before new ones get 503"},
-        {"LOKAL_MAX_MEMORY", "auto", "memory all loaded models may use, e.g. 12GiB (auto: what the system has available)"},
+        {"LOKAL_MAX_MEMORY", "auto", "memory all loaded models may use, e.g. 12GiB, their prompt caches aside (LOKAL_PROMPT_CACHE) (auto: what the system has available)"},
         {"LOKAL_NUM_THREADS", "auto", "CPU threads for inference"},
         {"LOKAL_NGRAM_DRAFT", "0", "speculative decoding by prompt lookup: tokens drafted per step from n-grams of the text so far (0: off; the option ngram_draft overrides it)"},
         {"LOKAL_DRAFT_NUM_PREDICT", "4", "speculative decoding for models with a DRAFT model: tokens the draft model guesses per step (0: off; the option draft_num_predict overrides it)"},
