@@ -354,8 +354,9 @@ result<settings> load(const env_lookup & env) {
     } else {
         s.models_dir = default_models_dir(env);
     }
-    if (const char * v = get("LOKAL_NOPRUNE") ? get("LOKAL_NOPRUNE") : get("OLLAMA_NOPRUNE")) {
-        auto b = parse_bool(get("LOKAL_NOPRUNE") ? "LOKAL_NOPRUNE" : "OLLAMA_NOPRUNE", v);
+    const char * noprune = get("LOKAL_NOPRUNE") ? "LOKAL_NOPRUNE" : "OLLAMA_NOPRUNE";
+    if (const char * v = get(noprune)) {
+        auto b = parse_bool(noprune, v);
         if (!b) return b.err();
         s.noprune = *b;
     }

@@ -382,25 +382,27 @@ status store::prune_blobs(const std::vector<std::string> & digests) {
 result<store::pruned> store::prune_unreferenced() {
     std::lock_guard lock(write_mu_);
     pruned out;
-    const auto files = manifest_files();
-    const auto readable = list_unlocked();
-    out.unreadable_manifests = static_cast<int>(files.size() - std::min(files.size(), readable.size()));
-    if (out.unreadable_manifests > 0) return out;
-    std::set<std::string> in_use;  // blob file names
-    for (const auto & e : readable) {
-        for (const auto & d : referenced_digests(e.m)) {
-            if (auto p = blob_path(d)) in_use.insert(fs::path(*p).filename().string());
+    std::set<std::string> in_use;
+    for (const auto & [name, path] : manifest_files()) {
+        auto e = read_manifest_at(name, path);
+        if (!e) {
+            out.unreadable_manifests++;
+            continue;
+        }
+        for (const auto & d : referenced_digests(e->m)) {
+            if (auto n = parse_digest(d)) in_use.insert(*n);  // compared in one spelling
         }
     }
+    if (out.unreadable_manifests > 0) return out;
     for (const auto & name : names_in(blobs_dir_, false)) {
-        // Blobs only ("sha256-" and 64 hex digits): partial downloads and
-        // their state files have longer names.
-        if (name.size() != 71 || !name.starts_with("sha256-") || in_use.count(name) != 0) continue;
+        // Blobs only: partial downloads and their state files are no digests.
+        auto d = parse_digest(name);
+        if (!d || in_use.count(*d) != 0) continue;
         const std::string path = blobs_dir_ + "/" + name;
         struct stat st{};
         if (::stat(path.c_str(), &st) != 0) continue;
         if (::unlink(path.c_str()) != 0) return files::io_error("remove " + path);
-        cache_->forget_blob("sha256:" + name.substr(7));
+        cache_->forget_blob(*d);
         out.blobs++;
         out.bytes += static_cast<uint64_t>(st.st_size);
     }
